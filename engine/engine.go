@@ -1,0 +1,250 @@
+// Package engine is berth's vocabulary for a container engine: the resources
+// it observes and creates (Container, Network, Volume, Image), the specs it
+// creates them from, the labels that mark them as a project's, and small role
+// interfaces that consumers pick from.
+//
+// Nothing here imports Docker types. engine/docker translates these values to
+// the Docker Engine API; engine/fake keeps them in memory for unit tests; a
+// native engine can implement the same interfaces later.
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Sentinel errors every engine maps its own failures to, so that callers can
+// use errors.Is without knowing which engine they talk to.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	// ErrActiveEndpoints is returned when a network still has containers attached.
+	ErrActiveEndpoints = errors.New("network has active endpoints")
+)
+
+// Container is one container as observed in a single list call: enough to
+// decide what to do without inspecting it.
+type Container struct {
+	ID      string
+	Name    string // without the leading slash
+	Image   string // the image reference it was created from
+	ImageID string
+	Command string
+	Labels  map[string]string
+	State   string // created, running, paused, restarting, removing, exited, dead
+	Status  string // human text from the engine, e.g. "Up 3 seconds (healthy)"
+	Health  string // "", starting, healthy, unhealthy
+	// ExitCode is only meaningful when State is "exited".
+	ExitCode int
+	Created  time.Time
+	// Networks maps the engine name of each attached network to the
+	// container's endpoint on it.
+	Networks map[string]Endpoint
+	Ports    []Port
+	Mounts   []Mount
+}
+
+// Endpoint is a container's attachment to one network.
+type Endpoint struct {
+	NetworkID string
+	IPAddress string
+	Aliases   []string
+}
+
+// Port is a published or exposed port as the engine reports it.
+type Port struct {
+	HostIP        string
+	HostPort      uint16 // zero when only exposed
+	ContainerPort uint16
+	Protocol      string // tcp, udp, sctp
+}
+
+// Mount is a mount as the engine reports it.
+type Mount struct {
+	Type        string // volume, bind, tmpfs
+	Name        string // volume name, for volume mounts
+	Source      string
+	Destination string
+	ReadOnly    bool
+}
+
+// Network is a network as observed.
+type Network struct {
+	ID       string
+	Name     string
+	Driver   string
+	Labels   map[string]string
+	Internal bool
+	// Containers lists the IDs of attached containers when the engine reports them.
+	Containers []string
+}
+
+// Volume is a volume as observed.
+type Volume struct {
+	Name   string
+	Driver string
+	Labels map[string]string
+}
+
+// Image is a local image.
+type Image struct {
+	ID     string
+	Tags   []string
+	Labels map[string]string
+}
+
+// ContainerSpec is everything needed to create one container. Service is the
+// desired compose configuration with project-level references already
+// resolved by the caller:
+//   - volume sources name the engine volume (e.g. "shop_data", or the external name),
+//   - network_mode / pid / ipc "service:X" are rewritten to "container:ID",
+//   - volumes_from entries name containers ("container:ID" or a container name).
+//
+// Networks lists the engine networks to attach, in priority order; an engine
+// that cannot attach several at create time attaches the first at create and
+// connects the rest before start.
+type ContainerSpec struct {
+	Name     string
+	Service  types.ServiceConfig
+	Labels   map[string]string // complete label set: service labels plus berth/compose labels
+	Networks []NetworkAttachment
+	// InheritVolumesFrom, when set, is a container whose anonymous volumes the
+	// new container takes over (recreate without --renew-anon-volumes).
+	InheritVolumesFrom string
+}
+
+// NetworkAttachment attaches a container to one engine network.
+type NetworkAttachment struct {
+	Network      string // engine name, e.g. "shop_default"
+	Aliases      []string
+	IPv4Address  string
+	IPv6Address  string
+	MacAddress   string
+	LinkLocalIPs []string
+	Links        []string // "container:alias", legacy links on a user network
+	DriverOpts   map[string]string
+	GwPriority   int
+}
+
+// NetworkSpec is everything needed to create one network.
+type NetworkSpec struct {
+	Name   string // engine name, e.g. "shop_default"
+	Config types.NetworkConfig
+	Labels map[string]string
+}
+
+// VolumeSpec is everything needed to create one volume.
+type VolumeSpec struct {
+	Name   string // engine name, e.g. "shop_data"
+	Config types.VolumeConfig
+	Labels map[string]string
+}
+
+// RemoveOptions control container removal.
+type RemoveOptions struct {
+	Force   bool // kill a running container first
+	Volumes bool // remove its anonymous volumes
+}
+
+// LogOptions select what Logs returns.
+type LogOptions struct {
+	Follow     bool
+	Tail       string // "all" or a number
+	Since      string
+	Until      string
+	Timestamps bool
+}
+
+// Lister is all that observing a project needs: one call per resource kind,
+// filtered by the project label.
+type Lister interface {
+	Containers(ctx context.Context, project string) ([]Container, error)
+	Networks(ctx context.Context, project string) ([]Network, error)
+	Volumes(ctx context.Context, project string) ([]Volume, error)
+}
+
+// ContainerRuntime creates and drives containers.
+type ContainerRuntime interface {
+	CreateContainer(ctx context.Context, spec ContainerSpec) (id string, err error)
+	StartContainer(ctx context.Context, id string) error
+	// StopContainer stops gracefully; a nil timeout uses the container's own.
+	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
+	RemoveContainer(ctx context.Context, id string, opts RemoveOptions) error
+	RenameContainer(ctx context.Context, id, name string) error
+}
+
+// Inspector answers questions a list call cannot.
+type Inspector interface {
+	// InspectContainer returns the container with Health and ExitCode current.
+	InspectContainer(ctx context.Context, id string) (Container, error)
+	// HealthLog returns the output of the most recent health probes, oldest first.
+	HealthLog(ctx context.Context, id string) ([]string, error)
+	// WaitContainer blocks until the container exits and returns its exit code.
+	WaitContainer(ctx context.Context, id string) (int, error)
+}
+
+// NetworkManager creates, inspects and removes networks.
+type NetworkManager interface {
+	// InspectNetwork finds a network by name, project or not; ErrNotFound if absent.
+	InspectNetwork(ctx context.Context, name string) (Network, error)
+	CreateNetwork(ctx context.Context, spec NetworkSpec) (id string, err error)
+	RemoveNetwork(ctx context.Context, id string) error
+	ConnectNetwork(ctx context.Context, network, container string, att NetworkAttachment) error
+	DisconnectNetwork(ctx context.Context, network, container string, force bool) error
+}
+
+// VolumeManager creates, inspects and removes volumes.
+type VolumeManager interface {
+	// InspectVolume finds a volume by name, project or not; ErrNotFound if absent.
+	InspectVolume(ctx context.Context, name string) (Volume, error)
+	CreateVolume(ctx context.Context, spec VolumeSpec) error
+	RemoveVolume(ctx context.Context, name string) error
+}
+
+// ImageManager finds and removes local images. There is no registry on
+// berth's test machines, so pulling is not part of the core surface.
+type ImageManager interface {
+	// InspectImage resolves a reference to a local image; ErrNotFound if absent.
+	InspectImage(ctx context.Context, ref string) (Image, error)
+	RemoveImage(ctx context.Context, ref string) error
+}
+
+// LogStreamer streams a container's output.
+type LogStreamer interface {
+	// Logs copies the container's stdout and stderr until done (or ctx ends,
+	// when following).
+	Logs(ctx context.Context, id string, opts LogOptions, stdout, stderr io.Writer) error
+}
+
+// Engine is the full surface, for wiring in cmd/berth. Consumers ask for the
+// narrowest role interfaces above instead.
+type Engine interface {
+	Lister
+	ContainerRuntime
+	Inspector
+	NetworkManager
+	VolumeManager
+	ImageManager
+	ImageBuilder
+	LogStreamer
+}
+
+// BuildSpec is everything needed to build one image from a Dockerfile.
+type BuildSpec struct {
+	Tag        string
+	ContextDir string // absolute path of the build context
+	Dockerfile string // relative to ContextDir
+	Args       map[string]*string
+	Target     string
+	Labels     map[string]string
+}
+
+// ImageBuilder builds images locally.
+type ImageBuilder interface {
+	// BuildImage builds spec and streams the engine's progress text to out.
+	BuildImage(ctx context.Context, spec BuildSpec, out io.Writer) error
+}
