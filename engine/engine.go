@@ -208,6 +208,8 @@ type VolumeManager interface {
 // ImageManager finds and removes local images. There is no registry on
 // berth's test machines, so pulling is not part of the core surface.
 type ImageManager interface {
+	// Images lists all local images in one call.
+	Images(ctx context.Context) ([]Image, error)
 	// InspectImage resolves a reference to a local image; ErrNotFound if absent.
 	InspectImage(ctx context.Context, ref string) (Image, error)
 	RemoveImage(ctx context.Context, ref string) error
