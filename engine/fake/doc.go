@@ -1,0 +1,70 @@
+// Package fake is an in-memory [engine.Engine] for unit tests: map-backed,
+// safe for concurrent use, deterministic, and seeded with state rather than
+// call expectations.
+//
+// # Usage
+//
+//	f := fake.New().
+//		WithImage(engine.Image{Tags: []string{"app:latest"}}).
+//		WithNetwork(engine.Network{Name: "shop_default", Labels: labels}).
+//		Build()
+//	f.Hooks.StartContainer = func(ctx context.Context, id string) error {
+//		return errors.New("boom") // inject a failure; nil lets the call proceed
+//	}
+//	... run the code under test against f ...
+//	if m := f.Mutations(); len(m) != 0 { t.Errorf("dry run mutated: %v", m) }
+//
+// Tests drive what a daemon would do on its own with [Engine.SetHealth],
+// [Engine.Exit] and [Engine.SetLogs], and read back what was asked for with
+// [Engine.Spec] and [Engine.Calls].
+//
+// # Conventions
+//
+//   - IDs are 64 hex digits derived from the resource kind, its name and how
+//     many times that name was used, so the same test yields the same IDs even
+//     when creations run in parallel. Image IDs carry the "sha256:" prefix.
+//   - A container whose command is ["exit", "N"] exits with code N as soon as
+//     it is started (the same command makes berth's test image exit with N
+//     under Docker). Any other command runs until it is stopped, removed with
+//     Force, or ended by [Engine.Exit].
+//   - A container whose service has an enabled healthcheck is "starting" when
+//     started, or what [Builder.WithStartHealth] decides; only
+//     [Engine.SetHealth] moves it on.
+//   - StopContainer ends a container with exit code 0; RemoveContainer with
+//     Force ends it with 137, as SIGKILL does.
+//   - Lists are sorted by name (images by ID), so output is stable.
+//   - Containers, Networks and Volumes with an empty project list every
+//     resource that carries the project label, whatever its value.
+//   - Every method checks its Hooks entry first, then ctx; calls are recorded
+//     before either, so a call that failed is still in [Engine.Calls].
+//
+// # What the fake gets wrong
+//
+// The fake models the daemon behaviour that berth's decisions depend on and
+// nothing more. Compared with Docker:
+//
+//   - Exits happen inside StartContainer, so a container with an exit
+//     command is already "exited" when StartContainer returns; Docker reports
+//     "running" first and the exit a moment later.
+//   - Nothing runs: no processes, no health probes, no restart policies, no
+//     DNS, no IP address allocation (an endpoint's IPAddress is the requested
+//     IPv4Address), no published-port allocation (an empty "published" port
+//     reports HostPort 0), no paused or restarting states.
+//   - No predefined networks: "bridge", "host" and "none" do not exist unless
+//     seeded, and a container created without networks is attached to none.
+//   - Network drivers, IPAM, options and volume drivers are recorded, never
+//     validated. CreateNetwork rejects a duplicate name (Docker 20.10 only does
+//     with CheckDuplicate) and CreateVolume rejects a duplicate name (Docker
+//     returns the existing volume when the driver matches).
+//   - An image is only a set of tags, labels and an ID: no layers, no config,
+//     so a container's entrypoint, healthcheck and volumes come from its spec
+//     alone. BuildImage reads no files and never fails unless a hook says so.
+//     References are normalised for Docker Hub ("docker.io/library/x" is "x")
+//     but digests ("x@sha256:…") never resolve.
+//   - Logs ignores Since, Until and Timestamps; stdout and stderr are returned
+//     whole (or their last Tail lines) and never interleaved.
+//   - Network.Containers lists the running containers attached, as Docker's
+//     active endpoints do; a seeded Network's Containers field is ignored.
+//   - The ServiceConfig inside a stored ContainerSpec shares memory with the
+//     caller's; berth never mutates a project, so the fake does not copy it.
+package fake
