@@ -1,0 +1,78 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// State is one snapshot of what the engine holds for a project. Planning
+// reads nothing else.
+type State struct {
+	Containers []engine.Container
+	Networks   []engine.Network
+	Volumes    []engine.Volume
+	Images     []engine.Image
+}
+
+// Observer is what taking a snapshot needs: the project-filtered lists and
+// the local images.
+type Observer interface {
+	engine.Lister
+	Images(ctx context.Context) ([]engine.Image, error)
+}
+
+// Observe takes one snapshot of project's resources: one list call per kind.
+func Observe(ctx context.Context, l Observer, project string) (State, error) {
+	var s State
+	var err error
+	if s.Containers, err = l.Containers(ctx, project); err != nil {
+		return State{}, fmt.Errorf("list containers of project %s: %w", project, err)
+	}
+	if s.Networks, err = l.Networks(ctx, project); err != nil {
+		return State{}, fmt.Errorf("list networks of project %s: %w", project, err)
+	}
+	if s.Volumes, err = l.Volumes(ctx, project); err != nil {
+		return State{}, fmt.Errorf("list volumes of project %s: %w", project, err)
+	}
+	if s.Images, err = l.Images(ctx); err != nil {
+		return State{}, fmt.Errorf("list images: %w", err)
+	}
+	return s, nil
+}
+
+// ours reports whether labels mark a resource as project's. Listers filter
+// by project already; planning checks again so that a hand-built or
+// unfiltered State can never make berth touch someone else's resources.
+func ours(labels map[string]string, project string) bool {
+	return labels[engine.LabelProject] == project
+}
+
+func isOneoff(c engine.Container) bool {
+	return c.Labels[engine.LabelOneoff] == "True"
+}
+
+// containerNumber returns the container-number label, or 0 when it is
+// missing or invalid.
+func containerNumber(c engine.Container) int {
+	n, err := strconv.Atoi(c.Labels[engine.LabelNumber])
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}
+
+func isRunning(c engine.Container) bool {
+	switch c.State {
+	case "running", "restarting", "paused":
+		return true
+	}
+	return false
+}
+
+// isStopped reports whether a container can simply be started.
+func isStopped(c engine.Container) bool {
+	return c.State == "exited" || c.State == "created"
+}

@@ -1,0 +1,243 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// exec carries out one action. It returns the text of the final progress
+// event when it differs from the kind's usual one.
+func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, error) {
+	if err := payloadCheck(a.Kind, o); err != nil {
+		return "", err
+	}
+	switch a.Kind {
+	case CreateNetwork:
+		_, err := r.eng.CreateNetwork(ctx, *o.network)
+		if errors.Is(err, engine.ErrConflict) {
+			err = fmt.Errorf("a network with this name exists but does not belong to project %s; remove it or declare it `external: true`: %w", projectName(r.env), err)
+		}
+		return "", err
+	case CreateVolume:
+		err := r.eng.CreateVolume(ctx, *o.volume)
+		if errors.Is(err, engine.ErrConflict) {
+			err = fmt.Errorf("a volume with this name exists but does not belong to project %s; declare it `external: true` to use it: %w", projectName(r.env), err)
+		}
+		return "", err
+	case BuildImage:
+		return "", r.eng.BuildImage(ctx, *o.build, r.opts.Build)
+	case CreateContainer:
+		id, err := r.create(ctx, a, o, a.Target.Name, "", "")
+		if err != nil {
+			return "", err
+		}
+		r.ids.set(a.Target.Name, id)
+		return "", nil
+	case Recreate:
+		return r.recreate(ctx, i, a, o)
+	case Start:
+		if err := r.waitDeps(ctx, i, a, o); err != nil {
+			return "", err
+		}
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		return "", r.eng.StartContainer(ctx, id)
+	case Stop:
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		return "", ignoreNotFound(r.eng.StopContainer(ctx, id, o.timeout))
+	case Restart:
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		if err := r.eng.StopContainer(ctx, id, o.timeout); err != nil {
+			return "", err
+		}
+		if err := r.waitDeps(ctx, i, a, o); err != nil {
+			return "", err
+		}
+		return "", r.eng.StartContainer(ctx, id)
+	case RemoveContainer:
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		err = r.eng.RemoveContainer(ctx, id, engine.RemoveOptions{Force: true, Volumes: o.removeVolumes})
+		if err := ignoreNotFound(err); err != nil {
+			return "", err
+		}
+		r.ids.drop(a.Target.Name)
+		return "", nil
+	case RemoveNetwork:
+		return r.removeNetwork(ctx, i, a)
+	case RemoveVolume:
+		return "", ignoreNotFound(r.eng.RemoveVolume(ctx, a.Target.Name))
+	case RemoveImage:
+		ref := o.image
+		if ref == "" {
+			ref = a.Target.Name
+		}
+		return "", ignoreNotFound(r.eng.RemoveImage(ctx, ref))
+	}
+	return "", fmt.Errorf("unknown action kind %q; this berth cannot apply the plan", a.Kind)
+}
+
+// payloadCheck rejects an action built by hand rather than by a Plan
+// function: Apply cannot invent what to create.
+func payloadCheck(k Kind, o *op) error {
+	missing := false
+	switch k {
+	case CreateNetwork:
+		missing = o.network == nil
+	case CreateVolume:
+		missing = o.volume == nil
+	case BuildImage:
+		missing = o.build == nil
+	case CreateContainer, Recreate:
+		missing = o.service == nil
+	}
+	if missing {
+		return fmt.Errorf("the %s action carries no specification; build plans with PlanUp or PlanDown", k)
+	}
+	return nil
+}
+
+// ignoreNotFound treats a resource already gone as removed.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// idOf finds the container an action targets: the observed one, or the one
+// an earlier action created under that name.
+func (r *runner) idOf(ref Ref) (string, error) {
+	if ref.ID != "" {
+		return ref.ID, nil
+	}
+	if id, ok := r.ids.get(ref.Name); ok {
+		return id, nil
+	}
+	return "", fmt.Errorf("no container named %s: %w", ref.Name, engine.ErrNotFound)
+}
+
+// create creates one container of the action's service under name.
+func (r *runner) create(ctx context.Context, a Action, o *op, name, inherit, replaces string) (string, error) {
+	if r.env.project == nil {
+		return "", errors.New("plan carries no service configuration; plan it with PlanUp")
+	}
+	img := imageName(r.env.project.Name, *o.service)
+	image, err := r.eng.InspectImage(ctx, img)
+	if errors.Is(err, engine.ErrNotFound) {
+		return "", fmt.Errorf("image %s not found locally; berth does not pull images: build it or load it (docker load) first: %w", img, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	spec, err := containerSpec(r.env, r.ids, specInput{
+		service: *o.service, name: name, number: a.Target.Number,
+		imageID: image.ID, inherit: inherit, replaces: replaces,
+	})
+	if err != nil {
+		return "", err
+	}
+	return r.eng.CreateContainer(ctx, spec)
+}
+
+// recreate replaces a container as compose does: create the replacement
+// under a temporary name, stop and remove the old one, give the new one the
+// final name, then start it. Until the rename, the old container's name
+// stays valid, so an interruption leaves a state the next plan repairs.
+func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, error) {
+	old := a.Target.ID
+	if old == "" {
+		return "", fmt.Errorf("no existing container to replace: %w", engine.ErrNotFound)
+	}
+	tmp := shortID(old) + "_" + o.finalName
+	inherit := old
+	if o.renewAnon {
+		inherit = ""
+	}
+	id, err := r.create(ctx, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
+	if err != nil {
+		return "", err
+	}
+	if err := ignoreNotFound(r.eng.StopContainer(ctx, old, o.timeout)); err != nil {
+		return "", fmt.Errorf("stop the old container: %w", err)
+	}
+	if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
+		return "", fmt.Errorf("remove the old container: %w", err)
+	}
+	if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
+		return "", fmt.Errorf("rename %s to %s: %w", tmp, o.finalName, err)
+	}
+	r.ids.set(o.finalName, id)
+	if !o.start {
+		return "", nil
+	}
+	r.emit(i, a, a.Target, StatusDone, "Recreated", nil)
+	if err := r.waitDeps(ctx, i, a, o); err != nil {
+		return "", err
+	}
+	r.emit(i, a, a.Target, StatusWorking, "Starting", nil)
+	if err := r.eng.StartContainer(ctx, id); err != nil {
+		return "", err
+	}
+	return "Started", nil
+}
+
+// removeNetwork removes a network. When the engine still reports endpoints
+// although the project's containers are gone, the endpoints of containers
+// that no longer exist are stale: they are force-disconnected and the
+// removal retried. A network still used by a live container is left in
+// place with a warning, as compose does.
+func (r *runner) removeNetwork(ctx context.Context, i int, a Action) (string, error) {
+	ref := a.Target.ID
+	if ref == "" {
+		ref = a.Target.Name
+	}
+	err := r.eng.RemoveNetwork(ctx, ref)
+	if !errors.Is(err, engine.ErrActiveEndpoints) {
+		return "", ignoreNotFound(err)
+	}
+	n, err := r.eng.InspectNetwork(ctx, a.Target.Name)
+	if err != nil {
+		return "", ignoreNotFound(err)
+	}
+	var live []string
+	for _, c := range n.Containers {
+		_, err := r.eng.InspectContainer(ctx, c)
+		switch {
+		case errors.Is(err, engine.ErrNotFound):
+			if err := r.eng.DisconnectNetwork(ctx, a.Target.Name, c, true); ignoreNotFound(err) != nil {
+				return "", fmt.Errorf("disconnect stale endpoint %s: %w", shortID(c), err)
+			}
+		case err != nil:
+			return "", err
+		default:
+			live = append(live, shortID(c))
+		}
+	}
+	if len(live) > 0 {
+		r.emit(i, a, a.Target, StatusWarning,
+			fmt.Sprintf("Resource is still in use by %d container(s) outside this plan; left in place", len(live)), nil)
+		return "Kept", nil
+	}
+	return "", ignoreNotFound(r.eng.RemoveNetwork(ctx, ref))
+}
+
+func projectName(env *planEnv) string {
+	if env.project == nil {
+		return "(unknown)"
+	}
+	return env.project.Name
+}

@@ -1,0 +1,390 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/planner"
+)
+
+// UpOptions are the choices `berth up` passes to PlanUp. The zero value
+// converges every service: create what is missing, recreate what diverged,
+// start what is stopped.
+type UpOptions struct {
+	Services []string // nil: all services
+	// NoDeps plans only the named services, not what they depend on.
+	NoDeps bool
+	// ForceRecreate recreates the named services' containers even when up to date.
+	ForceRecreate bool
+	// NoRecreate keeps existing containers even when they diverged.
+	NoRecreate bool
+	// NoStart creates containers without starting them.
+	NoStart bool
+	// RemoveOrphans removes containers of services no longer in the project.
+	RemoveOrphans bool
+	// RenewAnonVolumes gives recreated containers new anonymous volumes
+	// instead of the old container's.
+	RenewAnonVolumes bool
+	// Build rebuilds every selected service that has a build section.
+	Build bool
+	// Timeout is the stop timeout; nil uses each container's own.
+	Timeout *time.Duration
+}
+
+// upPlanner holds what PlanUp learns while it walks the project.
+type upPlanner struct {
+	p    *types.Project
+	g    *planner.Graph
+	opts UpOptions
+	plan Plan
+
+	explicit map[string]bool               // services named on the command line (all when none)
+	observed map[string][]engine.Container // service -> its containers, by number
+	images   map[string]engine.Image       // normalized tag -> local image
+
+	network map[string]int // network key -> create action
+	volume  map[string]int // volume key -> create action
+	build   map[string]int // service -> build action
+	// settled lists, per service, the action after which each of its
+	// containers is in its final state: dependents are ordered after these.
+	settled map[string][]int
+	// replaced marks services that get a new container in this plan;
+	// recreated those whose existing containers are replaced.
+	replaced, recreated map[string]bool
+}
+
+// PlanUp decides what `up` must do to make s match p. It is pure: the same
+// inputs give the same plan.
+func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, error) {
+	if p == nil || g == nil {
+		return Plan{}, errors.New("plan up: no project loaded")
+	}
+	if opts.ForceRecreate && opts.NoRecreate {
+		return Plan{}, errors.New("plan up: --force-recreate and --no-recreate cannot be used together; pick one")
+	}
+	selected, err := g.Select(opts.Services, !opts.NoDeps)
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
+	u := &upPlanner{
+		p: p, g: g, opts: opts,
+		plan:      Plan{Project: p.Name, env: newEnv(p)},
+		explicit:  map[string]bool{},
+		observed:  map[string][]engine.Container{},
+		images:    imagesByTag(s.Images),
+		network:   map[string]int{},
+		volume:    map[string]int{},
+		build:     map[string]int{},
+		settled:   map[string][]int{},
+		replaced:  map[string]bool{},
+		recreated: map[string]bool{},
+	}
+	for _, name := range opts.Services {
+		u.explicit[name] = true
+	}
+	if len(opts.Services) == 0 {
+		for _, name := range selected {
+			u.explicit[name] = true
+		}
+	}
+	orphans := u.observe(s)
+	u.planNetworks(selected, s.Networks)
+	u.planVolumes(selected, s.Volumes)
+	u.planBuilds(selected)
+	for _, name := range selected {
+		if err := u.planService(name); err != nil {
+			return Plan{}, fmt.Errorf("plan up: %w", err)
+		}
+	}
+	u.planOrphans(orphans)
+	return u.plan, nil
+}
+
+func newEnv(p *types.Project) *planEnv {
+	return &planEnv{project: p, ids: map[string]string{}, replicas: map[string][]string{}}
+}
+
+// add appends an action and returns its index.
+func (u *upPlanner) add(a Action) int {
+	return addAction(&u.plan, a)
+}
+
+func addAction(p *Plan, a Action) int {
+	slices.Sort(a.After)
+	a.After = slices.Compact(a.After)
+	if a.op == nil {
+		a.op = &op{}
+	}
+	p.Actions = append(p.Actions, a)
+	return len(p.Actions) - 1
+}
+
+// observe sorts the project's containers by service and returns the orphans.
+func (u *upPlanner) observe(s State) []engine.Container {
+	var orphans []engine.Container
+	for _, c := range s.Containers {
+		if !ours(c.Labels, u.p.Name) {
+			continue
+		}
+		u.plan.env.ids[c.Name] = c.ID
+		if isOneoff(c) {
+			continue
+		}
+		svc := c.Labels[engine.LabelService]
+		_, active := u.p.Services[svc]
+		_, disabled := u.p.DisabledServices[svc]
+		switch {
+		case active:
+			u.observed[svc] = append(u.observed[svc], c)
+		case !disabled:
+			orphans = append(orphans, c)
+		}
+	}
+	for svc, cs := range u.observed {
+		slices.SortFunc(cs, compareContainers)
+		u.plan.env.replicas[svc] = containerNames(cs)
+	}
+	slices.SortFunc(orphans, func(a, b engine.Container) int { return strings.Compare(a.Name, b.Name) })
+	return orphans
+}
+
+// compareContainers orders by container-number, then name.
+func compareContainers(a, b engine.Container) int {
+	if n, m := containerNumber(a), containerNumber(b); n != m {
+		return n - m
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+func containerNames(cs []engine.Container) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func imagesByTag(images []engine.Image) map[string]engine.Image {
+	out := map[string]engine.Image{}
+	for _, img := range images {
+		for _, t := range img.Tags {
+			out[normalizeImage(t)] = img
+		}
+	}
+	return out
+}
+
+// planNetworks creates the networks selected services use and that do not
+// exist yet. External networks are only checked, by Apply.
+func (u *upPlanner) planNetworks(selected []string, observed []engine.Network) {
+	byName := map[string]engine.Network{}
+	for _, n := range observed {
+		if ours(n.Labels, u.p.Name) {
+			byName[n.Name] = n
+		}
+	}
+	keys := map[string]string{} // engine name -> key
+	for _, svc := range selected {
+		for _, key := range serviceNetworks(u.p.Services[svc]) {
+			keys[networkName(u.p, key)] = key
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		key := keys[name]
+		cfg := u.p.Networks[key]
+		if cfg.External {
+			u.plan.env.externalNetworks = append(u.plan.env.externalNetworks, name)
+			continue
+		}
+		if have, ok := byName[name]; ok {
+			if drift := networkDrift(cfg, have); drift != "" {
+				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
+					"network %s config changed (%s); run `berth down` to apply", name, drift))
+			}
+			continue
+		}
+		spec := engine.NetworkSpec{Name: name, Config: cfg,
+			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelNetwork, key)}
+		u.network[key] = u.add(Action{
+			Kind:    CreateNetwork,
+			Target:  Ref{Type: RefNetwork, Name: name},
+			Reasons: []Reason{{Code: codeMissing, Detail: "network " + name + " does not exist"}},
+			op:      &op{network: &spec},
+		})
+	}
+}
+
+// planVolumes creates the named volumes selected services mount.
+func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) {
+	byName := map[string]engine.Volume{}
+	for _, v := range observed {
+		if ours(v.Labels, u.p.Name) {
+			byName[v.Name] = v
+		}
+	}
+	keys := map[string]string{}
+	for _, svc := range selected {
+		for _, key := range serviceVolumes(u.p, u.p.Services[svc]) {
+			keys[volumeName(u.p, key)] = key
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		key := keys[name]
+		cfg := u.p.Volumes[key]
+		if cfg.External {
+			u.plan.env.externalVolumes = append(u.plan.env.externalVolumes, name)
+			continue
+		}
+		if have, ok := byName[name]; ok {
+			if want := cmpOr(cfg.Driver, "local"); have.Driver != "" && have.Driver != want {
+				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
+					"volume %s config changed (driver %s → %s); run `berth down --volumes` to apply (this deletes its data)",
+					name, have.Driver, want))
+			}
+			continue
+		}
+		spec := engine.VolumeSpec{Name: name, Config: cfg,
+			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelVolume, key)}
+		u.volume[key] = u.add(Action{
+			Kind:    CreateVolume,
+			Target:  Ref{Type: RefVolume, Name: name},
+			Reasons: []Reason{{Code: codeMissing, Detail: "volume " + name + " does not exist"}},
+			op:      &op{volume: &spec},
+		})
+	}
+}
+
+// networkDrift names what differs between a network's desired and observed
+// configuration, or returns "".
+func networkDrift(cfg types.NetworkConfig, have engine.Network) string {
+	var diffs []string
+	if want := cmpOr(cfg.Driver, "bridge"); have.Driver != "" && have.Driver != want {
+		diffs = append(diffs, fmt.Sprintf("driver %s → %s", have.Driver, want))
+	}
+	if cfg.Internal != have.Internal {
+		diffs = append(diffs, "internal")
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.Labels)) {
+		if have.Labels[k] != cfg.Labels[k] {
+			diffs = append(diffs, "labels."+k)
+		}
+	}
+	return strings.Join(diffs, ", ")
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// resourceLabels is the label set of a network or volume berth creates.
+func resourceLabels(labels, custom types.Labels, project, keyLabel, key string) map[string]string {
+	out := map[string]string{}
+	maps.Copy(out, labels)
+	maps.Copy(out, custom)
+	out[engine.LabelProject] = project
+	out[keyLabel] = key
+	out[engine.LabelVersion] = engine.ComposeVersion
+	return out
+}
+
+// planBuilds builds the images of selected services that have a build
+// section and whose image is missing (or all of them with opts.Build).
+// Services without build whose image is missing get a warning: berth never
+// pulls.
+func (u *upPlanner) planBuilds(selected []string) {
+	for _, name := range slices.Sorted(slices.Values(selected)) {
+		svc := u.p.Services[name]
+		if svc.GetScale() == 0 {
+			continue
+		}
+		img := imageName(u.p.Name, svc)
+		_, local := u.images[normalizeImage(img)]
+		if svc.Build == nil {
+			if !local {
+				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
+					"service %s: image %s is not available locally and berth does not pull images; build or load it first (docker load, docker build)",
+					name, img))
+			}
+			continue
+		}
+		var reason Reason
+		switch {
+		case !local:
+			reason = Reason{Code: codeMissing, Detail: "image " + img + " not found locally"}
+		case u.opts.Build:
+			reason = Reason{Code: codeBuildRequested, Detail: "--build requested"}
+		default:
+			continue
+		}
+		spec := buildSpec(u.p, svc, img)
+		u.build[name] = u.add(Action{
+			Kind:    BuildImage,
+			Target:  Ref{Type: RefImage, Name: img, Service: name},
+			Reasons: []Reason{reason},
+			op:      &op{build: &spec, image: img},
+		})
+	}
+}
+
+func buildSpec(p *types.Project, svc types.ServiceConfig, tag string) engine.BuildSpec {
+	b := svc.Build
+	labels := map[string]string{}
+	maps.Copy(labels, b.Labels)
+	labels[engine.LabelProject] = p.Name
+	labels[engine.LabelService] = svc.Name
+	args := map[string]*string{}
+	maps.Copy(args, b.Args)
+	return engine.BuildSpec{
+		Tag:        tag,
+		ContextDir: b.Context,
+		Dockerfile: cmpOr(b.Dockerfile, "Dockerfile"),
+		Args:       args,
+		Target:     b.Target,
+		Labels:     labels,
+	}
+}
+
+// planOrphans removes orphans with RemoveOrphans, and warns about them otherwise.
+func (u *upPlanner) planOrphans(orphans []engine.Container) {
+	if len(orphans) == 0 {
+		return
+	}
+	if !u.opts.RemoveOrphans {
+		u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
+			"Found orphan containers ([%s]) for this project. If you removed or renamed this service, run with --remove-orphans.",
+			strings.Join(containerNames(orphans), ", ")))
+		return
+	}
+	why := Reason{Code: codeOrphan, Detail: "orphan: service removed from compose file"}
+	for _, c := range orphans {
+		stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why)
+	}
+}
+
+// stopAndRemove plans a container's removal: a stop first when it runs.
+// It returns the remove action.
+func stopAndRemove(p *Plan, c engine.Container, after []int, timeout *time.Duration, volumes bool, why Reason) int {
+	ref := containerRef(c)
+	if isRunning(c) {
+		stop := addAction(p, Action{Kind: Stop, Target: ref, Reasons: []Reason{why},
+			After: slices.Clone(after), op: &op{timeout: timeout}})
+		after = []int{stop}
+	}
+	return addAction(p, Action{Kind: RemoveContainer, Target: ref, Reasons: []Reason{why},
+		After: slices.Clone(after), Destructive: true, op: &op{removeVolumes: volumes}})
+}
+
+func containerRef(c engine.Container) Ref {
+	return Ref{Type: RefContainer, Name: c.Name, Service: c.Labels[engine.LabelService],
+		Number: containerNumber(c), ID: c.ID}
+}

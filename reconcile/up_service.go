@@ -1,0 +1,309 @@
+package reconcile
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/planner"
+)
+
+// planService decides the container actions of one service. Services are
+// planned in dependency order, so everything it depends on is decided.
+func (u *upPlanner) planService(name string) error {
+	svc := u.p.Services[name]
+	want := svc.GetScale()
+	if svc.ContainerName != "" && want > 1 {
+		return fmt.Errorf("service %s: container_name %q cannot be used with scale %d (container names are unique); remove container_name or set scale to 1",
+			name, svc.ContainerName, want)
+	}
+	keep, extra := u.replicas(svc, want)
+
+	wantJSON, wantHash, err := u.expectedConfig(svc)
+	if err != nil {
+		return err
+	}
+	deps := u.dependencyActions(name)
+	infra := append(u.infraActions(svc), deps...)
+	waits := u.waits(name)
+	var settled []int
+	var replicas []engine.Container // the service's containers once applied
+
+	for _, c := range keep {
+		ref := containerRef(c)
+		replicas = append(replicas, c)
+		if why := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 {
+			s := svc
+			i := u.add(Action{Kind: Recreate, Target: ref, Reasons: why, After: infra, Destructive: true,
+				op: &op{service: &s, finalName: c.Name, timeout: u.opts.Timeout,
+					start: !u.opts.NoStart, renewAnon: u.opts.RenewAnonVolumes, waits: waits}})
+			settled = append(settled, i)
+			u.replaced[name], u.recreated[name] = true, true
+			continue
+		}
+		if isStopped(c) {
+			if u.opts.NoStart {
+				continue
+			}
+			i := u.add(Action{Kind: Start, Target: ref, After: infra,
+				Reasons: []Reason{{Code: codeStopped, Detail: "container is " + c.State}},
+				op:      &op{waits: waits}})
+			settled = append(settled, i)
+			continue
+		}
+		if restartAfter, why := u.restartReasons(name); len(why) > 0 && isRunning(c) {
+			i := u.add(Action{Kind: Restart, Target: ref, Reasons: why, After: restartAfter,
+				op: &op{timeout: u.opts.Timeout, waits: waits}})
+			settled = append(settled, i)
+		}
+	}
+
+	used := map[int]bool{}
+	for _, c := range keep {
+		used[containerNumber(c)] = true
+	}
+	number := 1
+	for n := len(keep); n < want; n++ {
+		for used[number] {
+			number++
+		}
+		used[number] = true
+		cname := containerName(u.p.Name, svc, number)
+		replicas = append(replicas, engine.Container{Name: cname,
+			Labels: map[string]string{engine.LabelNumber: strconv.Itoa(number)}})
+		why := Reason{Code: codeNewService, Detail: "service " + name + " has no container"}
+		if len(u.observed[name]) > 0 {
+			why = Reason{Code: codeScaleUp, Detail: fmt.Sprintf("scale %d → %d", len(u.observed[name]), want)}
+		}
+		s := svc
+		i := u.add(Action{Kind: CreateContainer, After: infra, Reasons: []Reason{why},
+			Target: Ref{Type: RefContainer, Name: cname, Service: name, Number: number},
+			op:     &op{service: &s, finalName: cname}})
+		u.replaced[name] = true
+		if !u.opts.NoStart {
+			i = u.add(Action{Kind: Start, After: []int{i},
+				Target:  Ref{Type: RefContainer, Name: cname, Service: name, Number: number},
+				Reasons: []Reason{why}, op: &op{waits: waits}})
+		}
+		settled = append(settled, i)
+	}
+
+	for _, c := range extra {
+		why := Reason{Code: codeScaleDown, Detail: fmt.Sprintf("scale %d → %d", len(u.observed[name]), want)}
+		if slices.ContainsFunc(keep, func(k engine.Container) bool { return containerNumber(k) == containerNumber(c) }) {
+			why = Reason{Code: codeDuplicate, Detail: fmt.Sprintf(
+				"duplicate container-number %d (left over from an interrupted recreate)", containerNumber(c))}
+		}
+		stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why)
+	}
+
+	slices.SortFunc(replicas, compareContainers)
+	u.plan.env.replicas[name] = containerNames(replicas)
+	u.settled[name] = settled
+	return nil
+}
+
+// replicas splits a service's containers into those to keep (at most want,
+// lowest numbers first, one per number) and the extra ones to remove.
+// Containers without a valid number are left alone.
+func (u *upPlanner) replicas(svc types.ServiceConfig, want int) (keep, extra []engine.Container) {
+	byNumber := map[int][]engine.Container{}
+	var numbers []int
+	for _, c := range u.observed[svc.Name] {
+		n := containerNumber(c)
+		if n == 0 {
+			u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
+				"container %s has no valid %s label; berth leaves it alone", c.Name, engine.LabelNumber))
+			continue
+		}
+		if _, ok := byNumber[n]; !ok {
+			numbers = append(numbers, n)
+		}
+		byNumber[n] = append(byNumber[n], c)
+	}
+	slices.Sort(numbers)
+	for _, n := range numbers {
+		cs := byNumber[n]
+		// The container holding the final name wins; a temporary one from an
+		// interrupted recreate is the duplicate.
+		best := 0
+		for i, c := range cs {
+			if c.Name == containerName(u.p.Name, svc, n) {
+				best = i
+			}
+		}
+		if len(keep) < want {
+			keep = append(keep, cs[best])
+		} else {
+			extra = append(extra, cs[best])
+		}
+		for i, c := range cs {
+			if i != best {
+				extra = append(extra, c)
+			}
+		}
+	}
+	slices.SortFunc(extra, compareContainers)
+	return keep, extra
+}
+
+// expectedConfig is the hash input and hash a container of svc must carry,
+// with service references resolved against the observed containers as
+// compose does. An unresolvable reference is hashed as written: it cannot
+// match, so the container is recreated and Apply reports the missing parent.
+func (u *upPlanner) expectedConfig(svc types.ServiceConfig) ([]byte, string, error) {
+	resolved, err := resolveRefs(svc, func(parent string) (string, bool) {
+		cs := u.observed[parent]
+		if len(cs) == 0 {
+			return "", false
+		}
+		return cs[0].ID, true
+	})
+	if err != nil {
+		resolved = svc
+	}
+	b, err := hashInput(resolved)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, sha256Hex(b), nil
+}
+
+// recreateReasons returns why container c of svc must be replaced, or
+// nothing when it is up to date.
+func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container, wantJSON []byte, wantHash string) []Reason {
+	if u.opts.NoRecreate {
+		return nil
+	}
+	if u.opts.ForceRecreate && u.explicit[svc.Name] {
+		return []Reason{{Code: codeForced, Detail: "--force-recreate requested"}}
+	}
+	for _, parent := range parents(svc) {
+		if u.replaced[parent] {
+			return []Reason{{Code: codeParent, Detail: fmt.Sprintf(
+				"%s gets a new container and %s shares its namespace or volumes", parent, svc.Name)}}
+		}
+	}
+	var why []Reason
+	if want := containerName(u.p.Name, svc, containerNumber(c)); c.Name != want {
+		why = append(why, Reason{Code: codeRenamed, Detail: fmt.Sprintf(
+			"container is named %s instead of %s (interrupted recreate)", c.Name, want)})
+	}
+	if c.Labels[engine.LabelConfigHash] != wantHash {
+		why = append(why, configReasons(recordedConfig(c), wantJSON)...)
+	}
+	img := imageName(u.p.Name, svc)
+	have := c.ImageID
+	if have == "" {
+		have = c.Labels[engine.LabelImage]
+	}
+	// When the image reference itself changed, the config reason says so;
+	// comparing the old image's ID with the new reference's would repeat it.
+	sameRef := !slices.ContainsFunc(why, func(r Reason) bool { return r.Field == "image" }) &&
+		(c.Image == "" || normalizeImage(c.Image) == normalizeImage(img))
+	if local, ok := u.images[normalizeImage(img)]; ok && sameRef && have != "" && have != local.ID {
+		why = append(why, Reason{Code: codeImageChanged, Detail: fmt.Sprintf(
+			"image %s changed locally (%s → %s)", img, shortID(have), shortID(local.ID))})
+	}
+	if _, ok := u.build[svc.Name]; ok {
+		why = append(why, Reason{Code: codeImageRebuilt, Detail: "image " + img + " is rebuilt by this plan"})
+	}
+	return why
+}
+
+// recordedConfig returns the hash input berth recorded on c, or nil when
+// there is none or it does not match the hash label (someone else
+// recreated the container and copied our labels).
+func recordedConfig(c engine.Container) []byte {
+	rec, ok := c.Labels[LabelConfig]
+	if !ok || sha256Hex([]byte(rec)) != c.Labels[engine.LabelConfigHash] {
+		return nil
+	}
+	return []byte(rec)
+}
+
+func shortID(id string) string {
+	if _, hex, ok := cutAlgo(id); ok {
+		id = hex
+	}
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func cutAlgo(id string) (string, string, bool) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == ':' {
+			return id[:i], id[i+1:], true
+		}
+	}
+	return "", id, false
+}
+
+// infraActions are the network, volume and build actions svc's containers wait for.
+func (u *upPlanner) infraActions(svc types.ServiceConfig) []int {
+	var out []int
+	for _, key := range serviceNetworks(svc) {
+		if i, ok := u.network[key]; ok {
+			out = append(out, i)
+		}
+	}
+	for _, key := range serviceVolumes(u.p, svc) {
+		if i, ok := u.volume[key]; ok {
+			out = append(out, i)
+		}
+	}
+	if i, ok := u.build[svc.Name]; ok {
+		out = append(out, i)
+	}
+	return out
+}
+
+// dependencyActions are the actions that settle the containers of
+// everything name depends on.
+func (u *upPlanner) dependencyActions(name string) []int {
+	var out []int
+	for _, e := range u.g.Edges(name) {
+		out = append(out, u.settled[e.To]...)
+	}
+	return out
+}
+
+// restartReasons says whether a running, up-to-date container of name must
+// restart because a dependency with restart: true is recreated.
+func (u *upPlanner) restartReasons(name string) ([]int, []Reason) {
+	var after []int
+	var why []Reason
+	seen := map[string]bool{}
+	for _, e := range u.g.Edges(name) {
+		if !e.Restart || !u.recreated[e.To] || seen[e.To] {
+			continue
+		}
+		seen[e.To] = true
+		after = append(after, u.settled[e.To]...)
+		why = append(why, Reason{Code: codeDependency, Detail: fmt.Sprintf(
+			"dependency %s is recreated (depends_on restart: true)", e.To)})
+	}
+	return after, why
+}
+
+// waits lists the depends_on conditions a start of name must honour beyond
+// ordering: service_healthy and service_completed_successfully.
+func (u *upPlanner) waits(name string) []wait {
+	var out []wait
+	for _, e := range u.g.Edges(name) {
+		if e.Kind != planner.KindDependsOn || e.Condition == types.ServiceConditionStarted || e.Condition == "" {
+			continue
+		}
+		dep, ok := u.p.Services[e.To]
+		if !ok || dep.GetScale() == 0 {
+			continue
+		}
+		out = append(out, wait{service: e.To, condition: e.Condition, required: e.Required})
+	}
+	return out
+}
