@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/loader"
+)
+
+// globalOptions are docker compose's global flags plus berth's --env. Every
+// command reads the project through load.
+type globalOptions struct {
+	environ map[string]string
+	stdin   io.Reader
+
+	files       []string
+	projectName string
+	projectDir  string
+	envFiles    []string
+	profiles    []string
+	parallel    int
+	ansi        string
+	progress    string
+	dryRun      bool
+	env         string
+}
+
+var (
+	ansiModes     = []string{"never", "always", "auto"}
+	progressModes = []string{"auto", "tty", "plain", "json", "quiet"}
+)
+
+// newRootCmd builds the berth command tree. The environment and stdio are
+// passed in so that tests run it in-process with their own.
+func newRootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root, _ := newRoot(env, stdin, stdout, stderr)
+	return root
+}
+
+// newRoot is newRootCmd that also returns the global options, for tests.
+func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *globalOptions) {
+	g := &globalOptions{environ: env, stdin: stdin}
+	root := &cobra.Command{
+		Use:           "berth",
+		Short:         "Run multi-container stacks from Compose files",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// Flag errors get the same "berth: ..." treatment as any other.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.resolve(cmd)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	g.bind(root)
+
+	root.AddCommand(
+		newVersionCmd(stdout),
+		newConfigCmd(g, stdout),
+	)
+	// Lifecycle commands (up, down, ps, logs, plan, start, stop, restart,
+	// rm, create) are added here, one AddCommand line each:
+	// --- lifecycle commands: begin ---
+	root.AddCommand(newUpCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newDownCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newPsCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newLogsCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newPlanCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newStartCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newStopCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newRestartCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newRmCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newCreateCmd(newApp(g, stdout, stderr)))
+	// --- lifecycle commands: end ---
+	return root, g
+}
+
+func (g *globalOptions) bind(root *cobra.Command) {
+	f := root.PersistentFlags()
+	f.StringArrayVarP(&g.files, "file", "f", nil, "Compose configuration files (repeatable; - reads stdin)")
+	f.StringVarP(&g.projectName, "project-name", "p", "", "Project name")
+	f.StringVar(&g.projectDir, "project-directory", "", "Alternate working directory (default: the directory of the first compose file)")
+	f.StringArrayVar(&g.envFiles, "env-file", nil, "Alternate environment file (repeatable)")
+	f.StringArrayVar(&g.profiles, "profile", nil, "Profile to enable (repeatable)")
+	f.IntVar(&g.parallel, "parallel", -1, "Maximum parallel engine calls (-1 for unlimited)")
+	f.StringVar(&g.ansi, "ansi", envOr(g.environ, "COMPOSE_ANSI", "auto"), "Control ANSI output: never, always, auto")
+	f.StringVar(&g.progress, "progress", envOr(g.environ, "COMPOSE_PROGRESS", "auto"), "Progress output: auto, tty, plain, json, quiet")
+	f.BoolVar(&g.dryRun, "dry-run", false, "Show what would change without changing anything")
+	f.StringVar(&g.env, "env", g.environ["BERTH_ENV"], "berth environment: adds compose.ENV.yaml and .env.ENV, names the project NAME-ENV")
+}
+
+// resolve applies the environment variables that only count when their
+// flag is not given, and checks the enumerated flags.
+func (g *globalOptions) resolve(cmd *cobra.Command) error {
+	if v, ok := g.environ["COMPOSE_PARALLEL_LIMIT"]; ok && v != "" && !cmd.Flags().Changed("parallel") {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("COMPOSE_PARALLEL_LIMIT=%q: must be an integer", v)
+		}
+		g.parallel = n
+	}
+	if !slices.Contains(ansiModes, g.ansi) {
+		return fmt.Errorf("--ansi %q: use never, always or auto (or set COMPOSE_ANSI)", g.ansi)
+	}
+	if !slices.Contains(progressModes, g.progress) {
+		return fmt.Errorf("--progress %q: use auto, tty, plain, json or quiet (or set COMPOSE_PROGRESS)", g.progress)
+	}
+	return nil
+}
+
+// loaderOptions translates the global flags for the loader. COMPOSE_FILE,
+// COMPOSE_PROFILES, COMPOSE_ENV_FILES, COMPOSE_PROJECT_NAME and
+// COMPOSE_PATH_SEPARATOR are applied by the loader itself, because .env
+// can set them too.
+func (g *globalOptions) loaderOptions(services []string, noDeps bool) loader.Options {
+	return loader.Options{
+		ProjectDir:  g.projectDir,
+		ConfigFiles: g.files,
+		Stdin:       g.stdin,
+		ProjectName: g.projectName,
+		EnvFiles:    g.envFiles,
+		Profiles:    g.profiles,
+		Env:         g.env,
+		Environ:     g.environ,
+		Services:    services,
+		NoDeps:      noDeps,
+	}
+}
+
+// load reads the project for a command: services narrows it to those
+// services (and their dependencies unless noDeps).
+func (g *globalOptions) load(ctx context.Context, services []string, noDeps bool) (*types.Project, error) {
+	return loader.Load(ctx, g.loaderOptions(services, noDeps))
+}
+
+func envOr(env map[string]string, key, def string) string {
+	if v := env[key]; v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,203 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Load reads the compose files, env files and environment described by opts
+// and returns the project, as `docker compose` would see it, with service
+// selection applied, env_file merged into environment (and discarded, as
+// compose does before hashing) and compose's custom labels set.
+func Load(ctx context.Context, opts Options) (project *types.Project, err error) {
+	defer recoverLoader(&err)
+	in, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	p, err := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true))
+	if err != nil {
+		return nil, in.explain(ctx, err)
+	}
+	return in.finish(p)
+}
+
+// LoadModel returns the merged compose model as a plain map, before it is
+// bound to compose-go's types: what `config --no-interpolate` prints,
+// since uninterpolated values such as "${PORT}:80" cannot be typed.
+func LoadModel(ctx context.Context, opts Options) (model map[string]any, err error) {
+	defer recoverLoader(&err)
+	in, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	model, err = loader.LoadModelWithContext(ctx, in.details(), in.loaderOptions(true))
+	if err != nil {
+		return nil, explain(err, in.files)
+	}
+	return model, nil
+}
+
+// recoverLoader turns a panic of compose-go's loader on hostile input into
+// an error: a user must never see a stack trace for a bad compose file.
+func recoverLoader(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v: please report this with the compose file that caused it", ErrInternal, r)
+	}
+}
+
+// input is everything resolved before compose-go's loader runs.
+type input struct {
+	opts       Options
+	cwd        string
+	projectDir string
+	paths      []string // compose files, absolute or "-"
+	files      []*configFile
+	env        types.Mapping
+	envFiles   []string // explicit env files, absolute, for the label
+	profiles   []string
+	name       string
+}
+
+func prepare(opts Options) (*input, error) {
+	if err := validEnv(opts.Env); err != nil {
+		return nil, err
+	}
+	cwd := opts.WorkingDir
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("find the working directory: %w", err)
+		}
+	}
+	cwd, err := filepath.Abs(cwd)
+	if err != nil {
+		return nil, fmt.Errorf("working directory %s: %w", opts.WorkingDir, err)
+	}
+	in := &input{opts: opts, cwd: cwd}
+	if opts.ProjectDir != "" {
+		in.projectDir = absFrom(cwd, expandUser(opts.ProjectDir, opts.Environ))
+	}
+	in.envFiles = explicitEnvFiles(cwd, opts.EnvFiles, opts.Environ)
+	env := newEnvironment(opts.Environ)
+
+	// Like compose, read env files twice: first from where we stand, so
+	// that .env can set COMPOSE_FILE, COMPOSE_PROFILES and the like, then
+	// from the project directory once the compose files are known.
+	envDir := in.projectDir
+	if envDir == "" {
+		envDir = dirOfFirst(cwd, absPaths(cwd, opts.ConfigFiles))
+	}
+	if err := in.mergeEnv(env, envDir); err != nil {
+		return nil, err
+	}
+	searchDir := in.projectDir
+	if searchDir == "" {
+		searchDir = cwd
+	}
+	in.paths, err = configPaths(cwd, searchDir, opts.ConfigFiles, env.vars)
+	if err != nil {
+		return nil, err
+	}
+	if in.projectDir == "" {
+		in.projectDir = dirOfFirst(cwd, in.paths)
+	}
+	if in.projectDir != envDir {
+		if err := in.mergeEnv(env, in.projectDir); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Env != "" {
+		// The overlay sits next to the main compose file, like the
+		// override file does.
+		dir := dirOfFirst(in.projectDir, in.paths)
+		if o := envOverlay(dir, opts.Env); o != "" && !slices.Contains(in.paths, o) {
+			in.paths = append(in.paths, o)
+		}
+		if _, ok := env.vars["BERTH_ENV"]; !ok {
+			env.vars["BERTH_ENV"] = opts.Env
+		}
+	}
+	files, err := readConfigFiles(cwd, in.paths, opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	for i := range files {
+		in.files = append(in.files, &files[i])
+	}
+	if _, ok := env.vars["PWD"]; !ok {
+		env.vars["PWD"] = cwd
+	}
+	in.env = env.vars
+	in.profiles = profilesFrom(opts.Profiles, env.vars)
+	in.name, err = projectName(opts, env.vars, files, in.projectDir)
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *input) mergeEnv(env *environment, dir string) error {
+	files, err := envFilesFor(dir, in.envFiles, in.opts.Env, in.opts.Environ)
+	if err != nil {
+		return err
+	}
+	return env.merge(files)
+}
+
+// dirOfFirst is the directory of the first real file in paths, else def.
+func dirOfFirst(def string, paths []string) string {
+	for _, p := range paths {
+		if p != stdinName {
+			return filepath.Dir(p)
+		}
+	}
+	return def
+}
+
+func (in *input) details() types.ConfigDetails {
+	cfgs := make([]types.ConfigFile, len(in.files))
+	for i, f := range in.files {
+		cfgs[i] = types.ConfigFile{Filename: f.path, Content: f.content}
+	}
+	return types.ConfigDetails{WorkingDir: in.projectDir, ConfigFiles: cfgs, Environment: in.env}
+}
+
+// loaderOptions configures compose-go's loader. Environment resolution is
+// left to finish, so that it runs only on the selected services, as in
+// compose (a broken env_file of an unselected service is no error).
+func (in *input) loaderOptions(consistency bool) func(*loader.Options) {
+	return func(o *loader.Options) {
+		o.SetProjectName(in.name, true)
+		o.Profiles = in.profiles
+		o.SkipInterpolation = in.opts.NoInterpolate
+		o.SkipResolveEnvironment = true
+		o.SkipConsistencyCheck = !consistency
+	}
+}
+
+// explain locates a load error. compose-go reports references to unknown
+// services without saying which key made them, so for those the project is
+// loaded again without its consistency check and the references are checked
+// here, with positions. That second load happens only on this error path.
+func (in *input) explain(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "depends on undefined service") || strings.Contains(msg, "not found for network_mode") {
+		if p, rerr := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(false)); rerr == nil {
+			if refErr := checkReferences(p, in.files); refErr != nil {
+				return refErr
+			}
+		}
+	}
+	return explain(err, in.files)
+}

@@ -1,0 +1,107 @@
+package loader
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"regexp"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
+	"gopkg.in/yaml.v3"
+)
+
+// nameKey finds a top-level `name:` key in block-style YAML. Most compose
+// files have none, and a full parse only to learn that is the single most
+// expensive step of discovering the name, so files without a match skip it.
+var nameKey = regexp.MustCompile(`(?m)^["']?name["']?[ \t]*:`)
+
+// projectName decides the project name as compose does: -p, then
+// COMPOSE_PROJECT_NAME, then the last top-level `name:` of the compose
+// files, then the project directory's name. Only the last two get the berth
+// environment suffix: an explicit name is taken as meant.
+func projectName(opts Options, env map[string]string, files []configFile, projectDir string) (string, error) {
+	if opts.ProjectName != "" {
+		return opts.ProjectName, validName(opts.ProjectName, "-p")
+	}
+	if v := env["COMPOSE_PROJECT_NAME"]; v != "" {
+		return v, validName(v, "COMPOSE_PROJECT_NAME")
+	}
+	name, err := nameFromFiles(files, env, !opts.NoInterpolate)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = loader.NormalizeProjectName(filepath.Base(projectDir))
+		if name == "" {
+			return "", fmt.Errorf("%w: directory %s gives an empty project name: set one with -p or with a top-level `name` key", ErrInvalidProjectName, projectDir)
+		}
+	}
+	if opts.Env != "" {
+		name += "-" + opts.Env
+	}
+	return name, nil
+}
+
+func validName(name, source string) error {
+	if name != loader.NormalizeProjectName(name) {
+		return fmt.Errorf("%w %q (from %s): use only lowercase letters, digits, '-' and '_', starting with a letter or digit", ErrInvalidProjectName, name, source)
+	}
+	return nil
+}
+
+// validEnv checks a berth environment name: it becomes part of the project
+// name and of file names, so it follows the project name rules.
+func validEnv(env string) error {
+	if env != "" && env != loader.NormalizeProjectName(env) {
+		return fmt.Errorf("%w: environment %q: use only lowercase letters, digits, '-' and '_', starting with a letter or digit", ErrInvalidProjectName, env)
+	}
+	return nil
+}
+
+func nameFromFiles(files []configFile, env map[string]string, interpolate bool) (string, error) {
+	var name string
+	for _, f := range files {
+		if !mayHaveName(f.content) {
+			continue
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(f.content))
+		for {
+			var doc struct {
+				Name string `yaml:"name"`
+			}
+			if err := dec.Decode(&doc); err != nil {
+				// io.EOF ends the stream; any other error is a broken
+				// document, which the full load reports with its position.
+				break
+			}
+			if doc.Name != "" {
+				name = doc.Name
+			}
+		}
+	}
+	if name == "" {
+		return "", nil
+	}
+	if interpolate {
+		var err error
+		name, err = template.Substitute(name, func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		})
+		if err != nil {
+			return "", fmt.Errorf("top-level name: %w", classifyTemplate(err))
+		}
+	}
+	return loader.NormalizeProjectName(name), nil
+}
+
+// mayHaveName is false only when the content certainly has no top-level
+// name key: block style without one, no flow-style top level, no merge key.
+func mayHaveName(content []byte) bool {
+	trimmed := bytes.TrimSpace(content)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return true
+	}
+	return nameKey.Match(content) || bytes.Contains(content, []byte("<<"))
+}
