@@ -1,0 +1,143 @@
+package docker
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/moby/moby/client"
+)
+
+// DefaultHost is the daemon address used when Options.Host is empty.
+const DefaultHost = "unix:///var/run/docker.sock"
+
+var _ engine.Engine = (*Engine)(nil)
+
+// Options say how to reach the daemon. The zero value talks to the local
+// socket and negotiates the API version.
+type Options struct {
+	Host       string // unix:///path or tcp://host:port; empty means DefaultHost
+	APIVersion string // e.g. "1.41"; empty negotiates with the daemon
+	CertPath   string // directory holding ca.pem, cert.pem and key.pem
+	TLSVerify  bool   // verify the daemon's certificate against ca.pem
+}
+
+// OptionsFromEnv reads the variables the docker CLI honours: DOCKER_HOST,
+// DOCKER_API_VERSION, DOCKER_CERT_PATH and DOCKER_TLS_VERIFY. The
+// environment is passed in so that callers and tests control it.
+func OptionsFromEnv(environ map[string]string) Options {
+	o := Options{
+		Host:       environ["DOCKER_HOST"],
+		APIVersion: environ["DOCKER_API_VERSION"],
+		CertPath:   environ["DOCKER_CERT_PATH"],
+		// Like the docker CLI, any non-empty value turns verification on,
+		// including "0".
+		TLSVerify: environ["DOCKER_TLS_VERIFY"] != "",
+	}
+	if o.TLSVerify && o.CertPath == "" && environ["HOME"] != "" {
+		o.CertPath = filepath.Join(environ["HOME"], ".docker")
+	}
+	return o
+}
+
+// Engine talks to one Docker daemon. It is safe for concurrent use.
+type Engine struct {
+	cli  *client.Client
+	host string
+
+	mu      sync.Mutex
+	version string // negotiated API version, once known
+}
+
+// New returns an Engine for opts. It does not contact the daemon: the API
+// version is negotiated on the first call that needs the daemon, so commands
+// that fail early pay nothing.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	host := opts.Host
+	if host == "" {
+		host = DefaultHost
+	}
+	scheme, _, ok := strings.Cut(host, "://")
+	if !ok {
+		return nil, fmt.Errorf("docker host %q: want unix:///path/to/docker.sock or tcp://host:port", host)
+	}
+	switch scheme {
+	case "unix", "tcp":
+	case "ssh":
+		return nil, fmt.Errorf("docker host %q: ssh:// is not supported yet; use unix:// or tcp:// with TLS", host)
+	default:
+		return nil, fmt.Errorf("docker host %q: scheme %s:// is not supported; use unix:// or tcp://", host, scheme)
+	}
+
+	clientOpts := []client.Opt{client.WithUserAgent("berth")}
+	if opts.CertPath != "" || opts.TLSVerify {
+		if scheme != "tcp" {
+			return nil, fmt.Errorf("docker host %q: TLS needs a tcp:// host", host)
+		}
+		cfg, err := tlsConfig(opts)
+		if err != nil {
+			return nil, err
+		}
+		transport := &http.Transport{TLSClientConfig: cfg}
+		clientOpts = append(clientOpts, client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
+	}
+	// WithHost after WithHTTPClient: it configures the dialer on whatever
+	// transport is in place.
+	clientOpts = append(clientOpts, client.WithHost(host))
+	if opts.APIVersion != "" {
+		clientOpts = append(clientOpts, client.WithAPIVersion(opts.APIVersion))
+	}
+	cli, err := client.New(clientOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("docker host %q: %w", host, err)
+	}
+	e := &Engine{cli: cli, host: host}
+	if opts.APIVersion != "" {
+		e.version = cli.ClientVersion()
+	}
+	return e, nil
+}
+
+func tlsConfig(opts Options) (*tls.Config, error) {
+	if opts.CertPath == "" {
+		return nil, fmt.Errorf("DOCKER_TLS_VERIFY is set but no certificate directory is known: set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem")
+	}
+	cfg, err := tlsconfig.Client(tlsconfig.Options{
+		CAFile:             filepath.Join(opts.CertPath, "ca.pem"),
+		CertFile:           filepath.Join(opts.CertPath, "cert.pem"),
+		KeyFile:            filepath.Join(opts.CertPath, "key.pem"),
+		InsecureSkipVerify: !opts.TLSVerify,
+		MinVersion:         tls.VersionTLS12,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificates in %s (DOCKER_CERT_PATH): %w", opts.CertPath, err)
+	}
+	return cfg, nil
+}
+
+// Close releases idle connections.
+func (e *Engine) Close() error { return e.cli.Close() }
+
+// Host returns the daemon address this engine talks to.
+func (e *Engine) Host() string { return e.host }
+
+// APIVersion negotiates the API version with the daemon on first use and
+// returns it; later calls cost nothing.
+func (e *Engine) APIVersion(ctx context.Context) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.version != "" {
+		return e.version, nil
+	}
+	if _, err := e.cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return "", e.wrap("connect", err)
+	}
+	e.version = e.cli.ClientVersion()
+	return e.version, nil
+}

@@ -1,0 +1,54 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// Logs copies id's output to stdout and stderr. Without a TTY the engine
+// multiplexes both streams into one and they are split apart here; with a
+// TTY there is only one stream, which goes to stdout. When following, Logs
+// returns nil once ctx ends.
+func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, stdout, stderr io.Writer) error {
+	info, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return e.wrap("logs of container "+id, err)
+	}
+	tty := info.Container.Config != nil && info.Container.Config.Tty
+
+	rc, err := e.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{
+		ShowStdout: true,
+		ShowStderr: true,
+		Follow:     opts.Follow,
+		Tail:       opts.Tail,
+		Since:      opts.Since,
+		Until:      opts.Until,
+		Timestamps: opts.Timestamps,
+	})
+	if err != nil {
+		return e.wrap("logs of container "+id, err)
+	}
+	defer rc.Close()
+
+	if tty {
+		_, err = io.Copy(stdout, rc)
+	} else {
+		_, err = stdcopy.StdCopy(stdout, stderr, rc)
+	}
+	if err != nil {
+		if opts.Follow && ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return e.wrap("logs of container "+id, err)
+	}
+	return nil
+}

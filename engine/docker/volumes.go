@@ -1,0 +1,55 @@
+package docker
+
+import (
+	"context"
+
+	"github.com/moby/moby/api/types/volume"
+	"github.com/moby/moby/client"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// Volumes lists the project's volumes in one call.
+func (e *Engine) Volumes(ctx context.Context, project string) ([]engine.Volume, error) {
+	res, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: projectFilter(project)})
+	if err != nil {
+		return nil, e.wrap("list volumes of project "+project, err)
+	}
+	out := make([]engine.Volume, 0, len(res.Items))
+	for _, v := range res.Items {
+		out = append(out, fromVolume(v))
+	}
+	return out, nil
+}
+
+func fromVolume(v volume.Volume) engine.Volume {
+	return engine.Volume{Name: v.Name, Driver: v.Driver, Labels: v.Labels}
+}
+
+// InspectVolume finds the volume called name.
+func (e *Engine) InspectVolume(ctx context.Context, name string) (engine.Volume, error) {
+	res, err := e.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+	if err != nil {
+		return engine.Volume{}, e.wrap("inspect volume "+name, err)
+	}
+	return fromVolume(res.Volume), nil
+}
+
+// CreateVolume creates spec's volume. Creating a volume that exists with the
+// same driver succeeds, as with the engine itself.
+func (e *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error {
+	_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
+		Name:       spec.Name,
+		Driver:     spec.Config.Driver,
+		DriverOpts: spec.Config.DriverOpts,
+		Labels:     mergeLabels(spec.Config.Labels, spec.Labels),
+	})
+	return e.wrap("create volume "+spec.Name, err)
+}
+
+// RemoveVolume removes the volume called name; ErrConflict while a
+// container uses it.
+func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
+	_, err := e.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{})
+	return e.wrap("remove volume "+name, err)
+}
