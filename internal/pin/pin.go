@@ -5,6 +5,9 @@
 package pin
 
 import (
+	_ "github.com/compose-spec/compose-go/v2/cli"
+	_ "github.com/docker/go-connections/nat"
+	_ "github.com/docker/go-units"
 	_ "github.com/fatih/color"
 	_ "github.com/google/go-cmp/cmp"
 	_ "github.com/mattn/go-isatty"
@@ -13,7 +16,4 @@ import (
 	_ "github.com/spf13/cobra"
 	_ "golang.org/x/sync/errgroup"
 	_ "gopkg.in/yaml.v3"
-	_ "github.com/docker/go-units"
-	_ "github.com/docker/go-connections/nat"
-	_ "github.com/compose-spec/compose-go/v2/cli"
 )

@@ -1,0 +1,61 @@
+# berth's entry points. `make test` is what CI runs (see .ci/run); `make demo`
+# shows the shop example end to end against the local Docker daemon.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO ?= go
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+# The integration tests dominate `go test`; they take a few minutes on two
+# cores, so this leaves room without letting a hung test run forever.
+TEST_TIMEOUT ?= 10m
+FUZZTIME ?= 30s
+
+.PHONY: build shop test fmt-check vet staticcheck unit bench-smoke fuzz demo bench clean
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth ./cmd/berth
+
+# The demo's one binary; static so that it runs in a FROM scratch image.
+shop:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o examples/shop/bin/shop ./examples/shop
+
+test: fmt-check vet staticcheck unit bench-smoke
+
+# testdata may hold deliberately odd Go files (goldens), so it is skipped.
+fmt-check:
+	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; echo "run: gofmt -w <files>"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+# Benchmarks run once each, only to prove they still compile and work.
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./loader
+
+# DEMO_CLEAN=1 also removes the volume (and with it the visit counter) and
+# the demo's images;
+# SHOP_PORT=NNNN publishes on another port than the one in examples/shop/.env.
+demo: build shop
+	scripts/demo.sh
+
+# BENCH_FLAGS passes flags through, e.g. BENCH_FLAGS="-sizes 10 -runs 1".
+bench:
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+clean:
+	rm -rf bin examples/shop/bin
