@@ -1,0 +1,454 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	cgloader "github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/docker"
+	"github.com/berth-dev/berth/loader"
+	"github.com/berth-dev/berth/planner"
+	"github.com/berth-dev/berth/reconcile"
+	"github.com/berth-dev/berth/ui"
+)
+
+// exitInterrupted is the shell's code for a command ended by SIGINT.
+const exitInterrupted = 130
+
+// app is the wiring the lifecycle commands share: where output goes, how
+// the engine is reached and how signals end a command. Each command gets
+// its own app from newApp; tests replace connect with engine/fake and
+// notify and exit with their own.
+type app struct {
+	g      *globalOptions
+	stdout io.Writer
+	stderr io.Writer
+
+	// connect opens the engine and returns how to close it.
+	connect func(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error)
+	// notify subscribes c to SIGINT and SIGTERM and returns the
+	// unsubscribe.
+	notify func(c chan<- os.Signal) (stop func())
+	// exit ends the process at once; the second Ctrl-C calls it with 130.
+	exit func(code int)
+	// now is the clock for ps ages and log cut-offs.
+	now func() time.Time
+}
+
+// newApp wires a command to Docker, the process's signals and os.Exit.
+func newApp(g *globalOptions, stdout, stderr io.Writer) *app {
+	return &app{
+		g:       g,
+		stdout:  stdout,
+		stderr:  stderr,
+		connect: connectDocker,
+		notify: func(c chan<- os.Signal) func() {
+			signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+			return func() { signal.Stop(c) }
+		},
+		exit: os.Exit,
+		now:  time.Now,
+	}
+}
+
+func connectDocker(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error) {
+	e, err := docker.New(ctx, docker.OptionsFromEnv(environ))
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, e.Close, nil
+}
+
+// session is one command's run: a context that the first signal cancels
+// and an engine connected on first use.
+type session struct {
+	a     *app
+	eng   engine.Engine
+	close func() error
+}
+
+// engine connects on first use, so that a broken compose file is reported
+// before berth tries to reach the daemon.
+func (s *session) engine(ctx context.Context) (engine.Engine, error) {
+	if s.eng != nil {
+		return s.eng, nil
+	}
+	eng, closeFn, err := s.a.connect(ctx, s.a.g.environ)
+	if err != nil {
+		return nil, err
+	}
+	s.eng, s.close = eng, closeFn
+	return eng, nil
+}
+
+// run runs fn under signal handling: the first SIGINT or SIGTERM cancels
+// its context, so nothing new starts and running operations wind down; a
+// second one exits at once with 130. A run cut short by a signal ends with
+// exit code 130 and no further message: progress already said
+// "Interrupted".
+func (a *app) run(cmd *cobra.Command, fn func(ctx context.Context, s *session) error) error {
+	ctx, stop := a.interruptible(cmd.Context())
+	defer stop()
+	s := &session{a: a}
+	err := fn(ctx, s)
+	if s.close != nil {
+		if cerr := s.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close engine connection: %w", cerr)
+		}
+	}
+	if ctx.Err() != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return &exitError{code: exitInterrupted}
+	}
+	return err
+}
+
+// interruptible returns a context cancelled by the first signal. main
+// cancels its own context on the first signal too, but a second signal
+// would then be swallowed; this handler keeps the force path.
+func (a *app) interruptible(parent context.Context) (context.Context, func()) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	// Two slots: signal.Notify drops signals when the channel is full, and
+	// the second one is the one that must not be lost.
+	sigs := make(chan os.Signal, 2)
+	unsubscribe := a.notify(sigs)
+	done := make(chan struct{})
+	go func() {
+		received := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				received++
+				if received == 1 {
+					cancel()
+					continue
+				}
+				a.exit(exitInterrupted)
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		unsubscribe()
+		close(done)
+		cancel()
+	}
+}
+
+// projectOrName loads the project for commands that can work from the
+// project name alone (down, ps, logs, start, stop, restart, rm): when no
+// compose file is found but -p or COMPOSE_PROJECT_NAME names a project, the
+// project carries only that name, as in docker compose.
+func (a *app) projectOrName(ctx context.Context, services []string, noDeps bool) (*types.Project, error) {
+	p, err := a.g.load(ctx, services, noDeps)
+	if err == nil || !errors.Is(err, loader.ErrNoConfigFile) {
+		return p, err
+	}
+	name := a.g.projectName
+	if name == "" {
+		name = a.g.environ["COMPOSE_PROJECT_NAME"]
+	}
+	if name == "" {
+		return nil, err
+	}
+	if name != cgloader.NormalizeProjectName(name) {
+		return nil, fmt.Errorf("project name %q: use only lowercase letters, digits, '-' and '_', starting with a letter or digit", name)
+	}
+	return &types.Project{Name: name}, nil
+}
+
+// nameOnly reports whether p came from a project name without a file.
+func nameOnly(p *types.Project) bool {
+	return len(p.Services) == 0 && len(p.DisabledServices) == 0 && p.WorkingDir == ""
+}
+
+// selection is what to hand a lifecycle planner for the services named on
+// the command line: nil for all, else the loaded project's services, which
+// include their dependencies unless the command was told otherwise. A
+// project known only by name keeps the names as given.
+func selection(p *types.Project, args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	if nameOnly(p) {
+		return args
+	}
+	return p.ServiceNames()
+}
+
+// upFlags are the flags that change an up plan, shared by up, create and
+// plan.
+type upFlags struct {
+	forceRecreate bool
+	noRecreate    bool
+	removeOrphans bool
+	noDeps        bool
+	build         bool
+	noBuild       bool
+	renewAnon     bool
+	timeout       int
+	scale         []string
+}
+
+func (f *upFlags) bindPlanFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.forceRecreate, "force-recreate", false, "Recreate containers even if their configuration and image haven't changed")
+	fl.BoolVar(&f.noRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate")
+	fl.BoolVar(&f.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file (also COMPOSE_REMOVE_ORPHANS)")
+	fl.BoolVar(&f.build, "build", false, "Build images before starting containers")
+}
+
+func (f *upFlags) bindCreateFlags(cmd *cobra.Command) {
+	f.bindPlanFlags(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.noBuild, "no-build", false, "Don't build an image, even if it's missing")
+	fl.BoolVarP(&f.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
+	fl.StringArrayVar(&f.scale, "scale", nil, "Scale SERVICE to NUM instances (SERVICE=NUM); overrides scale in the Compose file")
+}
+
+// resolve applies COMPOSE_REMOVE_ORPHANS when the flag is not given and
+// checks combinations, with compose's messages.
+func (f *upFlags) resolve(cmd *cobra.Command, environ map[string]string) error {
+	if !cmd.Flags().Changed("remove-orphans") {
+		if v, ok := environ["COMPOSE_REMOVE_ORPHANS"]; ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("COMPOSE_REMOVE_ORPHANS=%q: want true or false", v)
+			}
+			f.removeOrphans = b
+		}
+	}
+	switch {
+	case f.forceRecreate && f.noRecreate:
+		return errors.New("--force-recreate and --no-recreate are incompatible: pick one")
+	case f.build && f.noBuild:
+		return errors.New("--build and --no-build are incompatible: pick one")
+	case f.renewAnon && f.noRecreate:
+		return errors.New("--no-recreate and --renew-anon-volumes are incompatible: pick one")
+	}
+	return nil
+}
+
+func (f *upFlags) options(cmd *cobra.Command, services []string) reconcile.UpOptions {
+	return reconcile.UpOptions{
+		Services:         services,
+		NoDeps:           f.noDeps,
+		ForceRecreate:    f.forceRecreate,
+		NoRecreate:       f.noRecreate,
+		RemoveOrphans:    f.removeOrphans,
+		RenewAnonVolumes: f.renewAnon,
+		Build:            f.build,
+		Timeout:          timeoutFlag(cmd, f.timeout),
+	}
+}
+
+// timeoutFlag turns -t into the optional duration planners take: nil when
+// not given, so each container's own stop timeout applies.
+func timeoutFlag(cmd *cobra.Command, seconds int) *time.Duration {
+	if !cmd.Flags().Changed("timeout") {
+		return nil
+	}
+	d := time.Duration(seconds) * time.Second
+	return &d
+}
+
+// withScale returns a copy of p with --scale SERVICE=N applied.
+func withScale(p *types.Project, scale []string) (*types.Project, error) {
+	if len(scale) == 0 {
+		return p, nil
+	}
+	want := map[string]int{}
+	for _, s := range scale {
+		name, val, ok := strings.Cut(s, "=")
+		n, err := strconv.Atoi(val)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("--scale %q: want SERVICE=NUM with NUM a number >= 0", s)
+		}
+		if _, err := p.GetService(name); err != nil {
+			return nil, fmt.Errorf("--scale %q: no such service %q in project %s", s, name, p.Name)
+		}
+		want[name] = n
+	}
+	return p.WithServicesTransform(func(name string, s types.ServiceConfig) (types.ServiceConfig, error) {
+		if n, ok := want[name]; ok {
+			s.SetScale(n)
+		}
+		return s, nil
+	})
+}
+
+// planUp is the chain up, create and plan share: load, graph, observe,
+// decide.
+func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags, opts reconcile.UpOptions) (*types.Project, reconcile.Plan, error) {
+	p, err := a.g.load(ctx, args, f.noDeps)
+	if err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	if p, err = withScale(p, f.scale); err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	g, err := planner.Build(p)
+	if err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	if err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	plan, err := reconcile.PlanUp(p, g, state, opts)
+	if err != nil {
+		return nil, reconcile.Plan{}, err
+	}
+	if f.noBuild {
+		if err := refuseBuilds(plan); err != nil {
+			return nil, reconcile.Plan{}, err
+		}
+	}
+	return p, plan, nil
+}
+
+// refuseBuilds enforces --no-build on a plan: reconcile plans a build when
+// an image is missing, and the flag forbids it.
+func refuseBuilds(plan reconcile.Plan) error {
+	var errs []error
+	for _, act := range plan.Actions {
+		if act.Kind == reconcile.BuildImage {
+			errs = append(errs, fmt.Errorf("service %s: image %s must be built, which --no-build forbids: build it first or drop --no-build", act.Target.Service, act.Target.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// observe takes the snapshot a lifecycle planner needs.
+func (a *app) observe(ctx context.Context, s *session, p *types.Project) (engine.Engine, reconcile.State, error) {
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return nil, reconcile.State{}, err
+	}
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	return eng, state, err
+}
+
+// execute applies plan with progress, or prints it under --dry-run and
+// changes nothing.
+func (a *app) execute(ctx context.Context, eng reconcile.Engine, plan reconcile.Plan) error {
+	if a.g.dryRun {
+		return a.printPlan(plan, "text")
+	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(a.stderr, w)
+	}
+	if plan.Empty() {
+		return nil
+	}
+	prog, mode, err := a.newProgress()
+	if err != nil {
+		return err
+	}
+	// Build output would tear the live view apart, so it is held and shown
+	// only if something failed; other modes stream it.
+	var held bytes.Buffer
+	var build io.Writer = a.stderr
+	switch mode {
+	case ui.ProgressTTY:
+		build = &held
+	case ui.ProgressQuiet, ui.ProgressJSON:
+		build = io.Discard
+	}
+	err = reconcile.Apply(ctx, plan, eng, reconcile.ApplyOptions{
+		Parallel: a.g.parallel,
+		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
+		Build:    build,
+	})
+	if ctx.Err() != nil {
+		prog.Interrupt()
+	}
+	prog.Close()
+	if err != nil && held.Len() > 0 {
+		_, _ = a.stderr.Write(held.Bytes())
+	}
+	return err
+}
+
+// newProgress makes the progress renderer the global flags ask for, drawn
+// on stderr as compose does, so that stdout stays for data.
+func (a *app) newProgress() (ui.Progress, ui.ProgressMode, error) {
+	tty := ui.IsTerminal(a.stderr)
+	mode, err := ui.ResolveProgress(a.g.progress, a.g.ansi, tty)
+	if err != nil {
+		return nil, "", err
+	}
+	color, err := ui.UseColor(a.g.ansi, tty, a.g.environ)
+	if err != nil {
+		return nil, "", err
+	}
+	prog := ui.NewProgress(a.stderr, ui.ProgressOptions{Mode: mode, Color: color, Title: "Running", Width: ui.TerminalWidth(a.stderr)})
+	return prog, mode, nil
+}
+
+// progressEvent adapts reconcile's event to ui's: "Container shop-db-1".
+func progressEvent(e reconcile.Event) ui.Event {
+	kind := e.Target.Type
+	if kind != "" {
+		kind = strings.ToUpper(kind[:1]) + kind[1:]
+	}
+	return ui.Event{
+		ID:     strings.TrimSpace(kind + " " + e.Target.Name),
+		Status: ui.Status(e.Status),
+		Text:   e.Text,
+		Err:    e.Err,
+	}
+}
+
+// printPlan writes a plan to stdout: its text (with coloured symbols on a
+// terminal) or its JSON.
+func (a *app) printPlan(plan reconcile.Plan, format string) error {
+	switch format {
+	case "json":
+		b, err := json.Marshal(plan)
+		if err != nil {
+			return fmt.Errorf("encode plan: %w", err)
+		}
+		_, err = fmt.Fprintln(a.stdout, string(b))
+		return err
+	case "text", "":
+		text := plan.String()
+		if tty := ui.IsTerminal(a.stdout); tty {
+			color, err := ui.UseColor(a.g.ansi, tty, a.g.environ)
+			if err != nil {
+				return err
+			}
+			text = ui.DecoratePlan(text, color)
+		}
+		_, err := io.WriteString(a.stdout, text)
+		return err
+	default:
+		return fmt.Errorf("--format %q: use text or json", format)
+	}
+}

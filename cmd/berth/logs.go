@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/ui"
+)
+
+type logsOptions struct {
+	follow      bool
+	tail        string
+	since       string
+	until       string
+	timestamps  bool
+	noColor     bool
+	noLogPrefix bool
+}
+
+func newLogsCmd(a *app) *cobra.Command {
+	var o logsOptions
+	cmd := &cobra.Command{
+		Use:   "logs [OPTIONS] [SERVICE...]",
+		Short: "View output from containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.run(cmd, func(ctx context.Context, s *session) error {
+				return a.logs(ctx, s, args, &o)
+			})
+		},
+	}
+	f := cmd.Flags()
+	// compose spells this -f too, but berth's global -f/--file is a
+	// persistent flag and owns the shorthand; see the lead's note on root.go.
+	f.BoolVar(&o.follow, "follow", false, "Follow log output")
+	f.StringVarP(&o.tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
+	f.StringVar(&o.since, "since", "", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
+	f.StringVar(&o.until, "until", "", "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
+	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Show timestamps")
+	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	return cmd
+}
+
+func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOptions) error {
+	p, err := a.projectOrName(ctx, args, true)
+	if err != nil {
+		return err
+	}
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return err
+	}
+	all, err := eng.Containers(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
+	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
+	opts := engine.LogOptions{Follow: o.follow, Tail: o.tail, Since: o.since, Until: o.until, Timestamps: o.timestamps}
+	// One goroutine per container: a followed stream only ends when its
+	// container stops.
+	var g errgroup.Group
+	for i, c := range containers {
+		g.Go(func() error {
+			stdout, stderr := mux.Writers(sources[i].Name)
+			err := eng.Logs(ctx, c.ID, opts, stdout, stderr)
+			stdout.Flush()
+			stderr.Flush()
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		})
+	}
+	// An interrupted follow ends with exit code 130 in app.run.
+	return g.Wait()
+}
+
+// logMux makes the multiplexer for containers, colouring prefixes when
+// stdout is a terminal (or --ansi always) unless noColor.
+func (a *app) logMux(containers []engine.Container, noColor, prefix bool) (*ui.LogMux, []ui.LogSource) {
+	sources := make([]ui.LogSource, len(containers))
+	for i, c := range containers {
+		sources[i] = ui.LogSourceOf(c)
+	}
+	color := false
+	if !noColor {
+		// An invalid --ansi was rejected when the command started.
+		color, _ = ui.UseColor(a.g.ansi, ui.IsTerminal(a.stdout), a.g.environ)
+	}
+	return ui.NewLogMux(a.stdout, a.stderr, ui.LogOptions{Color: color, Prefix: prefix}, sources), sources
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/reconcile"
+	"github.com/berth-dev/berth/ui"
+)
+
+type upOptions struct {
+	upFlags
+	detach       bool
+	noStart      bool
+	wait         bool
+	abortOnExit  bool
+	exitCodeFrom string
+	noColor      bool
+	noLogPrefix  bool
+}
+
+func newUpCmd(a *app) *cobra.Command {
+	var o upOptions
+	cmd := &cobra.Command{
+		Use:   "up [OPTIONS] [SERVICE...]",
+		Short: "Create and start containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(cmd, a.g.environ); err != nil {
+				return err
+			}
+			return a.run(cmd, func(ctx context.Context, s *session) error {
+				return a.up(ctx, cmd, s, args, &o)
+			})
+		},
+	}
+	o.bindCreateFlags(cmd)
+	f := cmd.Flags()
+	f.BoolVarP(&o.detach, "detach", "d", false, "Detached mode: run containers in the background")
+	f.BoolVar(&o.noStart, "no-start", false, "Don't start the services after creating them")
+	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
+	f.IntVarP(&o.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
+	f.BoolVar(&o.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
+	f.BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
+	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	return cmd
+}
+
+// validate checks flag combinations as compose does.
+func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) error {
+	if err := o.resolve(cmd, environ); err != nil {
+		return err
+	}
+	if o.exitCodeFrom != "" {
+		o.abortOnExit = true
+	}
+	if o.wait {
+		if o.abortOnExit {
+			return errors.New("--wait cannot be combined with --abort-on-container-exit or --exit-code-from: --wait returns once services are up")
+		}
+		o.detach = true
+	}
+	if o.detach && o.abortOnExit {
+		return errors.New("--detach cannot be combined with --abort-on-container-exit or --exit-code-from: drop -d to follow the containers")
+	}
+	return nil
+}
+
+func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
+	opts := o.options(cmd, args)
+	opts.NoStart = o.noStart
+	p, plan, err := a.planUp(ctx, s, args, &o.upFlags, opts)
+	if err != nil {
+		return err
+	}
+	if o.exitCodeFrom != "" {
+		if _, err := p.GetService(o.exitCodeFrom); err != nil {
+			return fmt.Errorf("--exit-code-from %s: no such service in project %s", o.exitCodeFrom, p.Name)
+		}
+	}
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return err
+	}
+	startedAt := a.now()
+	if err := a.execute(ctx, eng, plan); err != nil || a.g.dryRun || o.noStart {
+		return err
+	}
+	switch {
+	case o.wait:
+		return a.waitReady(ctx, eng, p, args)
+	case o.detach:
+		return nil
+	}
+	return a.attach(ctx, eng, p, plan, args, o, opts.Timeout, startedAt)
+}
+
+// attach follows the logs of the selected services' containers until they
+// have all exited, one aborts the rest (--abort-on-container-exit) or the
+// user interrupts; the last two stop the project's containers, as compose
+// does.
+func (a *app) attach(ctx context.Context, eng engine.Engine, p *types.Project, plan reconcile.Plan, args []string, o *upOptions, timeout *time.Duration, startedAt time.Time) error {
+	all, err := eng.Containers(ctx, p.Name)
+	if err != nil {
+		return fmt.Errorf("list containers of project %s: %w", p.Name, err)
+	}
+	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
+	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
+	names := make([]string, len(sources))
+	for i, src := range sources {
+		names[i] = src.Name
+	}
+	fmt.Fprintf(a.stdout, "Attaching to %s\n", strings.Join(names, ", "))
+
+	// Containers this up started print everything they wrote; those left
+	// running only what comes after, as attaching to them would.
+	fresh := map[string]bool{}
+	for _, act := range plan.Actions {
+		fresh[act.Target.Name] = true
+	}
+	since := fmt.Sprintf("%d.%09d", startedAt.Unix(), startedAt.Nanosecond())
+
+	// The streams outlive an interrupt: while containers are stopped, their
+	// last words and exit codes still show, as with compose.
+	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLogs()
+	aborted := make(chan struct{}) // closed once, by the first exit under --abort-on-container-exit
+	var (
+		mu       sync.Mutex
+		firstOut *exitRecord
+		byName   = map[string]int{}
+	)
+	var g errgroup.Group
+	for i, c := range containers {
+		g.Go(func() error {
+			opts := engine.LogOptions{Follow: true}
+			if !fresh[c.Name] {
+				opts.Since = since
+			}
+			code, err := follow(logCtx, eng, mux, sources[i].Name, c.ID, opts)
+			if err != nil || logCtx.Err() != nil {
+				return err
+			}
+			mux.Status(sources[i].Name, fmt.Sprintf("exited with code %d", code))
+			mu.Lock()
+			defer mu.Unlock()
+			byName[c.Labels[engine.LabelService]] = code
+			if firstOut == nil {
+				firstOut = &exitRecord{code: code}
+				if o.abortOnExit {
+					close(aborted)
+				}
+			}
+			return nil
+		})
+	}
+	var streamErr error
+	done := make(chan struct{})
+	go func() {
+		streamErr = g.Wait()
+		close(done)
+	}()
+
+	var stopErr error
+	interrupted := false
+	select {
+	case <-done:
+		return streamErr
+	case <-ctx.Done():
+		interrupted = true
+		fmt.Fprintln(a.stderr, "Gracefully stopping... (press Ctrl+C again to force)")
+		stopErr = a.stopAll(context.WithoutCancel(ctx), eng, p, timeout)
+	case <-aborted:
+		fmt.Fprintln(a.stderr, "Aborting on container exit...")
+		stopErr = a.stopAll(ctx, eng, p, timeout)
+	}
+	// Stopped containers end their streams; one that will not (a stop that
+	// failed) is cut off after a grace period.
+	select {
+	case <-done:
+	case <-time.After(logDrain):
+		stopLogs()
+		<-done
+	}
+	if err := errors.Join(streamErr, stopErr); err != nil {
+		return err
+	}
+	if interrupted {
+		return &exitError{code: exitInterrupted}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	code := firstOut.code
+	if o.exitCodeFrom != "" {
+		code = byName[o.exitCodeFrom]
+	}
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// logDrain is how long attached logs may keep flowing after the
+// containers were told to stop.
+const logDrain = 5 * time.Second
+
+// exitRecord is the first container exit seen while attached.
+type exitRecord struct {
+	code int
+}
+
+// follow streams one container's logs through mux until the stream ends,
+// then returns the container's exit code. A cancelled ctx returns quietly.
+func follow(ctx context.Context, eng engine.Engine, mux *ui.LogMux, name, id string, opts engine.LogOptions) (int, error) {
+	stdout, stderr := mux.Writers(name)
+	err := eng.Logs(ctx, id, opts, stdout, stderr)
+	stdout.Flush()
+	stderr.Flush()
+	if ctx.Err() != nil {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("follow logs of %s: %w", name, err)
+	}
+	code, err := eng.WaitContainer(ctx, id)
+	if ctx.Err() != nil {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("wait for %s to exit: %w", name, err)
+	}
+	return code, nil
+}
+
+// stopAll stops every running container of the project, dependents first.
+func (a *app) stopAll(ctx context.Context, eng engine.Engine, p *types.Project, timeout *time.Duration) error {
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	if err != nil {
+		return err
+	}
+	return a.execute(ctx, eng, reconcile.PlanStop(p, state, nil, timeout))
+}
+
+// waitReady is --wait: it returns once every selected container runs (and
+// is healthy when it has a healthcheck), or fails on the first one that
+// exits with an error or turns unhealthy.
+func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string) error {
+	all, err := eng.Containers(ctx, p.Name)
+	if err != nil {
+		return fmt.Errorf("list containers of project %s: %w", p.Name, err)
+	}
+	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
+	prog, _, err := a.newProgress()
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	var g errgroup.Group
+	for _, c := range containers {
+		g.Go(func() error {
+			id := "Container " + c.Name
+			prog.Event(ui.Event{ID: id, Status: ui.StatusWorking, Text: "Waiting"})
+			text, err := waitContainer(ctx, eng, c.ID)
+			if err != nil {
+				err = fmt.Errorf("container %s: %w", c.Name, err)
+				prog.Event(ui.Event{ID: id, Status: ui.StatusError, Text: "Error", Err: err})
+				return err
+			}
+			prog.Event(ui.Event{ID: id, Status: ui.StatusDone, Text: text})
+			return nil
+		})
+	}
+	err = g.Wait()
+	if ctx.Err() != nil {
+		prog.Interrupt()
+	}
+	return err
+}
+
+// waitPoll is how often --wait inspects a container, as compose polls.
+const waitPoll = 500 * time.Millisecond
+
+func waitContainer(ctx context.Context, eng engine.Inspector, id string) (string, error) {
+	t := time.NewTicker(waitPoll)
+	defer t.Stop()
+	for {
+		c, err := eng.InspectContainer(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case c.State == "exited" || c.State == "dead":
+			if c.ExitCode != 0 {
+				return "", fmt.Errorf("exited with code %d", c.ExitCode)
+			}
+			return "Exited", nil
+		case c.Health == "unhealthy":
+			return "", errors.New("is unhealthy")
+		case c.State == "running" && c.Health == "healthy":
+			return "Healthy", nil
+		case c.State == "running" && c.Health == "":
+			return "Running", nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+func TestUpTwiceChangesNothing(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	h.mustRun(0, "up", "-d")
+	want := map[string]string{"shop-db-1": "running", "shop-web-1": "running"}
+	if got := h.containers(); !equalMaps(got, want) {
+		t.Fatalf("after up -d got containers %v, want %v", got, want)
+	}
+	h.f.ResetCalls()
+	h.mustRun(0, "up", "-d")
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("second up -d made changes %v, want none", m)
+	}
+}
+
+func TestUpDryRunMakesNoMutations(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	stdout, _ := h.mustRun(0, "--dry-run", "up", "-d")
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("up --dry-run made changes %v, want none", m)
+	}
+	for _, want := range []string{"create container shop-web-1", "create-network network shop_default", "create-volume volume shop_data"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("up --dry-run printed\n%s\nwant it to contain %q", stdout, want)
+		}
+	}
+}
+
+func TestUpUnknownService(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	code, _, stderr := h.run("up", "-d", "nope")
+	if code != 1 || !strings.Contains(stderr, "nope") {
+		t.Errorf("up -d nope got exit %d stderr %q, want 1 and a message naming nope", code, stderr)
+	}
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("up -d nope made changes %v, want none", m)
+	}
+}
+
+func TestUpFlagConflicts(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"up", "--force-recreate", "--no-recreate"}, "--force-recreate and --no-recreate are incompatible"},
+		{[]string{"up", "--build", "--no-build"}, "--build and --no-build are incompatible"},
+		{[]string{"up", "-d", "--abort-on-container-exit"}, "--detach cannot be combined"},
+		{[]string{"up", "--wait", "--exit-code-from", "web"}, "--wait cannot be combined"},
+		{[]string{"up", "-d", "--exit-code-from", "nope"}, "--detach cannot be combined"},
+		{[]string{"up", "--exit-code-from", "nope"}, "--exit-code-from nope: no such service"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			h := newHarness(t, shopCompose)
+			code, _, stderr := h.run(tt.args...)
+			if code != 1 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("berth %v got exit %d stderr %q, want 1 and %q", tt.args, code, stderr, tt.want)
+			}
+			if m := h.f.Mutations(); len(m) != 0 {
+				t.Errorf("berth %v made changes %v, want none", tt.args, m)
+			}
+		})
+	}
+}
+
+func TestUpRemoveOrphansFromEnvironment(t *testing.T) {
+	withOld := newHarness(t, strings.Replace(shopCompose, "services:\n", "services:\n  old:\n    image: app:latest\n", 1))
+	withOld.mustRun(0, "up", "-d")
+	// The same engine, now with a compose file that dropped "old".
+	h := newHarness(t, shopCompose)
+	h.f = withOld.f
+	h.mustRun(0, "up", "-d")
+	if _, ok := h.containers()["shop-old-1"]; !ok {
+		t.Fatalf("up -d without --remove-orphans removed shop-old-1: %v", h.containers())
+	}
+	h.env["COMPOSE_REMOVE_ORPHANS"] = "1"
+	h.mustRun(0, "up", "-d")
+	if _, ok := h.containers()["shop-old-1"]; ok {
+		t.Errorf("up -d with COMPOSE_REMOVE_ORPHANS=1 kept orphan shop-old-1: %v", h.containers())
+	}
+}
+
+func TestUpAttachedExitsWhenContainersExit(t *testing.T) {
+	h := newHarness(t, `
+services:
+  job:
+    image: app:latest
+    command: ["exit", "0"]
+  check:
+    image: app:latest
+    command: ["exit", "3"]
+`)
+	code, stdout, stderr := h.run("up", "--no-color")
+	if code != 0 {
+		t.Fatalf("up (attached) got exit %d, want 0\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"Attaching to check-1, job-1", "job-1 exited with code 0", "check-1 exited with code 3"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("up (attached) stdout\n%s\nwant it to contain %q", stdout, want)
+		}
+	}
+}
+
+func TestUpExitCodeFrom(t *testing.T) {
+	h := newHarness(t, `
+services:
+  check:
+    image: app:latest
+    command: ["exit", "3"]
+  server:
+    image: app:latest
+`)
+	code, stdout, stderr := h.run("up", "--exit-code-from", "check")
+	if code != 3 {
+		t.Fatalf("up --exit-code-from check got exit %d, want 3\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "Aborting on container exit...") {
+		t.Errorf("up --exit-code-from stderr %q, want it to say Aborting on container exit...", stderr)
+	}
+	if got := h.containers()["shop-server-1"]; got != "exited" {
+		t.Errorf("after abort shop-server-1 is %q, want exited", got)
+	}
+}
+
+func TestUpAttachedInterruptStopsGracefully(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	var once sync.Once
+	attached := make(chan struct{})
+	h.f.Hooks.Logs = func(context.Context, string, engine.LogOptions) error {
+		once.Do(func() { close(attached) })
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-attached:
+			cancel()
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	code, stdout, stderr := h.runCtx(ctx, "-f", h.file, "-p", "shop", "up")
+	if code != exitInterrupted {
+		t.Fatalf("interrupted up got exit %d, want %d\n%s%s", code, exitInterrupted, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "Gracefully stopping... (press Ctrl+C again to force)") {
+		t.Errorf("interrupted up stderr %q, want the graceful stop notice", stderr)
+	}
+	want := map[string]string{"shop-db-1": "exited", "shop-web-1": "exited"}
+	if got := h.containers(); !equalMaps(got, want) {
+		t.Errorf("after interrupted up got containers %v, want %v", got, want)
+	}
+}
+
+func TestUpWait(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	_, stderr := h.mustRun(0, "up", "--wait")
+	if !strings.Contains(stderr, "Container shop-web-1  Running") {
+		t.Errorf("up --wait stderr\n%s\nwant a Running line for shop-web-1", stderr)
+	}
+}
+
+func TestCreateDoesNotStart(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	h.mustRun(0, "create")
+	want := map[string]string{"shop-db-1": "created", "shop-web-1": "created"}
+	if got := h.containers(); !equalMaps(got, want) {
+		t.Errorf("after create got containers %v, want %v", got, want)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
