@@ -46,6 +46,11 @@ type ApplyOptions struct {
 	Progress func(Event)
 	// Build receives image build output; nil discards it.
 	Build io.Writer
+	// StateDir is where Apply writes the content of environment: and
+	// content: secrets and configs, in a private berth-<project> directory
+	// that containers bind-mount read-only; "" is os.TempDir(). Applying a
+	// down plan removes the project's directory.
+	StateDir string
 	// PollInterval is how often a dependency's health is checked while a
 	// start waits for it; zero means 500ms, as compose.
 	PollInterval time.Duration
@@ -91,8 +96,15 @@ func Apply(ctx context.Context, plan Plan, eng Engine, opts ApplyOptions) error 
 	// calls already under way keep ctx and finish.
 	waitCtx, stopWaits := context.WithCancel(ctx)
 	defer stopWaits()
-	r := &runner{eng: eng, env: env, opts: opts, ids: newIDs(env.ids), waitCtx: waitCtx}
-	return r.walk(ctx, plan.Actions, stopWaits)
+	r := &runner{eng: eng, env: env, opts: opts, ids: newIDs(env.ids), waitCtx: waitCtx,
+		stateDir: projectStateDir(opts.StateDir, plan.Project)}
+	if err := r.walk(ctx, plan.Actions, stopWaits); err != nil {
+		return err
+	}
+	if env.dropState {
+		return removeStateDir(r.stateDir)
+	}
+	return nil
 }
 
 // checkExternals makes sure the external networks and volumes the plan's
@@ -125,6 +137,8 @@ type runner struct {
 	opts    ApplyOptions
 	ids     *idMap
 	waitCtx context.Context
+	// stateDir is the project's directory for inline secrets and configs.
+	stateDir string
 }
 
 type result struct {

@@ -320,10 +320,43 @@ func TestApplyRemovesNetworkWithStaleEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Apply(context.Background(), plan, f, ApplyOptions{}); err != nil {
+	if err := Apply(context.Background(), plan, f, ApplyOptions{StateDir: t.TempDir()}); err != nil {
 		t.Fatalf("Apply(down): %v", err)
 	}
 	if n := observe(t, f).Networks; len(n) != 0 || calls.Load() != 2 {
 		t.Errorf("Apply(down, stale endpoints) got networks %v after %d removals, want none after 2", n, calls.Load())
+	}
+}
+
+func TestApplyRepairsInterruptedRecreate(t *testing.T) {
+	f := newFake()
+	up(t, f, shop, UpOptions{})
+	changed := edit(t, shop, "postgres:16", "postgres:latest")
+	_ = f.BuildImage(context.Background(), engine.BuildSpec{Tag: "postgres:latest"}, nil)
+	f.Hooks.RemoveContainer = func(context.Context, string, engine.RemoveOptions) error { return errors.New("boom") }
+	if err := applyUp(t, f, changed, ApplyOptions{}); err == nil {
+		t.Fatal("Apply(remove fails) got no error")
+	}
+	f.Hooks = fake.Hooks{}
+	// The replacement stays under its temporary name, which the next
+	// recreate of shop-db-1 uses again: it must be gone first.
+	plan := planUp(t, load(t, changed), observe(t, f), UpOptions{ForceRecreate: true})
+	dup, recreate := -1, -1
+	for i, a := range plan.Actions {
+		switch {
+		case a.Kind == RemoveContainer && strings.HasSuffix(a.Target.Name, "_shop-db-1"):
+			dup = i
+		case a.Kind == Recreate && a.Target.Name == "shop-db-1":
+			recreate = i
+		}
+	}
+	if dup < 0 || recreate < 0 || !slices.Contains(plan.Actions[recreate].After, dup) {
+		t.Fatalf("PlanUp(interrupted recreate) got\n%s\nwant the recreate of shop-db-1 after the removal of the leftover", plan)
+	}
+	if err := Apply(context.Background(), plan, f, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply(repair): %v", err)
+	}
+	if again := planUp(t, load(t, changed), observe(t, f), UpOptions{}); !again.Empty() {
+		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
 	}
 }

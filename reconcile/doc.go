@@ -6,8 +6,9 @@
 //   - [Observe] takes one snapshot of the project's resources ([State]): one
 //     list call per kind.
 //   - [PlanUp], [PlanDown], [PlanStop], [PlanStart], [PlanRestart] and
-//     [PlanRemove] decide. They are pure functions: no context, no I/O, no
-//     logging; the same inputs give the same [Plan]. Every decision carries
+//     [PlanRemove] decide. They are pure functions: no context, no I/O
+//     (bar PlanUp's check that secret files exist), no logging; the same
+//     inputs give the same [Plan]. Every decision carries
 //     [Reason] values ("env-changed", "orphan", "scale-down", …) that are
 //     shown to people and never read back.
 //   - [Apply] executes a plan: it walks the actions' After edges with a
@@ -27,11 +28,32 @@
 // the container. Containers created by docker compose lack the record; a
 // differing hash then gives a single generic reason.
 //
-// # Secrets
+// # Secrets and configs
 //
-// Reasons name fields and keys, never values: environment values, label
-// values and anything interpolated from a .env file may be secret. The only
-// value shown is the image reference.
+// As docker compose does outside swarm, secrets and configs become
+// read-only bind mounts: at /run/secrets/<target or source> and
+// /<target or source>. A file: source is bound as it is; the content of an
+// environment: or content: source is written by Apply to a private
+// directory ([ApplyOptions.StateDir]) and bound from there, which needs no
+// copy into the container. The mounts are added after the config hash is
+// computed, so the hash still equals compose's. [PlanUp] checks that the
+// files of the containers it creates exist, the one time planning looks at
+// the file system, so that a missing secret fails before anything changes.
+// As in compose, a new secret content alone does not recreate a container
+// (the hash covers references, not contents): use --force-recreate.
+//
+// # Keeping secret values out of output
+//
+// Plans, their JSON, progress events, warnings and errors never carry an
+// environment value, a value from a .env file or a secret's content.
+// Reasons name environment keys and secret sources only. A new command,
+// entrypoint or label value is shown unless it contains a value of the
+// environment or a secret's content, in which case it is hidden whole; old
+// values are never shown. Names are shown as they are: image references,
+// and container, network and volume names, are identifiers that docker ps
+// shows to anyone, even when interpolated from a .env file. What reconcile
+// cannot vouch for is text it passes on from elsewhere: engine errors and
+// the output of a failed health probe.
 //
 // # Concurrency
 //

@@ -42,6 +42,7 @@ func PlanDown(p *types.Project, s State, opts DownOptions) (Plan, error) {
 		return Plan{}, fmt.Errorf("plan down: --rmi %q is not valid; use \"local\" or \"all\"", opts.Rmi)
 	}
 	plan := Plan{Project: p.Name, env: newEnv(p)}
+	plan.env.dropState = true
 	known := len(p.Services) > 0 || len(p.DisabledServices) > 0
 
 	var members, orphans []engine.Container

@@ -76,7 +76,7 @@ func TestPlanDownGolden(t *testing.T) {
 					t.Errorf("PlanDown(%s) got %s %s, want foreign resources untouched", tt.name, a.Kind, a.Target.Name)
 				}
 			}
-			if err := Apply(ctx, plan, f, ApplyOptions{}); err != nil {
+			if err := Apply(ctx, plan, f, ApplyOptions{StateDir: t.TempDir()}); err != nil {
 				t.Fatalf("Apply(down plan): %v", err)
 			}
 			left := observe(t, f)

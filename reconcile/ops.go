@@ -30,7 +30,7 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 	case BuildImage:
 		return "", r.eng.BuildImage(ctx, *o.build, r.opts.Build)
 	case CreateContainer:
-		id, err := r.create(ctx, a, o, a.Target.Name, "", "")
+		id, err := r.create(ctx, i, a, o, a.Target.Name, "", "")
 		if err != nil {
 			return "", err
 		}
@@ -131,7 +131,7 @@ func (r *runner) idOf(ref Ref) (string, error) {
 }
 
 // create creates one container of the action's service under name.
-func (r *runner) create(ctx context.Context, a Action, o *op, name, inherit, replaces string) (string, error) {
+func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inherit, replaces string) (string, error) {
 	if r.env.project == nil {
 		return "", errors.New("plan carries no service configuration; plan it with PlanUp")
 	}
@@ -143,9 +143,21 @@ func (r *runner) create(ctx context.Context, a Action, o *op, name, inherit, rep
 	if err != nil {
 		return "", err
 	}
+	files, err := fileMounts(r.env.project, *o.service, r.stateDir)
+	if err != nil {
+		return "", err
+	}
+	// The files must exist before the engine binds them.
+	warnings, err := writeFileMounts(r.stateDir, files)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range warnings {
+		r.emit(i, a, a.Target, StatusWarning, w, nil)
+	}
 	spec, err := containerSpec(r.env, r.ids, specInput{
 		service: *o.service, name: name, number: a.Target.Number,
-		imageID: image.ID, inherit: inherit, replaces: replaces,
+		imageID: image.ID, inherit: inherit, replaces: replaces, files: files,
 	})
 	if err != nil {
 		return "", err
@@ -167,7 +179,7 @@ func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, 
 	if o.renewAnon {
 		inherit = ""
 	}
-	id, err := r.create(ctx, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
+	id, err := r.create(ctx, i, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
 	if err != nil {
 		return "", err
 	}

@@ -56,11 +56,13 @@ type Reason struct {
 	// parent-recreated, dependency-restarted, forced, stopped, missing,
 	// build-requested, down, requested.
 	Code string `json:"code"`
-	// Field is the service field that changed, e.g. "environment.DB_HOST".
-	// It never carries a value.
+	// Field is the service field that changed, e.g. "environment.DB_HOST"
+	// or "secrets.db_password". It never carries a value.
 	Field string `json:"field,omitempty"`
 	// Detail is one human sentence. Environment values, secret contents and
-	// anything that may come from a .env file are never part of it.
+	// anything that may come from a .env file are never part of it: a new
+	// command, entrypoint or label value is shown only when it contains
+	// none of them.
 	Detail string `json:"detail"`
 }
 
@@ -132,6 +134,9 @@ type planEnv struct {
 	// plan's containers use; Apply checks they exist before anything else.
 	externalNetworks []string
 	externalVolumes  []string
+	// dropState makes Apply remove the project's state directory once the
+	// plan succeeded: set by PlanDown, after which no container uses it.
+	dropState bool
 }
 
 // Empty reports whether applying the plan would change nothing.

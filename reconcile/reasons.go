@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -111,10 +112,14 @@ const (
 // recreated. recorded is the container's LabelConfig (nil when it has none,
 // e.g. docker compose created it); want is hashInput of the desired service.
 //
-// The environment and labels are compared key by key, and only keys are
-// reported: their values may be secrets or come from a .env file. Only the
-// image is shown with its values, because that is what people look for.
-func configReasons(recorded, want []byte) []Reason {
+// Environment keys are reported without values: they may be secrets or
+// come from a .env file. Secrets and configs are named by source, never by
+// content. The image, command, entrypoint and labels are shown with their
+// new value, which is what people look for, unless it contains a
+// sensitive value (say, a password interpolated into the command); old
+// values are never shown, because the secrets they held may no longer be
+// known as such.
+func configReasons(recorded, want []byte, secret sensitive) []Reason {
 	generic := []Reason{{Code: codeConfigChanged,
 		Detail: "configuration changed (created without berth's record; field details unavailable)"}}
 	if recorded == nil {
@@ -132,9 +137,13 @@ func configReasons(recorded, want []byte) []Reason {
 		}
 		switch key {
 		case "environment":
-			out = append(out, mapReasons(codeEnvChanged, key, a, b, " (value hidden)")...)
+			out = append(out, mapReasons(codeEnvChanged, key, a, b, nil)...)
 		case "labels":
-			out = append(out, mapReasons(codeConfigChanged, key, a, b, "")...)
+			out = append(out, mapReasons(codeConfigChanged, key, a, b, &secret)...)
+		case "secrets", "configs":
+			out = append(out, refReasons(key, a, b)...)
+		case "command", "entrypoint":
+			out = append(out, commandReason(key, b, secret))
 		case "image":
 			var from, to string
 			_ = json.Unmarshal(a, &from)
@@ -151,27 +160,116 @@ func configReasons(recorded, want []byte) []Reason {
 	return out
 }
 
-// mapReasons compares two JSON objects key by key, naming keys only.
-func mapReasons(code, field string, a, b json.RawMessage, suffix string) []Reason {
+// hiddenNote replaces a value that contains a sensitive one.
+const hiddenNote = "(new value hidden: it contains an environment or secret value)"
+
+// mapReasons compares two JSON objects of strings key by key. With show
+// nil only keys are named; otherwise new values are shown unless they
+// contain a sensitive value.
+func mapReasons(code, field string, a, b json.RawMessage, show *sensitive) []Reason {
 	var have, next map[string]json.RawMessage
 	_ = json.Unmarshal(a, &have)
 	_ = json.Unmarshal(b, &next)
+	value := func(raw json.RawMessage) string {
+		var v string
+		_ = json.Unmarshal(raw, &v)
+		if show.in(v) {
+			return " " + hiddenNote
+		}
+		return fmt.Sprintf(" to %q", v)
+	}
 	var out []Reason
 	for _, k := range unionKeys(have, next) {
 		f := field + "." + k
 		va, inA := have[k]
 		vb, inB := next[k]
 		switch {
+		case !inA && show != nil:
+			out = append(out, Reason{Code: code, Field: f, Detail: f + " added, set" + value(vb)})
 		case !inA:
 			out = append(out, Reason{Code: code, Field: f, Detail: f + " added"})
 		case !inB:
 			out = append(out, Reason{Code: code, Field: f, Detail: f + " removed"})
+		case !bytes.Equal(va, vb) && show != nil:
+			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed" + value(vb)})
 		case !bytes.Equal(va, vb):
-			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed" + suffix})
+			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed (value hidden)"})
 		}
 	}
 	if len(out) == 0 {
 		out = append(out, Reason{Code: code, Field: field, Detail: field + " changed"})
+	}
+	return out
+}
+
+// commandReason reports a changed command or entrypoint with its new value.
+func commandReason(field string, b json.RawMessage, secret sensitive) Reason {
+	var args []string
+	_ = json.Unmarshal(b, &args)
+	switch {
+	case len(args) == 0:
+		return Reason{Code: codeConfigChanged, Field: field, Detail: field + " removed"}
+	case secret.in(strings.Join(args, " ")):
+		return Reason{Code: codeConfigChanged, Field: field, Detail: field + " changed " + hiddenNote}
+	}
+	quoted := make([]string, len(args))
+	for i, arg := range args {
+		quoted[i] = strconv.Quote(arg)
+	}
+	return Reason{Code: codeConfigChanged, Field: field,
+		Detail: fmt.Sprintf("%s changed to [%s]", field, strings.Join(quoted, ", "))}
+}
+
+// refReasons compares secret or config references by source. Only the
+// source and the names of the changed attributes are shown; a reference
+// carries no content anyway, but its target and mode say little to people
+// deciding whether to apply.
+func refReasons(field string, a, b json.RawMessage) []Reason {
+	have, next := refsBySource(a), refsBySource(b)
+	var out []Reason
+	for _, src := range unionKeys(have, next) {
+		f := field + "." + src
+		ra, inA := have[src]
+		rb, inB := next[src]
+		switch {
+		case !inA:
+			out = append(out, Reason{Code: codeConfigChanged, Field: f, Detail: f + " added"})
+		case !inB:
+			out = append(out, Reason{Code: codeConfigChanged, Field: f, Detail: f + " removed"})
+		case !slices.EqualFunc(ra, rb, func(x, y map[string]json.RawMessage) bool { return len(attrDiff(x, y)) == 0 }):
+			detail := f + " changed"
+			if len(ra) == 1 && len(rb) == 1 {
+				detail += " (" + strings.Join(attrDiff(ra[0], rb[0]), ", ") + ")"
+			}
+			out = append(out, Reason{Code: codeConfigChanged, Field: f, Detail: detail})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, Reason{Code: codeConfigChanged, Field: field, Detail: field + " changed"})
+	}
+	return out
+}
+
+// refsBySource groups a JSON list of file references by source.
+func refsBySource(raw json.RawMessage) map[string][]map[string]json.RawMessage {
+	var refs []map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &refs)
+	out := map[string][]map[string]json.RawMessage{}
+	for _, r := range refs {
+		var src string
+		_ = json.Unmarshal(r["source"], &src)
+		out[src] = append(out[src], r)
+	}
+	return out
+}
+
+// attrDiff names the attributes two references differ in.
+func attrDiff(a, b map[string]json.RawMessage) []string {
+	var out []string
+	for _, k := range unionKeys(a, b) {
+		if !bytes.Equal(a[k], b[k]) {
+			out = append(out, k)
+		}
 	}
 	return out
 }

@@ -29,7 +29,8 @@ func TestHashInputMatchesServiceHash(t *testing.T) {
 func TestConfigReasons(t *testing.T) {
 	tests := []struct {
 		name       string
-		have, want string // JSON objects; have "" means no record
+		have, want string   // JSON objects; have "" means no record
+		secret     []string // sensitive values
 		reasons    []Reason
 	}{
 		{name: "no record", have: "", want: `{}`, reasons: []Reason{{Code: codeConfigChanged,
@@ -42,12 +43,37 @@ func TestConfigReasons(t *testing.T) {
 				{Code: codeEnvChanged, Field: "environment.B", Detail: "environment.B added"}}},
 		{name: "image shows values", have: `{"image":"a:1"}`, want: `{"image":"a:2"}`,
 			reasons: []Reason{{Code: codeConfigChanged, Field: "image", Detail: "image changed (a:1 → a:2)"}}},
-		{name: "other fields by name", have: `{"ports":[1],"command":["x"]}`, want: `{"ports":[2],"command":["y"]}`,
+		{name: "other fields by name", have: `{"ports":[1],"healthcheck":{"test":["x"]}}`, want: `{"ports":[2],"healthcheck":{"test":["y"]}}`,
 			reasons: []Reason{
-				{Code: codeConfigChanged, Field: "command", Detail: "command changed"},
+				{Code: codeConfigChanged, Field: "healthcheck", Detail: "healthcheck changed"},
 				{Code: codeConfigChanged, Field: "ports", Detail: "ports changed"}}},
-		{name: "labels by key", have: `{"labels":{"tier":"a"}}`, want: `{"labels":{"tier":"b"}}`,
-			reasons: []Reason{{Code: codeConfigChanged, Field: "labels.tier", Detail: "labels.tier changed"}}},
+		{name: "command shows the new value only", have: `{"command":["serve","--old"]}`, want: `{"command":["serve","--port","9 0"]}`,
+			reasons: []Reason{{Code: codeConfigChanged, Field: "command", Detail: `command changed to ["serve", "--port", "9 0"]`}}},
+		{name: "command with a secret is hidden", have: `{"command":["x"]}`, want: `{"command":["run","--password=hunter22"]}`,
+			secret:  []string{"hunter22"},
+			reasons: []Reason{{Code: codeConfigChanged, Field: "command", Detail: "command changed " + hiddenNote}}},
+		{name: "secret spanning arguments is hidden", have: `{}`, want: `{"entrypoint":["login","alice","hunter22"]}`,
+			secret:  []string{"alice hunter22"},
+			reasons: []Reason{{Code: codeConfigChanged, Field: "entrypoint", Detail: "entrypoint changed " + hiddenNote}}},
+		{name: "entrypoint removed", have: `{"entrypoint":["sh","-c"]}`, want: `{}`,
+			reasons: []Reason{{Code: codeConfigChanged, Field: "entrypoint", Detail: "entrypoint removed"}}},
+		{name: "labels show new values", have: `{"labels":{"tier":"a","old":"x"}}`, want: `{"labels":{"tier":"b","new":"y"}}`,
+			reasons: []Reason{
+				{Code: codeConfigChanged, Field: "labels.new", Detail: `labels.new added, set to "y"`},
+				{Code: codeConfigChanged, Field: "labels.old", Detail: "labels.old removed"},
+				{Code: codeConfigChanged, Field: "labels.tier", Detail: `labels.tier changed to "b"`}}},
+		{name: "label with a secret is hidden", have: `{"labels":{"dsn":"a"}}`, want: `{"labels":{"dsn":"pg://u:hunter22@db"}}`,
+			secret:  []string{"hunter22"},
+			reasons: []Reason{{Code: codeConfigChanged, Field: "labels.dsn", Detail: "labels.dsn changed " + hiddenNote}}},
+		{name: "secrets by source",
+			have: `{"secrets":[{"source":"a","target":"/run/secrets/a"},{"source":"b"},{"source":"c","mode":"0400"}]}`,
+			want: `{"secrets":[{"source":"b"},{"source":"c","target":"x","mode":"0440"},{"source":"d"}]}`,
+			reasons: []Reason{
+				{Code: codeConfigChanged, Field: "secrets.a", Detail: "secrets.a removed"},
+				{Code: codeConfigChanged, Field: "secrets.c", Detail: "secrets.c changed (mode, target)"},
+				{Code: codeConfigChanged, Field: "secrets.d", Detail: "secrets.d added"}}},
+		{name: "configs reordered", have: `{"configs":[{"source":"a"},{"source":"b"}]}`, want: `{"configs":[{"source":"b"},{"source":"a"}]}`,
+			reasons: []Reason{{Code: codeConfigChanged, Field: "configs", Detail: "configs changed"}}},
 		{name: "same JSON, other hash", have: `{"a":1}`, want: `{"a":1}`,
 			reasons: []Reason{{Code: codeConfigChanged, Detail: "configuration changed"}}},
 	}
@@ -57,7 +83,7 @@ func TestConfigReasons(t *testing.T) {
 			if tt.have != "" {
 				have = []byte(tt.have)
 			}
-			got := configReasons(have, []byte(tt.want))
+			got := configReasons(have, []byte(tt.want), sensitive{values: tt.secret})
 			if d := cmp.Diff(tt.reasons, got); d != "" {
 				t.Errorf("configReasons(%s, %s) (-want +got):\n%s", tt.have, tt.want, d)
 			}

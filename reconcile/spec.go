@@ -22,6 +22,8 @@ type specInput struct {
 	// over; replaces names the container it replaces (compose's
 	// com.docker.compose.replace label). Both are empty on a plain create.
 	inherit, replaces string
+	// files are the service's secrets and configs, resolved.
+	files []fileMount
 }
 
 // containerSpec builds the spec of one container the way compose does:
@@ -69,7 +71,7 @@ func containerSpec(env *planEnv, ids *idMap, in specInput) (engine.ContainerSpec
 
 	return engine.ContainerSpec{
 		Name:               in.name,
-		Service:            engineService(p, resolved),
+		Service:            engineService(p, resolved, in.files),
 		Labels:             labels,
 		Networks:           attachments(env, resolved, in),
 		InheritVolumesFrom: in.inherit,
@@ -77,10 +79,11 @@ func containerSpec(env *planEnv, ids *idMap, in specInput) (engine.ContainerSpec
 }
 
 // engineService names what the engine must find: the image under its
-// default name when the service only builds, and project volumes by their
-// engine names. It runs after hashing, because compose hashes the service
+// default name when the service only builds, project volumes by their
+// engine names, and secrets and configs as the read-only bind mounts that
+// implement them. It runs after hashing, because compose hashes the service
 // as written.
-func engineService(p *types.Project, s types.ServiceConfig) types.ServiceConfig {
+func engineService(p *types.Project, s types.ServiceConfig, files []fileMount) types.ServiceConfig {
 	s.Image = imageName(p.Name, s)
 	s.Volumes = slices.Clone(s.Volumes)
 	for i, v := range s.Volumes {
@@ -91,7 +94,7 @@ func engineService(p *types.Project, s types.ServiceConfig) types.ServiceConfig 
 			s.Volumes[i].Source = volumeName(p, v.Source)
 		}
 	}
-	return s
+	return withFileMounts(s, files)
 }
 
 // attachments lists the networks to attach, in compose's order (priority

@@ -58,10 +58,14 @@ type upPlanner struct {
 	// replaced marks services that get a new container in this plan;
 	// recreated those whose existing containers are replaced.
 	replaced, recreated map[string]bool
+	// secret holds the values reasons must not show.
+	secret sensitive
 }
 
-// PlanUp decides what `up` must do to make s match p. It is pure: the same
-// inputs give the same plan.
+// PlanUp decides what `up` must do to make s match p. It is pure but for
+// one look at the file system: the secret and config files of the
+// containers it creates must exist, and a missing one is an error naming
+// the service, the secret and the path, before anything is applied.
 func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, error) {
 	if p == nil || g == nil {
 		return Plan{}, errors.New("plan up: no project loaded")
@@ -85,6 +89,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		settled:   map[string][]int{},
 		replaced:  map[string]bool{},
 		recreated: map[string]bool{},
+		secret:    sensitiveValues(p),
 	}
 	for _, name := range opts.Services {
 		u.explicit[name] = true
@@ -104,6 +109,11 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		}
 	}
 	u.planOrphans(orphans)
+	warnings, err := u.checkFileMounts()
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
+	u.plan.Warnings = append(u.plan.Warnings, warnings...)
 	return u.plan, nil
 }
 
@@ -117,8 +127,9 @@ func (u *upPlanner) add(a Action) int {
 }
 
 func addAction(p *Plan, a Action) int {
-	slices.Sort(a.After)
-	a.After = slices.Compact(a.After)
+	// Sort a copy: callers pass one After slice to several actions, and
+	// sorting and compacting it in place would rewrite the others'.
+	a.After = slices.Compact(slices.Sorted(slices.Values(a.After)))
 	if a.op == nil {
 		a.op = &op{}
 	}

@@ -29,6 +29,19 @@ func (u *upPlanner) planService(name string) error {
 	deps := u.dependencyActions(name)
 	infra := append(u.infraActions(svc), deps...)
 	waits := u.waits(name)
+	// A container left over from an interrupted recreate holds the
+	// temporary name the next recreate of its number uses, so it goes
+	// first and the service's other actions wait for it.
+	var scaleDown []engine.Container
+	for _, c := range extra {
+		if !slices.ContainsFunc(keep, func(k engine.Container) bool { return containerNumber(k) == containerNumber(c) }) {
+			scaleDown = append(scaleDown, c)
+			continue
+		}
+		why := Reason{Code: codeDuplicate, Detail: fmt.Sprintf(
+			"duplicate container-number %d (left over from an interrupted recreate)", containerNumber(c))}
+		infra = append(infra, stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why))
+	}
 	var settled []int
 	var replicas []engine.Container // the service's containers once applied
 
@@ -91,12 +104,8 @@ func (u *upPlanner) planService(name string) error {
 		settled = append(settled, i)
 	}
 
-	for _, c := range extra {
+	for _, c := range scaleDown {
 		why := Reason{Code: codeScaleDown, Detail: fmt.Sprintf("scale %d → %d", len(u.observed[name]), want)}
-		if slices.ContainsFunc(keep, func(k engine.Container) bool { return containerNumber(k) == containerNumber(c) }) {
-			why = Reason{Code: codeDuplicate, Detail: fmt.Sprintf(
-				"duplicate container-number %d (left over from an interrupted recreate)", containerNumber(c))}
-		}
 		stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why)
 	}
 
@@ -193,7 +202,7 @@ func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container,
 			"container is named %s instead of %s (interrupted recreate)", c.Name, want)})
 	}
 	if c.Labels[engine.LabelConfigHash] != wantHash {
-		why = append(why, configReasons(recordedConfig(c), wantJSON)...)
+		why = append(why, configReasons(recordedConfig(c), wantJSON, u.secret)...)
 	}
 	img := imageName(u.p.Name, svc)
 	have := c.ImageID

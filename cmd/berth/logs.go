@@ -34,7 +34,7 @@ func newLogsCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	// compose spells this -f too, but berth's global -f/--file is a
 	// persistent flag and owns the shorthand; see the lead's note on root.go.
-	f.BoolVar(&o.follow, "follow", false, "Follow log output")
+	f.BoolVarP(&o.follow, "follow", "f", false, "Follow log output")
 	f.StringVarP(&o.tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
 	f.StringVar(&o.since, "since", "", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
 	f.StringVar(&o.until, "until", "", "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")

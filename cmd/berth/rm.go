@@ -47,7 +47,7 @@ func newRmCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	// compose spells this -f too, but berth's global -f/--file is a
 	// persistent flag and owns the shorthand.
-	f.BoolVar(&o.force, "force", false, "Don't ask to confirm removal")
+	f.BoolVarP(&o.force, "force", "f", false, "Don't ask to confirm removal")
 	f.BoolVarP(&o.stop, "stop", "s", false, "Stop the containers, if required, before removing")
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Remove any anonymous volumes attached to containers")
 	return cmd

@@ -51,6 +51,9 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 		Short:         "Run multi-container stacks from Compose files",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Project flags belong to the root and come before the subcommand,
+		// as with docker compose: that frees -f for `logs -f` and `rm -f`.
+		TraverseChildren: true,
 		// Flag errors get the same "berth: ..." treatment as any other.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return g.resolve(cmd)
@@ -83,7 +86,7 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 }
 
 func (g *globalOptions) bind(root *cobra.Command) {
-	f := root.PersistentFlags()
+	f := root.Flags()
 	f.StringArrayVarP(&g.files, "file", "f", nil, "Compose configuration files (repeatable; - reads stdin)")
 	f.StringVarP(&g.projectName, "project-name", "p", "", "Project name")
 	f.StringVar(&g.projectDir, "project-directory", "", "Alternate working directory (default: the directory of the first compose file)")
@@ -92,14 +95,15 @@ func (g *globalOptions) bind(root *cobra.Command) {
 	f.IntVar(&g.parallel, "parallel", -1, "Maximum parallel engine calls (-1 for unlimited)")
 	f.StringVar(&g.ansi, "ansi", envOr(g.environ, "COMPOSE_ANSI", "auto"), "Control ANSI output: never, always, auto")
 	f.StringVar(&g.progress, "progress", envOr(g.environ, "COMPOSE_PROGRESS", "auto"), "Progress output: auto, tty, plain, json, quiet")
-	f.BoolVar(&g.dryRun, "dry-run", false, "Show what would change without changing anything")
+	// --dry-run is accepted after the subcommand too, as compose does.
+	root.PersistentFlags().BoolVar(&g.dryRun, "dry-run", false, "Show what would change without changing anything")
 	f.StringVar(&g.env, "env", g.environ["BERTH_ENV"], "berth environment: adds compose.ENV.yaml and .env.ENV, names the project NAME-ENV")
 }
 
 // resolve applies the environment variables that only count when their
 // flag is not given, and checks the enumerated flags.
 func (g *globalOptions) resolve(cmd *cobra.Command) error {
-	if v, ok := g.environ["COMPOSE_PARALLEL_LIMIT"]; ok && v != "" && !cmd.Flags().Changed("parallel") {
+	if v, ok := g.environ["COMPOSE_PARALLEL_LIMIT"]; ok && v != "" && !cmd.Root().Flags().Changed("parallel") {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return fmt.Errorf("COMPOSE_PARALLEL_LIMIT=%q: must be an integer", v)

@@ -44,6 +44,11 @@ func (e *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.W
 	if err != nil {
 		return fmt.Errorf("build %s: %w", spec.Tag, err)
 	}
+	// The build is never retried: its context streams from a pipe that
+	// the transport closes on failure, so it cannot be sent twice.
+	if _, err := e.APIVersion(ctx); err != nil {
+		return err
+	}
 
 	pr, pw := io.Pipe()
 	go func() {
@@ -72,6 +77,9 @@ func (e *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.W
 	}
 	defer res.Body.Close()
 	if err := streamBuildOutput(res.Body, out); err != nil {
+		if noSpace(err.Error()) {
+			return &NoSpaceError{Op: "build " + spec.Tag, Err: err}
+		}
 		return fmt.Errorf("build %s: %w", spec.Tag, err)
 	}
 	return nil

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 )
 
 // DefaultHost is the daemon address used when Options.Host is empty.
@@ -48,8 +50,11 @@ func OptionsFromEnv(environ map[string]string) Options {
 
 // Engine talks to one Docker daemon. It is safe for concurrent use.
 type Engine struct {
-	cli  *client.Client
-	host string
+	cli      *client.Client
+	host     string
+	certPath string // for error messages about certificates
+	// sleep waits between retries; tests replace it to run without delay.
+	sleep func(ctx context.Context, d time.Duration) error
 
 	mu      sync.Mutex
 	version string // negotiated API version, once known
@@ -59,6 +64,12 @@ type Engine struct {
 // version is negotiated on the first call that needs the daemon, so commands
 // that fail early pay nothing.
 func New(ctx context.Context, opts Options) (*Engine, error) {
+	return newEngine(opts, nil)
+}
+
+// newEngine is New with the HTTP transport replaceable, so that tests can
+// play the daemon's part without a socket.
+func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 	host := opts.Host
 	if host == "" {
 		host = DefaultHost
@@ -70,13 +81,21 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	switch scheme {
 	case "unix", "tcp":
 	case "ssh":
-		return nil, fmt.Errorf("docker host %q: ssh:// is not supported yet; use unix:// or tcp:// with TLS", host)
+		return nil, fmt.Errorf("docker host %q: ssh:// is not supported yet; use unix:// or tcp:// with TLS, "+
+			"or forward the remote socket (ssh -nNT -L /tmp/berth-docker.sock:/var/run/docker.sock %s) and set DOCKER_HOST=unix:///tmp/berth-docker.sock",
+			host, strings.TrimPrefix(host, "ssh://"))
 	default:
 		return nil, fmt.Errorf("docker host %q: scheme %s:// is not supported; use unix:// or tcp://", host, scheme)
 	}
 
-	clientOpts := []client.Opt{client.WithUserAgent("berth")}
-	if opts.CertPath != "" || opts.TLSVerify {
+	clientOpts := []client.Opt{client.WithUserAgent("berth"), client.WithHTTPResponseHook(recordStatus)}
+	switch {
+	case transport != nil:
+		// WithHost first: it only accepts the client's own transport types,
+		// and its dialer setup means nothing to a stub.
+		clientOpts = append(clientOpts, client.WithHost(host),
+			client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
+	case opts.CertPath != "" || opts.TLSVerify:
 		if scheme != "tcp" {
 			return nil, fmt.Errorf("docker host %q: TLS needs a tcp:// host", host)
 		}
@@ -87,9 +106,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		transport := &http.Transport{TLSClientConfig: cfg}
 		clientOpts = append(clientOpts, client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
 	}
-	// WithHost after WithHTTPClient: it configures the dialer on whatever
-	// transport is in place.
-	clientOpts = append(clientOpts, client.WithHost(host))
+	if transport == nil {
+		// WithHost after WithHTTPClient: it configures the dialer on
+		// whatever transport is in place.
+		clientOpts = append(clientOpts, client.WithHost(host))
+	}
 	if opts.APIVersion != "" {
 		clientOpts = append(clientOpts, client.WithAPIVersion(opts.APIVersion))
 	}
@@ -97,7 +118,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
-	e := &Engine{cli: cli, host: host}
+	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, sleep: sleepCtx}
 	if opts.APIVersion != "" {
 		e.version = cli.ClientVersion()
 	}
@@ -128,14 +149,25 @@ func (e *Engine) Close() error { return e.cli.Close() }
 func (e *Engine) Host() string { return e.host }
 
 // APIVersion negotiates the API version with the daemon on first use and
-// returns it; later calls cost nothing.
+// returns it; later calls cost nothing. Every call goes through here first,
+// so that a daemon that cannot be reached, or speaks an API too old, is
+// reported once and plainly instead of as the failure of some request.
 func (e *Engine) APIVersion(ctx context.Context) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.version != "" {
 		return e.version, nil
 	}
-	if _, err := e.cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+	var ping client.PingResult
+	err := e.retry(ctx, idempotent, func(ctx context.Context) error {
+		var err error
+		ping, err = e.cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+		return err
+	})
+	if err != nil {
+		if ping.APIVersion != "" && versions.LessThan(ping.APIVersion, client.MinAPIVersion) {
+			return "", daemonTooOld(e.host, ping.APIVersion, err)
+		}
 		return "", e.wrap("connect", err)
 	}
 	e.version = e.cli.ClientVersion()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,9 +25,14 @@ func projectFilter(project string) client.Filters {
 
 // Containers lists the project's containers, running or not, in one call.
 func (e *Engine) Containers(ctx context.Context, project string) ([]engine.Container, error) {
-	res, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+	var res client.ContainerListResult
+	err := e.call(ctx, "list containers of project "+project, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+		return err
+	})
 	if err != nil {
-		return nil, e.wrap("list containers of project "+project, err)
+		return nil, err
 	}
 	out := make([]engine.Container, 0, len(res.Items))
 	for _, c := range res.Items {
@@ -70,12 +76,20 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 		}
 		opts.Platform = &plat
 	}
-	res, err := e.cli.ContainerCreate(ctx, opts)
+	var res client.ContainerCreateResult
+	err = e.retry(ctx, once, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ContainerCreate(ctx, opts)
+		return err
+	})
 	if err != nil {
-		return "", e.wrap("create container "+spec.Name, err)
+		return "", e.createError(ctx, spec, err)
 	}
 	for _, c := range req.Connect {
-		_, err := e.cli.NetworkConnect(ctx, c.Network, client.NetworkConnectOptions{Container: res.ID, EndpointConfig: c.Endpoint})
+		err := e.retry(ctx, once, func(ctx context.Context) error {
+			_, err := e.cli.NetworkConnect(ctx, c.Network, client.NetworkConnectOptions{Container: res.ID, EndpointConfig: c.Endpoint})
+			return err
+		})
 		if err != nil {
 			// Clean up even when ctx was cancelled: a container that is
 			// missing a network would be mistaken for a finished one.
@@ -88,21 +102,42 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 	return res.ID, nil
 }
 
+// createError explains why the daemon did not create spec's container.
+func (e *Engine) createError(ctx context.Context, spec engine.ContainerSpec, err error) error {
+	op := "create container " + spec.Name
+	if cerrdefs.IsNotFound(err) {
+		if img, ok := missingImage("", err); ok {
+			return fmt.Errorf("%s: %w", op, img)
+		}
+	}
+	if cerrdefs.IsConflict(err) {
+		if nc, ok := e.nameConflict(ctx, spec.Labels[engine.LabelProject], err); ok {
+			return fmt.Errorf("%s: %w", op, nc)
+		}
+	}
+	return e.wrap(op, err)
+}
+
 // previous gathers what createRequest needs to carry the anonymous volumes
 // of the container being replaced.
 func (e *Engine) previous(ctx context.Context, spec engine.ContainerSpec) (*previous, error) {
-	old, err := e.cli.ContainerInspect(ctx, spec.InheritVolumesFrom, client.ContainerInspectOptions{})
+	var old client.ContainerInspectResult
+	err := e.call(ctx, fmt.Sprintf("create container %s: inspect %s to inherit its volumes", spec.Name, spec.InheritVolumesFrom), idempotent, func(ctx context.Context) error {
+		var err error
+		old, err = e.cli.ContainerInspect(ctx, spec.InheritVolumesFrom, client.ContainerInspectOptions{})
+		return err
+	})
 	if err != nil {
-		return nil, e.wrap(fmt.Sprintf("create container %s: inspect %s to inherit its volumes", spec.Name, spec.InheritVolumesFrom), err)
+		return nil, err
 	}
 	prev := &previous{Mounts: old.Container.Mounts}
 	image := spec.Service.Image
 	if image == "" {
 		image = spec.Labels[engine.LabelProject] + "-" + spec.Service.Name
 	}
-	img, err := e.cli.ImageInspect(ctx, image)
+	img, err := e.inspectImage(ctx, image)
 	if err != nil {
-		return nil, e.wrap(fmt.Sprintf("create container %s: inspect image %s", spec.Name, image), err)
+		return nil, fmt.Errorf("create container %s: %w", spec.Name, err)
 	}
 	if img.Config != nil {
 		for v := range img.Config.Volumes {
@@ -155,9 +190,22 @@ func parsePlatform(p string) (ocispec.Platform, error) {
 	return plat, nil
 }
 
-// StartContainer starts id.
+// StartContainer starts id. Starting a running container succeeds, which
+// makes a retry after a lost answer safe.
 func (e *Engine) StartContainer(ctx context.Context, id string) error {
-	_, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
+	if _, err := e.APIVersion(ctx); err != nil {
+		return err
+	}
+	err := e.retry(ctx, idempotent, func(ctx context.Context) error {
+		_, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
+		return err
+	})
+	if err == nil {
+		return nil
+	}
+	if addr, ok := takenPort(err.Error()); ok {
+		return e.portInUse(ctx, id, addr, err)
+	}
 	return e.wrap("start container "+id, err)
 }
 
@@ -169,36 +217,52 @@ func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 		t := int(timeout.Seconds())
 		opts.Timeout = &t
 	}
-	_, err := e.cli.ContainerStop(ctx, id, opts)
-	return e.wrap("stop container "+id, err)
+	return e.call(ctx, "stop container "+id, idempotent, func(ctx context.Context) error {
+		_, err := e.cli.ContainerStop(ctx, id, opts)
+		return err
+	})
 }
 
 // RemoveContainer removes id.
 func (e *Engine) RemoveContainer(ctx context.Context, id string, opts engine.RemoveOptions) error {
-	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: opts.Force, RemoveVolumes: opts.Volumes})
-	return e.wrap("remove container "+id, err)
+	return e.call(ctx, "remove container "+id, removal, func(ctx context.Context) error {
+		_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: opts.Force, RemoveVolumes: opts.Volumes})
+		return err
+	})
 }
 
 // RenameContainer renames id to name.
 func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
-	_, err := e.cli.ContainerRename(ctx, id, client.ContainerRenameOptions{NewName: name})
-	return e.wrap(fmt.Sprintf("rename container %s to %s", id, name), err)
+	return e.call(ctx, fmt.Sprintf("rename container %s to %s", id, name), once, func(ctx context.Context) error {
+		_, err := e.cli.ContainerRename(ctx, id, client.ContainerRenameOptions{NewName: name})
+		return err
+	})
 }
 
 // InspectContainer returns id with its current health and exit code.
 func (e *Engine) InspectContainer(ctx context.Context, id string) (engine.Container, error) {
-	res, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	res, err := e.inspectContainer(ctx, "inspect container "+id, id)
 	if err != nil {
-		return engine.Container{}, e.wrap("inspect container "+id, err)
+		return engine.Container{}, err
 	}
 	return fromInspect(res.Container), nil
 }
 
+func (e *Engine) inspectContainer(ctx context.Context, op, id string) (client.ContainerInspectResult, error) {
+	var res client.ContainerInspectResult
+	err := e.call(ctx, op, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		return err
+	})
+	return res, err
+}
+
 // HealthLog returns the outputs of the last health probes, oldest first.
 func (e *Engine) HealthLog(ctx context.Context, id string) ([]string, error) {
-	res, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	res, err := e.inspectContainer(ctx, "inspect container "+id, id)
 	if err != nil {
-		return nil, e.wrap("inspect container "+id, err)
+		return nil, err
 	}
 	st := res.Container.State
 	if st == nil || st.Health == nil {
@@ -215,6 +279,9 @@ func (e *Engine) HealthLog(ctx context.Context, id string) ([]string, error) {
 
 // WaitContainer blocks until id is not running and returns its exit code.
 func (e *Engine) WaitContainer(ctx context.Context, id string) (int, error) {
+	if _, err := e.APIVersion(ctx); err != nil {
+		return 0, err
+	}
 	res := e.cli.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 	select {
 	case r := <-res.Result:

@@ -28,6 +28,38 @@
 //
 // Daemon errors are wrapped so that errors.Is matches [engine.ErrNotFound],
 // [engine.ErrConflict] and [engine.ErrActiveEndpoints], and the daemon's own
-// message is kept. An unreachable daemon is reported as [ErrUnreachable] with
-// the host and what to check.
+// message is kept behind the operation. The failures people hit most get a
+// typed error whose message names the resource and the fix, with the
+// daemon's answer still reachable through errors.As and errors.Is:
+//
+//   - [UnreachableError] ([ErrUnreachable]): no daemon at the address, a
+//     socket this user may not open, a certificate that does not verify or
+//     is refused, TLS on one side only, a connection that broke off.
+//   - [APIVersionError]: a daemon older than the client's minimum API, or a
+//     DOCKER_API_VERSION outside the daemon's range; both versions named.
+//   - [ImageNotFoundError] (engine.ErrNotFound): berth never pulls.
+//   - [PortInUseError] (engine.ErrConflict): parsed from the daemon's
+//     wording (20.10 to 28) at start, naming the address and the service.
+//   - [NameConflictError] (engine.ErrConflict): whether the holder of a
+//     container name belongs to the project, found by inspecting it.
+//   - [NoSpaceError]: the disk of the Docker host is full.
+//
+// Daemon-wide failures (unreachable, API version) read without the
+// operation in front: every call would fail the same way.
+//
+// # Retries
+//
+// Each call has a policy. Calls that leave the daemon in the same state
+// however often they run (lists, inspects, ping, start, stop, volume create,
+// removals) are repeated on a refused connection, a reset or EOF, or a 5xx
+// answer, up to three times with 100/200/400ms backoff. A removal that finds
+// nothing on a retry succeeded on the attempt whose answer was lost.
+// Container and network create, rename and connect are repeated only when
+// the connection was refused: the transport's trace then proves no
+// connection was ever made, so the daemon never saw the request. Builds
+// stream their context and are never repeated.
+//
+// The client library folds transport failures into opaque errors, so each
+// attempt carries an httptrace.ClientTrace and a response hook that record
+// whether a connection was made, why a dial failed and the HTTP status.
 package docker

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/engine"
@@ -11,9 +12,14 @@ import (
 
 // Images lists all local images in one call.
 func (e *Engine) Images(ctx context.Context) ([]engine.Image, error) {
-	res, err := e.cli.ImageList(ctx, client.ImageListOptions{})
+	var res client.ImageListResult
+	err := e.call(ctx, "list images", idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ImageList(ctx, client.ImageListOptions{})
+		return err
+	})
 	if err != nil {
-		return nil, e.wrap("list images", err)
+		return nil, err
 	}
 	out := make([]engine.Image, 0, len(res.Items))
 	for _, img := range res.Items {
@@ -34,11 +40,12 @@ func tags(in []string) []string {
 	return out
 }
 
-// InspectImage resolves ref to a local image; ErrNotFound if there is none.
+// InspectImage resolves ref to a local image; an [ImageNotFoundError]
+// (engine.ErrNotFound) if there is none.
 func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, error) {
-	res, err := e.cli.ImageInspect(ctx, ref)
+	res, err := e.inspectImage(ctx, ref)
 	if err != nil {
-		return engine.Image{}, e.wrap("inspect image "+ref, err)
+		return engine.Image{}, err
 	}
 	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags)}
 	if res.Config != nil {
@@ -47,9 +54,35 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 	return img, nil
 }
 
+// inspectImage inspects ref, turning "no such image" into an
+// ImageNotFoundError that says how to get the image.
+func (e *Engine) inspectImage(ctx context.Context, ref string) (client.ImageInspectResult, error) {
+	var res client.ImageInspectResult
+	if _, err := e.APIVersion(ctx); err != nil {
+		return res, err
+	}
+	err := e.retry(ctx, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ImageInspect(ctx, ref)
+		return err
+	})
+	if err == nil {
+		return res, nil
+	}
+	if cerrdefs.IsNotFound(err) {
+		if img, ok := missingImage(ref, err); ok {
+			return res, img
+		}
+		return res, &ImageNotFoundError{Ref: ref, Err: err}
+	}
+	return res, e.wrap("inspect image "+ref, err)
+}
+
 // RemoveImage untags ref and removes the image if nothing else refers to
 // it; ErrConflict while a container uses it.
 func (e *Engine) RemoveImage(ctx context.Context, ref string) error {
-	_, err := e.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true})
-	return e.wrap("remove image "+ref, err)
+	return e.call(ctx, "remove image "+ref, removal, func(ctx context.Context) error {
+		_, err := e.cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true})
+		return err
+	})
 }

@@ -16,23 +16,30 @@ import (
 // TTY there is only one stream, which goes to stdout. When following, Logs
 // returns nil once ctx ends.
 func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, stdout, stderr io.Writer) error {
-	info, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	info, err := e.inspectContainer(ctx, "logs of container "+id, id)
 	if err != nil {
-		return e.wrap("logs of container "+id, err)
+		return err
 	}
 	tty := info.Container.Config != nil && info.Container.Config.Tty
 
-	rc, err := e.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{
-		ShowStdout: true,
-		ShowStderr: true,
-		Follow:     opts.Follow,
-		Tail:       opts.Tail,
-		Since:      opts.Since,
-		Until:      opts.Until,
-		Timestamps: opts.Timestamps,
+	// Only opening the stream is retried: once output has been copied, a
+	// repeat would print it twice.
+	var rc io.ReadCloser
+	err = e.call(ctx, "logs of container "+id, idempotent, func(ctx context.Context) error {
+		var err error
+		rc, err = e.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{
+			ShowStdout: true,
+			ShowStderr: true,
+			Follow:     opts.Follow,
+			Tail:       opts.Tail,
+			Since:      opts.Since,
+			Until:      opts.Until,
+			Timestamps: opts.Timestamps,
+		})
+		return err
 	})
 	if err != nil {
-		return e.wrap("logs of container "+id, err)
+		return err
 	}
 	defer rc.Close()
 

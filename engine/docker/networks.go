@@ -18,9 +18,14 @@ import (
 // Networks lists the project's networks in one call. Engines do not report
 // attached containers in a list, so Containers stays empty.
 func (e *Engine) Networks(ctx context.Context, project string) ([]engine.Network, error) {
-	res, err := e.cli.NetworkList(ctx, client.NetworkListOptions{Filters: projectFilter(project)})
+	var res client.NetworkListResult
+	err := e.call(ctx, "list networks of project "+project, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.NetworkList(ctx, client.NetworkListOptions{Filters: projectFilter(project)})
+		return err
+	})
 	if err != nil {
-		return nil, e.wrap("list networks of project "+project, err)
+		return nil, err
 	}
 	out := make([]engine.Network, 0, len(res.Items))
 	for _, n := range res.Items {
@@ -42,9 +47,14 @@ func fromNetwork(n network.Network, containers map[string]network.EndpointResour
 // engine also resolves a name as an ID prefix, so the answer is checked: a
 // network named "db" is not the network whose ID starts with "db".
 func (e *Engine) InspectNetwork(ctx context.Context, name string) (engine.Network, error) {
-	res, err := e.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
+	var res client.NetworkInspectResult
+	err := e.call(ctx, "inspect network "+name, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
+		return err
+	})
 	if err != nil {
-		return engine.Network{}, e.wrap("inspect network "+name, err)
+		return engine.Network{}, err
 	}
 	if res.Network.Name != name && res.Network.ID != name {
 		return engine.Network{}, &opError{"inspect network " + name, engine.ErrNotFound, fmt.Errorf("no network is named %s (%s only matches the ID of %s)", name, name, res.Network.Name), ""}
@@ -75,9 +85,14 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 			return "", err
 		}
 	}
-	res, err := e.cli.NetworkCreate(ctx, spec.Name, opts)
+	var res client.NetworkCreateResult
+	err = e.call(ctx, "create network "+spec.Name, once, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.NetworkCreate(ctx, spec.Name, opts)
+		return err
+	})
 	if err != nil {
-		return "", e.wrap("create network "+spec.Name, err)
+		return "", err
 	}
 	return res.ID, nil
 }
@@ -157,8 +172,10 @@ func mergeLabels(base, extra map[string]string) map[string]string {
 // RemoveNetwork removes a network; ErrActiveEndpoints if containers are
 // still attached.
 func (e *Engine) RemoveNetwork(ctx context.Context, id string) error {
-	_, err := e.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{})
-	return e.wrap("remove network "+id, err)
+	return e.call(ctx, "remove network "+id, removal, func(ctx context.Context) error {
+		_, err := e.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{})
+		return err
+	})
 }
 
 // ConnectNetwork attaches container to network with att's aliases,
@@ -168,12 +185,16 @@ func (e *Engine) ConnectNetwork(ctx context.Context, net, ctr string, att engine
 	if err != nil {
 		return fmt.Errorf("connect %s to network %s: %w", ctr, net, err)
 	}
-	_, err = e.cli.NetworkConnect(ctx, net, client.NetworkConnectOptions{Container: ctr, EndpointConfig: ep})
-	return e.wrap(fmt.Sprintf("connect %s to network %s", ctr, net), err)
+	return e.call(ctx, fmt.Sprintf("connect %s to network %s", ctr, net), once, func(ctx context.Context) error {
+		_, err := e.cli.NetworkConnect(ctx, net, client.NetworkConnectOptions{Container: ctr, EndpointConfig: ep})
+		return err
+	})
 }
 
 // DisconnectNetwork detaches container from network.
 func (e *Engine) DisconnectNetwork(ctx context.Context, net, ctr string, force bool) error {
-	_, err := e.cli.NetworkDisconnect(ctx, net, client.NetworkDisconnectOptions{Container: ctr, Force: force})
-	return e.wrap(fmt.Sprintf("disconnect %s from network %s", ctr, net), err)
+	return e.call(ctx, fmt.Sprintf("disconnect %s from network %s", ctr, net), once, func(ctx context.Context) error {
+		_, err := e.cli.NetworkDisconnect(ctx, net, client.NetworkDisconnectOptions{Container: ctr, Force: force})
+		return err
+	})
 }

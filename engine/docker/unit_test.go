@@ -45,7 +45,7 @@ func TestNewRejects(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{Host: "ssh://user@host"}, "ssh:// is not supported yet; use unix:// or tcp:// with TLS"},
+		{Options{Host: "ssh://user@host"}, "ssh:// is not supported yet; use unix:// or tcp:// with TLS, or forward the remote socket (ssh -nNT -L /tmp/berth-docker.sock:/var/run/docker.sock user@host) and set DOCKER_HOST=unix:///tmp/berth-docker.sock"},
 		{Options{Host: "npipe:////./pipe/docker_engine"}, "scheme npipe:// is not supported"},
 		{Options{Host: "localhost:2375"}, "want unix:///path/to/docker.sock or tcp://host:port"},
 		{Options{Host: "unix:///var/run/docker.sock", TLSVerify: true, CertPath: "/c"}, "TLS needs a tcp:// host"},
@@ -88,7 +88,7 @@ func TestClassify(t *testing.T) {
 		{"active endpoints", cerrdefs.ErrPermissionDenied.WithMessage("error while removing network: network n id 1 has active endpoints"), engine.ErrActiveEndpoints},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := classify("op", "unix:///s", tc.err)
+			got := classify("op", "unix:///s", "", tc.err)
 			if !errors.Is(got, tc.want) {
 				t.Errorf("classify(%v) got %v, want errors.Is %v", tc.err, got, tc.want)
 			}
@@ -97,7 +97,7 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
-	plain := classify("op", "h", errors.New("boom"))
+	plain := classify("op", "h", "", errors.New("boom"))
 	for _, s := range []error{engine.ErrNotFound, engine.ErrConflict, engine.ErrActiveEndpoints, ErrUnreachable} {
 		if errors.Is(plain, s) {
 			t.Errorf("classify(boom) got errors.Is(%v) true, want false", s)

@@ -11,9 +11,14 @@ import (
 
 // Volumes lists the project's volumes in one call.
 func (e *Engine) Volumes(ctx context.Context, project string) ([]engine.Volume, error) {
-	res, err := e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: projectFilter(project)})
+	var res client.VolumeListResult
+	err := e.call(ctx, "list volumes of project "+project, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: projectFilter(project)})
+		return err
+	})
 	if err != nil {
-		return nil, e.wrap("list volumes of project "+project, err)
+		return nil, err
 	}
 	out := make([]engine.Volume, 0, len(res.Items))
 	for _, v := range res.Items {
@@ -28,28 +33,38 @@ func fromVolume(v volume.Volume) engine.Volume {
 
 // InspectVolume finds the volume called name.
 func (e *Engine) InspectVolume(ctx context.Context, name string) (engine.Volume, error) {
-	res, err := e.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+	var res client.VolumeInspectResult
+	err := e.call(ctx, "inspect volume "+name, idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+		return err
+	})
 	if err != nil {
-		return engine.Volume{}, e.wrap("inspect volume "+name, err)
+		return engine.Volume{}, err
 	}
 	return fromVolume(res.Volume), nil
 }
 
 // CreateVolume creates spec's volume. Creating a volume that exists with the
-// same driver succeeds, as with the engine itself.
+// same driver succeeds, as with the engine itself, which is also why a
+// failed create may be retried.
 func (e *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error {
-	_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
-		Name:       spec.Name,
-		Driver:     spec.Config.Driver,
-		DriverOpts: spec.Config.DriverOpts,
-		Labels:     mergeLabels(spec.Config.Labels, spec.Labels),
+	return e.call(ctx, "create volume "+spec.Name, idempotent, func(ctx context.Context) error {
+		_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
+			Name:       spec.Name,
+			Driver:     spec.Config.Driver,
+			DriverOpts: spec.Config.DriverOpts,
+			Labels:     mergeLabels(spec.Config.Labels, spec.Labels),
+		})
+		return err
 	})
-	return e.wrap("create volume "+spec.Name, err)
 }
 
 // RemoveVolume removes the volume called name; ErrConflict while a
 // container uses it.
 func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
-	_, err := e.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{})
-	return e.wrap("remove volume "+name, err)
+	return e.call(ctx, "remove volume "+name, removal, func(ctx context.Context) error {
+		_, err := e.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{})
+		return err
+	})
 }

@@ -1,0 +1,175 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/moby/moby/client"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// ImageNotFoundError is an image that is not in the daemon's image store.
+// It matches engine.ErrNotFound.
+type ImageNotFoundError struct {
+	Ref string
+	Err error // the daemon's answer
+}
+
+func (e *ImageNotFoundError) Error() string {
+	return fmt.Sprintf("image %q not found locally: build it (berth up --build) or load it; berth does not pull", e.Ref)
+}
+
+func (e *ImageNotFoundError) Unwrap() []error { return []error{engine.ErrNotFound, e.Err} }
+
+var noSuchImage = regexp.MustCompile(`No such image: (\S+)`)
+
+// missingImage recognises the daemon's "No such image: ref" and falls back
+// to ref when the message names none.
+func missingImage(ref string, err error) (*ImageNotFoundError, bool) {
+	m := noSuchImage.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil, false
+	}
+	if ref == "" {
+		ref = m[1]
+	}
+	return &ImageNotFoundError{Ref: ref, Err: err}, true
+}
+
+// PortInUseError is a published host port that another process or
+// container already holds. It matches engine.ErrConflict.
+type PortInUseError struct {
+	Address   string // host address and port, e.g. "127.0.0.1:8080"; empty if the daemon did not say
+	Service   string // compose service of the container, if known
+	Container string // container name or ID
+	Err       error
+}
+
+func (e *PortInUseError) Error() string {
+	port := "a published port"
+	if e.Address != "" {
+		port = "port " + e.Address
+	}
+	fix := fmt.Sprintf("change the published ports of container %s", e.Container)
+	if e.Service != "" {
+		fix = fmt.Sprintf("change \"ports\" of service %s", e.Service)
+	}
+	return fmt.Sprintf("%s is already in use by another process or container: %s or free the port", port, fix)
+}
+
+func (e *PortInUseError) Unwrap() []error { return []error{engine.ErrConflict, e.Err} }
+
+// The daemon's ways of saying a host port is taken, from 20.10 to 28:
+//
+//	Bind for 127.0.0.1:8080 failed: port is already allocated
+//	Error starting userland proxy: listen tcp4 127.0.0.1:8080: bind: address already in use
+//	failed to bind host port for 0.0.0.0:8080:172.17.0.2:80/tcp: address already in use
+//	failed to bind host port 0.0.0.0:8080/tcp: address already in use
+var portTaken = []*regexp.Regexp{
+	regexp.MustCompile(`Bind for (\S+):(\d+) failed: port is already allocated`),
+	regexp.MustCompile(`listen (?:tcp|udp|sctp)[46]? (\S+):(\d+): bind: address already in use`),
+	regexp.MustCompile(`failed to bind host port (?:for )?(\[[0-9a-fA-F:.]*\]|[0-9.]*):(\d+)[:/].*address already in use`),
+}
+
+// takenPort reports whether msg says a host port is in use, and which.
+func takenPort(msg string) (addr string, ok bool) {
+	for _, re := range portTaken {
+		if m := re.FindStringSubmatch(msg); m != nil {
+			return m[1] + ":" + m[2], true
+		}
+	}
+	if strings.Contains(msg, "port is already allocated") ||
+		(strings.Contains(msg, "address already in use") && strings.Contains(msg, "port")) {
+		return "", true
+	}
+	return "", false
+}
+
+// portInUse builds the error for container id, asking the daemon which
+// service the container belongs to so that the message names the compose
+// key to change.
+func (e *Engine) portInUse(ctx context.Context, id, addr string, err error) error {
+	perr := &PortInUseError{Address: addr, Container: id, Err: err}
+	if res, ierr := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); ierr == nil {
+		c := fromInspect(res.Container)
+		perr.Container = c.Name
+		perr.Service = c.Labels[engine.LabelService]
+	}
+	return fmt.Errorf("start container %s: %w", perr.Container, perr)
+}
+
+// NameConflictError is a container name already taken. It matches
+// engine.ErrConflict.
+type NameConflictError struct {
+	Name    string // the name asked for
+	ID      string // the container holding it
+	Project string // the project the new container belongs to
+	// OwnerProject and OwnerService are the holder's compose labels,
+	// empty if it has none or could not be inspected.
+	OwnerProject string
+	OwnerService string
+	Err          error
+}
+
+func (e *NameConflictError) Error() string {
+	id := shortID(e.ID)
+	if e.Project != "" && e.OwnerProject == e.Project {
+		return fmt.Sprintf("container name %q is already used by container %s of service %s in project %q: another berth or docker compose may be changing the project; run the command again once it is done",
+			e.Name, id, e.OwnerService, e.Project)
+	}
+	if e.Project == "" {
+		return fmt.Sprintf("container name %q is already used by container %s: remove or rename it", e.Name, id)
+	}
+	return fmt.Sprintf("container name %q is already used by container %s that is not part of project %q: remove or rename it", e.Name, id, e.Project)
+}
+
+func (e *NameConflictError) Unwrap() []error { return []error{engine.ErrConflict, e.Err} }
+
+// `Conflict. The container name "/shop-web-1" is already in use by container "4f0…". You have to remove …`
+var nameInUse = regexp.MustCompile(`container name "/?([^"]+)" is already in use by container "([0-9a-f]+)"`)
+
+// nameConflict recognises the daemon's name conflict and finds out whether
+// the holder is one of project's containers.
+func (e *Engine) nameConflict(ctx context.Context, project string, err error) (*NameConflictError, bool) {
+	m := nameInUse.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil, false
+	}
+	nerr := &NameConflictError{Name: m[1], ID: m[2], Project: project, Err: err}
+	if res, ierr := e.cli.ContainerInspect(ctx, nerr.ID, client.ContainerInspectOptions{}); ierr == nil && res.Container.Config != nil {
+		nerr.OwnerProject = res.Container.Config.Labels[engine.LabelProject]
+		nerr.OwnerService = res.Container.Config.Labels[engine.LabelService]
+	}
+	return nerr, true
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// NoSpaceError is the daemon's disk filling up during Op.
+type NoSpaceError struct {
+	Op  string // e.g. "create container shop-web-1"
+	Err error
+}
+
+func (e *NoSpaceError) Error() string {
+	return fmt.Sprintf("%s: no space left on device on the Docker host: see what uses the space with docker system df, then free some with docker system prune (or docker image prune, docker volume prune)", e.Op)
+}
+
+func (e *NoSpaceError) Unwrap() error { return e.Err }
+
+func noSpace(msg string) bool { return strings.Contains(msg, "no space left on device") }
+
+// permanent reports daemon failures that a retry within seconds cannot fix.
+func permanent(err error) bool {
+	msg := err.Error()
+	_, port := takenPort(msg)
+	return port || noSpace(msg)
+}
