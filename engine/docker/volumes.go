@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/moby/moby/api/types/volume"
 	"github.com/moby/moby/client"
@@ -45,19 +46,29 @@ func (e *Engine) InspectVolume(ctx context.Context, name string) (engine.Volume,
 	return fromVolume(res.Volume), nil
 }
 
-// CreateVolume creates spec's volume. Creating a volume that exists with the
-// same driver succeeds, as with the engine itself, which is also why a
-// failed create may be retried.
+// CreateVolume creates spec's volume. The daemon answers a create of an
+// existing volume with that volume instead of a conflict, which is why a
+// failed create may be retried, and also why the answer's project label is
+// checked: a volume someone else made must not be silently taken over.
 func (e *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error {
-	return e.call(ctx, "create volume "+spec.Name, idempotent, func(ctx context.Context) error {
-		_, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
+	var got volume.Volume
+	err := e.call(ctx, "create volume "+spec.Name, idempotent, func(ctx context.Context) error {
+		res, err := e.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
 			Name:       spec.Name,
 			Driver:     spec.Config.Driver,
 			DriverOpts: spec.Config.DriverOpts,
 			Labels:     mergeLabels(spec.Config.Labels, spec.Labels),
 		})
+		got = res.Volume
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	if want := spec.Labels[engine.LabelProject]; want != "" && got.Labels[engine.LabelProject] != want {
+		return fmt.Errorf("create volume %s: volume already exists without the labels of project %s: %w", spec.Name, want, engine.ErrConflict)
+	}
+	return nil
 }
 
 // RemoveVolume removes the volume called name; ErrConflict while a
