@@ -16,17 +16,65 @@ import (
 // and returns the project, as `docker compose` would see it, with service
 // selection applied, env_file merged into environment (and discarded, as
 // compose does before hashing) and compose's custom labels set.
-func Load(ctx context.Context, opts Options) (project *types.Project, err error) {
+//
+// With [Options.CacheDir] set, a project loaded before from the same inputs
+// is served from the cache instead (see cache.go), with the same warnings.
+func Load(ctx context.Context, opts Options) (*types.Project, error) {
+	p, _, err := load(ctx, opts)
+	return p, err
+}
+
+// load is Load that also says whether the project came from the cache.
+func load(ctx context.Context, opts Options) (project *types.Project, cached bool, err error) {
 	defer recoverLoader(&err)
 	in, err := prepare(opts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	p, err := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true))
+	c := in.cacheFor()
+	if c == nil {
+		p, err := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true))
+		if err != nil {
+			return nil, false, in.explain(ctx, err)
+		}
+		p, err = in.finish(p)
+		return p, false, err
+	}
+	if p, ok := c.lookup(); ok {
+		return p, true, nil
+	}
+	p, err := in.loadAndStore(ctx, c)
+	return p, false, err
+}
+
+// loadAndStore is a load that fills the cache: it records what compose-go
+// prints and which files it reads, so that a hit can do the same.
+func (in *input) loadAndStore(ctx context.Context, c *projectCache) (*types.Project, error) {
+	var (
+		u        uncacheable
+		warnings []warning
+		exact    bool
+	)
+	p, err := func() (*types.Project, error) {
+		// Deferred, so that a panic in compose-go (recovered by load)
+		// does not leave the recorder hooked to the logger.
+		stop := record()
+		defer func() { warnings, exact = stop() }()
+		return loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true), func(o *loader.Options) {
+			o.Listeners = append(o.Listeners, u.listen)
+		})
+	}()
 	if err != nil {
 		return nil, in.explain(ctx, err)
 	}
-	return in.finish(p)
+	late, cacheable := lateDependencies(p, &u)
+	if p, err = in.finish(p); err != nil {
+		return nil, err
+	}
+	if cacheable && exact {
+		c.store(p, late, warnings)
+	}
+	return p, nil
 }
 
 // LoadModel returns the merged compose model as a plain map, before it is

@@ -4,17 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
-	"regexp"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
 )
-
-// nameKey finds a top-level `name:` key in block-style YAML. Most compose
-// files have none, and a full parse only to learn that is the single most
-// expensive step of discovering the name, so files without a match skip it.
-var nameKey = regexp.MustCompile(`(?m)^["']?name["']?[ \t]*:`)
 
 // projectName decides the project name as compose does: -p, then
 // COMPOSE_PROJECT_NAME, then the last top-level `name:` of the compose
@@ -98,10 +92,43 @@ func nameFromFiles(files []configFile, env map[string]string, interpolate bool) 
 
 // mayHaveName is false only when the content certainly has no top-level
 // name key: block style without one, no flow-style top level, no merge key.
+// Most compose files have none, and a full parse only to learn that would
+// be the most expensive step of naming the project.
 func mayHaveName(content []byte) bool {
 	trimmed := bytes.TrimSpace(content)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		return true
 	}
-	return nameKey.Match(content) || bytes.Contains(content, []byte("<<"))
+	return hasNameKey(content) || bytes.Contains(content, []byte("<<"))
 }
+
+// hasNameKey reports a line that starts with a (possibly quoted) name key,
+// ^["']?name["']?[ \t]*: in multi-line mode. It jumps from one "name" to
+// the next rather than looking at every line, as a regexp would.
+func hasNameKey(content []byte) bool {
+	for off := 0; ; {
+		i := bytes.Index(content[off:], []byte("name"))
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len("name")
+		off = end
+		if start > 0 && isQuote(content[start-1]) {
+			start--
+		}
+		if start > 0 && content[start-1] != '\n' {
+			continue
+		}
+		if end < len(content) && isQuote(content[end]) {
+			end++
+		}
+		for end < len(content) && (content[end] == ' ' || content[end] == '\t') {
+			end++
+		}
+		if end < len(content) && content[end] == ':' {
+			return true
+		}
+	}
+}
+
+func isQuote(c byte) bool { return c == '"' || c == '\'' }

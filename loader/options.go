@@ -43,4 +43,8 @@ type Options struct {
 	// AllResources keeps networks, volumes, secrets and configs that no
 	// selected service uses (compose's --all-resources).
 	AllResources bool
+	// CacheDir is where loaded projects are cached between runs, keyed by
+	// every input (see cache.go). Empty means no cache: tests stay
+	// hermetic. [DefaultCacheDir] gives the usual place.
+	CacheDir string
 }

@@ -108,7 +108,8 @@ func configModel(ctx context.Context, g *globalOptions, opts configOptions, serv
 		return formatModel(model, opts.format)
 	}
 	p, err := loader.Load(ctx, opts.loaderOptions(g, services, false))
-	if err != nil {
+	if err != nil || opts.quiet {
+		// -q only validates: rendering would be thrown away.
 		return nil, err
 	}
 	var content []byte
