@@ -11,6 +11,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -25,6 +26,21 @@ var (
 	// ErrActiveEndpoints is returned when a network still has containers attached.
 	ErrActiveEndpoints = errors.New("network has active endpoints")
 )
+
+// ImageNotFoundError is an image that is not in the engine's local store.
+// berth never pulls, so the message says how to get the image instead; it
+// matches ErrNotFound. Every engine returns this one type, so that callers
+// print it as is rather than adding advice of their own.
+type ImageNotFoundError struct {
+	Ref string // the reference as asked for, e.g. "shop-web" or "postgres:16"
+}
+
+func (e *ImageNotFoundError) Error() string {
+	return fmt.Sprintf("image %q not found locally: build it (berth up --build) or load it (docker load); berth does not pull", e.Ref)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *ImageNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // Container is one container as observed in a single list call: enough to
 // decide what to do without inspecting it.
@@ -210,7 +226,8 @@ type VolumeManager interface {
 type ImageManager interface {
 	// Images lists all local images in one call.
 	Images(ctx context.Context) ([]Image, error)
-	// InspectImage resolves a reference to a local image; ErrNotFound if absent.
+	// InspectImage resolves a reference to a local image; an
+	// *ImageNotFoundError (ErrNotFound) if absent.
 	InspectImage(ctx context.Context, ref string) (Image, error)
 	RemoveImage(ctx context.Context, ref string) error
 }

@@ -136,10 +136,9 @@ func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inher
 		return "", errors.New("plan carries no service configuration; plan it with PlanUp")
 	}
 	img := imageName(r.env.project.Name, *o.service)
+	// A missing image comes back as engine.ImageNotFoundError, which already
+	// says how to get it; wrapping it would say so twice.
 	image, err := r.eng.InspectImage(ctx, img)
-	if errors.Is(err, engine.ErrNotFound) {
-		return "", fmt.Errorf("image %s not found locally; berth does not pull images: build it or load it (docker load) first: %w", img, err)
-	}
 	if err != nil {
 		return "", err
 	}

@@ -73,12 +73,18 @@ func connectDocker(ctx context.Context, environ map[string]string) (engine.Engin
 	return e, e.Close, nil
 }
 
-// session is one command's run: a context that the first signal cancels
-// and an engine connected on first use.
+// session is one command's run: a context that the first signal cancels,
+// an engine connected on first use and, for a command that changes state,
+// the project lock taken when the project is first observed.
 type session struct {
 	a     *app
 	eng   engine.Engine
 	close func() error
+
+	// mutates marks a command that changes the project: it locks.
+	mutates bool
+	// release drops the project lock; nil while it is not held.
+	release func() error
 }
 
 // engine connects on first use, so that a broken compose file is reported
@@ -95,16 +101,32 @@ func (s *session) engine(ctx context.Context) (engine.Engine, error) {
 	return eng, nil
 }
 
-// run runs fn under signal handling: the first SIGINT or SIGTERM cancels
-// its context, so nothing new starts and running operations wind down; a
-// second one exits at once with 130. A run cut short by a signal ends with
-// exit code 130 and no further message: progress already said
-// "Interrupted".
+// run runs a read-only command (plan, ps, logs); see runSession.
 func (a *app) run(cmd *cobra.Command, fn func(ctx context.Context, s *session) error) error {
+	return a.runSession(cmd, &session{a: a}, fn)
+}
+
+// runLocked runs a command that changes the project (up, create, down,
+// start, stop, restart, rm): observing takes the project lock, which is
+// released when fn returns, interrupted or not, unless fn released it
+// earlier.
+func (a *app) runLocked(cmd *cobra.Command, fn func(ctx context.Context, s *session) error) error {
+	return a.runSession(cmd, &session{a: a, mutates: true}, fn)
+}
+
+// runSession runs fn under signal handling: the first SIGINT or SIGTERM
+// cancels its context, so nothing new starts and running operations wind
+// down; a second one exits at once with 130 (the kernel then drops the
+// lock). The lock and the engine connection are given back after fn
+// whatever happened. A run cut short by a signal ends with exit code 130
+// and no further message: progress already said "Interrupted".
+func (a *app) runSession(cmd *cobra.Command, s *session, fn func(ctx context.Context, s *session) error) error {
 	ctx, stop := a.interruptible(cmd.Context())
 	defer stop()
-	s := &session{a: a}
 	err := fn(ctx, s)
+	if uerr := s.unlock(); uerr != nil && err == nil {
+		err = uerr
+	}
 	if s.close != nil {
 		if cerr := s.close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close engine connection: %w", cerr)
@@ -313,11 +335,7 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 	if err != nil {
 		return nil, reconcile.Plan{}, err
 	}
-	eng, err := s.engine(ctx)
-	if err != nil {
-		return nil, reconcile.Plan{}, err
-	}
-	state, err := reconcile.Observe(ctx, eng, p.Name)
+	_, state, err := a.observe(ctx, s, p)
 	if err != nil {
 		return nil, reconcile.Plan{}, err
 	}
@@ -345,8 +363,13 @@ func refuseBuilds(plan reconcile.Plan) error {
 	return errors.Join(errs...)
 }
 
-// observe takes the snapshot a lifecycle planner needs.
+// observe takes the snapshot a lifecycle planner needs, after taking the
+// project lock when the session changes state: a snapshot taken before the
+// lock could be stale by the time the plan made from it is applied.
 func (a *app) observe(ctx context.Context, s *session, p *types.Project) (engine.Engine, reconcile.State, error) {
+	if err := s.lock(ctx, p.Name); err != nil {
+		return nil, reconcile.State{}, err
+	}
 	eng, err := s.engine(ctx)
 	if err != nil {
 		return nil, reconcile.State{}, err
@@ -385,6 +408,7 @@ func (a *app) execute(ctx context.Context, eng reconcile.Engine, plan reconcile.
 		Parallel: a.g.parallel,
 		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
 		Build:    build,
+		StateDir: runtimeDir(a.g.environ),
 	})
 	if ctx.Err() != nil {
 		prog.Interrupt()
@@ -412,7 +436,8 @@ func (a *app) newProgress() (ui.Progress, ui.ProgressMode, error) {
 	return prog, mode, nil
 }
 
-// progressEvent adapts reconcile's event to ui's: "Container shop-db-1".
+// progressEvent adapts reconcile's event to ui's: "Container shop-db-1",
+// with its error tidied as the final message is.
 func progressEvent(e reconcile.Event) ui.Event {
 	kind := e.Target.Type
 	if kind != "" {
@@ -422,7 +447,7 @@ func progressEvent(e reconcile.Event) ui.Event {
 		ID:     strings.TrimSpace(kind + " " + e.Target.Name),
 		Status: ui.Status(e.Status),
 		Text:   e.Text,
-		Err:    e.Err,
+		Err:    tidy(e.Err),
 	}
 }
 
@@ -445,6 +470,11 @@ func (a *app) printPlan(plan reconcile.Plan, format string) error {
 				return err
 			}
 			text = ui.DecoratePlan(text, color)
+		}
+		// Plan.String ends an empty plan without a newline; stdout must end
+		// with one, or the shell prompt lands on the plan's last line.
+		if !strings.HasSuffix(text, "\n") {
+			text += "\n"
 		}
 		_, err := io.WriteString(a.stdout, text)
 		return err

@@ -40,6 +40,9 @@ type harness struct {
 	env   map[string]string
 	stdin string
 	now   time.Time
+	// notify, when set, replaces the harness's deaf signal subscription,
+	// so that a test can deliver SIGINT.
+	notify func(c chan<- os.Signal) (stop func())
 }
 
 func newHarness(t *testing.T, compose string) *harness {
@@ -53,8 +56,10 @@ func newHarness(t *testing.T, compose string) *harness {
 		t:    t,
 		f:    fake.New().WithImage(engine.Image{Tags: []string{"app:latest"}}).Build(),
 		file: file,
-		env:  map[string]string{},
-		now:  time.Date(2026, 1, 1, 0, 10, 0, 0, time.UTC),
+		// The project lock and the secrets berth writes go to a directory
+		// of this test's, not to the shared /tmp/berth-<uid>.
+		env: map[string]string{"XDG_RUNTIME_DIR": t.TempDir()},
+		now: time.Date(2026, 1, 1, 0, 10, 0, 0, time.UTC),
 	}
 }
 
@@ -77,6 +82,9 @@ func (h *harness) root(stdout, stderr *syncBuffer) *cobra.Command {
 			return h.f, func() error { return nil }, nil
 		}
 		a.notify = func(chan<- os.Signal) func() { return func() {} }
+		if h.notify != nil {
+			a.notify = h.notify
+		}
 		a.exit = func(code int) { h.t.Errorf("berth exited the process with %d", code) }
 		a.now = func() time.Time { return h.now }
 		cmd := newCmd(a)
@@ -147,12 +155,34 @@ func (h *harness) containerID(name string) string {
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// watch and seen are set by when.
+	watch string
+	seen  chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	if s.seen != nil && strings.Contains(s.b.String(), s.watch) {
+		close(s.seen)
+		s.seen = nil
+	}
+	return n, err
+}
+
+// when returns a channel closed once the buffer contains substr, so that a
+// test can react to what a running command prints. One watch per buffer.
+func (s *syncBuffer) when(substr string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := make(chan struct{})
+	if strings.Contains(s.b.String(), substr) {
+		close(seen)
+		return seen
+	}
+	s.watch, s.seen = substr, seen
+	return seen
 }
 
 func (s *syncBuffer) String() string {

@@ -15,7 +15,7 @@ func newCreateCmd(a *app) *cobra.Command {
 			if err := f.resolve(cmd, a.g.environ); err != nil {
 				return err
 			}
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				opts := f.options(cmd, args)
 				opts.NoStart = true
 				_, plan, err := a.planUp(ctx, s, args, &f, opts)

@@ -33,7 +33,7 @@ func newDownCmd(a *app) *cobra.Command {
 				Rmi:           o.rmi,
 				Timeout:       timeoutFlag(cmd, o.timeout),
 			}
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				p, err := a.projectOrName(ctx, nil, false)
 				if err != nil {
 					return err

@@ -70,3 +70,27 @@ func TestPlanJSON(t *testing.T) {
 		t.Errorf("plan --format yaml got exit %d stderr %q, want 1 and a --format error", code, stderr)
 	}
 }
+
+// TestPlanEndsWithNewline checks that plan output, empty or not and as plan
+// or --dry-run, ends its last line, so that a shell prompt starts on its own.
+func TestPlanEndsWithNewline(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	before, _ := h.mustRun(0, "plan")
+	h.mustRun(0, "up", "-d")
+	after, _ := h.mustRun(0, "plan")
+	dry, _ := h.mustRun(0, "--dry-run", "up", "-d")
+	for _, tt := range []struct{ name, out string }{
+		{"plan before up", before},
+		{"plan after up", after},
+		{"--dry-run up after up", dry},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.HasSuffix(tt.out, "\n") || strings.HasSuffix(tt.out, "\n\n") {
+				t.Errorf("%s printed %q, want it to end with exactly one newline", tt.name, tt.out)
+			}
+		})
+	}
+	if want := "project shop: nothing to do\n"; after != want {
+		t.Errorf("plan after up printed %q, want %q", after, want)
+	}
+}

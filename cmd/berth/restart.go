@@ -18,7 +18,7 @@ func newRestartCmd(a *app) *cobra.Command {
 		Short: "Restart service containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t := timeoutFlag(cmd, timeout)
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				p, err := a.projectOrName(ctx, args, noDeps)
 				if err != nil {
 					return err

@@ -24,7 +24,7 @@ func newRmCmd(a *app) *cobra.Command {
 		Use:   "rm [OPTIONS] [SERVICE...]",
 		Short: "Removes stopped service containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				p, err := a.projectOrName(ctx, args, true)
 				if err != nil {
 					return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -58,6 +59,22 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return g.resolve(cmd)
 		},
+		// With TraverseChildren cobra no longer rejects an unknown
+		// subcommand: it lands here as an argument of the root. A root
+		// without Run would print its help and exit 0.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q: run 'berth --help' for the list", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+			}
+			return errors.New(msg)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// cobra's own default for "did you mean"; SuggestionsFor needs it set.
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -135,6 +152,9 @@ func (g *globalOptions) loaderOptions(services []string, noDeps bool) loader.Opt
 		Environ:     g.environ,
 		Services:    services,
 		NoDeps:      noDeps,
+		// From the environment map, so that tests, whose map has no HOME,
+		// never cache; BERTH_NO_CACHE=1 turns it off.
+		CacheDir: loader.DefaultCacheDir(g.environ),
 	}
 }
 

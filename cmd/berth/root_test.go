@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -118,5 +119,52 @@ func TestLoaderOptions(t *testing.T) {
 			t.Errorf("loaderOptions(%v) got %q (NoDeps %v), want %q", args, got, lo.NoDeps, want)
 			break
 		}
+	}
+}
+
+// TestLoaderCacheDir checks that the loader caches where the environment
+// says, and not at all when BERTH_NO_CACHE is set or nothing names a home.
+func TestLoaderCacheDir(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no home", map[string]string{}, ""},
+		{"home", map[string]string{"HOME": "/home/u"}, "/home/u/.cache/berth"},
+		{"xdg", map[string]string{"HOME": "/home/u", "XDG_CACHE_HOME": "/xdg"}, "/xdg/berth"},
+		{"disabled", map[string]string{"HOME": "/home/u", "BERTH_NO_CACHE": "1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, g := newRoot(tt.env, nil, io.Discard, io.Discard)
+			if got := g.loaderOptions(nil, false).CacheDir; got != tt.want {
+				t.Errorf("loaderOptions(env %v).CacheDir got %q, want %q", tt.env, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRootCommandLine checks the root alone and with a mistyped command:
+// with project flags traversed, cobra no longer rejects the latter itself.
+func TestRootCommandLine(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{nil, 0, "Usage:", ""},
+		{[]string{"upp"}, 1, "", `berth: unknown command "upp": run 'berth --help' for the list (did you mean "up"?)` + "\n"},
+		{[]string{"-p", "shop", "frobnicate", "x"}, 1, "", `berth: unknown command "frobnicate": run 'berth --help' for the list` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := execute(t, nil, "", tt.args...)
+			if code != tt.wantCode || !strings.Contains(stdout, tt.wantStdout) || stderr != tt.wantStderr {
+				t.Errorf("berth %v got exit %d, stdout %q, stderr %q; want %d, stdout containing %q, stderr %q",
+					tt.args, code, stdout, stderr, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			}
+		})
 	}
 }

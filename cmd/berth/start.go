@@ -13,7 +13,7 @@ func newStartCmd(a *app) *cobra.Command {
 		Use:   "start [SERVICE...]",
 		Short: "Start services",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				// Dependencies come along: their depends_on conditions gate the start.
 				p, err := a.projectOrName(ctx, args, false)
 				if err != nil {

@@ -15,7 +15,7 @@ func newStopCmd(a *app) *cobra.Command {
 		Short: "Stop services",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t := timeoutFlag(cmd, timeout)
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				// Only the named services stop, as in compose; what depends
 				// on them keeps running.
 				p, err := a.projectOrName(ctx, args, true)

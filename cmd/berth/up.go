@@ -37,7 +37,7 @@ func newUpCmd(a *app) *cobra.Command {
 			if err := o.validate(cmd, a.g.environ); err != nil {
 				return err
 			}
-			return a.run(cmd, func(ctx context.Context, s *session) error {
+			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				return a.up(ctx, cmd, s, args, &o)
 			})
 		},
@@ -93,7 +93,13 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 		return err
 	}
 	startedAt := a.now()
-	if err := a.execute(ctx, eng, plan); err != nil || a.g.dryRun || o.noStart {
+	err = a.execute(ctx, eng, plan)
+	// The apply phase is over: waiting for health and following logs only
+	// read, and may last for hours; another berth must not wait that long.
+	if uerr := s.unlock(); err == nil {
+		err = uerr
+	}
+	if err != nil || a.g.dryRun || o.noStart {
 		return err
 	}
 	switch {
@@ -102,14 +108,14 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	case o.detach:
 		return nil
 	}
-	return a.attach(ctx, eng, p, plan, args, o, opts.Timeout, startedAt)
+	return a.attach(ctx, s, eng, p, plan, args, o, opts.Timeout, startedAt)
 }
 
 // attach follows the logs of the selected services' containers until they
 // have all exited, one aborts the rest (--abort-on-container-exit) or the
 // user interrupts; the last two stop the project's containers, as compose
 // does.
-func (a *app) attach(ctx context.Context, eng engine.Engine, p *types.Project, plan reconcile.Plan, args []string, o *upOptions, timeout *time.Duration, startedAt time.Time) error {
+func (a *app) attach(ctx context.Context, s *session, eng engine.Engine, p *types.Project, plan reconcile.Plan, args []string, o *upOptions, timeout *time.Duration, startedAt time.Time) error {
 	all, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return fmt.Errorf("list containers of project %s: %w", p.Name, err)
@@ -179,10 +185,10 @@ func (a *app) attach(ctx context.Context, eng engine.Engine, p *types.Project, p
 	case <-ctx.Done():
 		interrupted = true
 		fmt.Fprintln(a.stderr, "Gracefully stopping... (press Ctrl+C again to force)")
-		stopErr = a.stopAll(context.WithoutCancel(ctx), eng, p, timeout)
+		stopErr = a.stopAll(context.WithoutCancel(ctx), s, p, timeout)
 	case <-aborted:
 		fmt.Fprintln(a.stderr, "Aborting on container exit...")
-		stopErr = a.stopAll(ctx, eng, p, timeout)
+		stopErr = a.stopAll(ctx, s, p, timeout)
 	}
 	// Stopped containers end their streams; one that will not (a stop that
 	// failed) is cut off after a grace period.
@@ -243,12 +249,15 @@ func follow(ctx context.Context, eng engine.Engine, mux *ui.LogMux, name, id str
 }
 
 // stopAll stops every running container of the project, dependents first.
-func (a *app) stopAll(ctx context.Context, eng engine.Engine, p *types.Project, timeout *time.Duration) error {
-	state, err := reconcile.Observe(ctx, eng, p.Name)
-	if err != nil {
-		return err
+// It changes state, so it takes the project lock again for as long as it
+// runs; after an interrupt ctx no longer cancels, and a second Ctrl-C is
+// what ends a wait for the lock.
+func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout *time.Duration) error {
+	eng, state, err := a.observe(ctx, s, p)
+	if err == nil {
+		err = a.execute(ctx, eng, reconcile.PlanStop(p, state, nil, timeout))
 	}
-	return a.execute(ctx, eng, reconcile.PlanStop(p, state, nil, timeout))
+	return errors.Join(err, s.unlock())
 }
 
 // waitReady is --wait: it returns once every selected container runs (and

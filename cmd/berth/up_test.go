@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -190,4 +194,37 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestUpWritesInlineConfigsUnderRuntimeDir checks where up writes the
+// content of an inline config: in the user's runtime directory, private to
+// them, and gone after down.
+func TestUpWritesInlineConfigsUnderRuntimeDir(t *testing.T) {
+	h := newHarness(t, `
+services:
+  web:
+    image: app:latest
+    configs: [app_conf]
+configs:
+  app_conf:
+    content: "level=debug"
+`)
+	h.mustRun(0, "up", "-d")
+	dir := filepath.Join(h.env["XDG_RUNTIME_DIR"], "berth", "berth-shop")
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if b, rerr := os.ReadFile(path); rerr == nil && string(b) == "level=debug" {
+				found = append(found, path)
+			}
+		}
+		return err
+	})
+	if err != nil || len(found) != 1 {
+		t.Fatalf("after up -d, files holding the config under %s: %v (walk error %v), want one", dir, found, err)
+	}
+	h.mustRun(0, "down")
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after down, stat %s got %v, want it removed", dir, err)
+	}
 }

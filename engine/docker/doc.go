@@ -37,7 +37,8 @@
 //     is refused, TLS on one side only, a connection that broke off.
 //   - [APIVersionError]: a daemon older than the client's minimum API, or a
 //     DOCKER_API_VERSION outside the daemon's range; both versions named.
-//   - [ImageNotFoundError] (engine.ErrNotFound): berth never pulls.
+//   - [engine.ImageNotFoundError] (engine.ErrNotFound): berth never pulls;
+//     the daemon's "No such image" adds nothing to its advice and is dropped.
 //   - [PortInUseError] (engine.ErrConflict): parsed from the daemon's
 //     wording (20.10 to 28) at start, naming the address and the service.
 //   - [NameConflictError] (engine.ErrConflict): whether the holder of a

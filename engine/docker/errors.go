@@ -46,7 +46,7 @@ func (e *Engine) wrap(op string, err error) error {
 // it already produced (APIVersion's, say) pass through unchanged.
 func classify(op, host, certPath string, err error) error {
 	switch err.(type) {
-	case *opError, *UnreachableError, *APIVersionError, *NoSpaceError, *ImageNotFoundError, *PortInUseError, *NameConflictError:
+	case *opError, *UnreachableError, *APIVersionError, *NoSpaceError, *engine.ImageNotFoundError, *PortInUseError, *NameConflictError:
 		return err
 	}
 	if client.IsErrConnectionFailed(err) || plainToTLS(err.Error()) {

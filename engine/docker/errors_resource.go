@@ -11,24 +11,12 @@ import (
 	"github.com/berth-dev/berth/engine"
 )
 
-// ImageNotFoundError is an image that is not in the daemon's image store.
-// It matches engine.ErrNotFound.
-type ImageNotFoundError struct {
-	Ref string
-	Err error // the daemon's answer
-}
-
-func (e *ImageNotFoundError) Error() string {
-	return fmt.Sprintf("image %q not found locally: build it (berth up --build) or load it; berth does not pull", e.Ref)
-}
-
-func (e *ImageNotFoundError) Unwrap() []error { return []error{engine.ErrNotFound, e.Err} }
-
 var noSuchImage = regexp.MustCompile(`No such image: (\S+)`)
 
 // missingImage recognises the daemon's "No such image: ref" and falls back
-// to ref when the message names none.
-func missingImage(ref string, err error) (*ImageNotFoundError, bool) {
+// to ref when the message names none. The daemon's own words add nothing
+// to engine.ImageNotFoundError's advice, so they are dropped.
+func missingImage(ref string, err error) (*engine.ImageNotFoundError, bool) {
 	m := noSuchImage.FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil, false
@@ -36,7 +24,7 @@ func missingImage(ref string, err error) (*ImageNotFoundError, bool) {
 	if ref == "" {
 		ref = m[1]
 	}
-	return &ImageNotFoundError{Ref: ref, Err: err}, true
+	return &engine.ImageNotFoundError{Ref: ref}, true
 }
 
 // PortInUseError is a published host port that another process or

@@ -48,10 +48,10 @@ func TestDaemonErrors(t *testing.T) {
 				return daemonError(req, http.StatusNotFound, "No such image: example/api:1.4")
 			},
 			run:  createWeb,
-			want: `create container shop-web-1: image "example/api:1.4" not found locally: build it (berth up --build) or load it; berth does not pull`,
+			want: `create container shop-web-1: image "example/api:1.4" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
 			is:   engine.ErrNotFound,
 			as: func(err error) bool {
-				var x *ImageNotFoundError
+				var x *engine.ImageNotFoundError
 				return errors.As(err, &x) && x.Ref == "example/api:1.4"
 			},
 			calls: []string{"POST /v1.41/containers/create"},
@@ -66,9 +66,9 @@ func TestDaemonErrors(t *testing.T) {
 				_, err := e.InspectImage(ctx, "example/api:1.4")
 				return err
 			},
-			want:  `image "example/api:1.4" not found locally: build it (berth up --build) or load it; berth does not pull`,
+			want:  `image "example/api:1.4" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
 			is:    engine.ErrNotFound,
-			as:    func(err error) bool { var x *ImageNotFoundError; return errors.As(err, &x) },
+			as:    func(err error) bool { var x *engine.ImageNotFoundError; return errors.As(err, &x) },
 			calls: []string{"GET /v1.41/images/example/api:1.4/json"},
 		},
 		{

@@ -40,8 +40,8 @@ func tags(in []string) []string {
 	return out
 }
 
-// InspectImage resolves ref to a local image; an [ImageNotFoundError]
-// (engine.ErrNotFound) if there is none.
+// InspectImage resolves ref to a local image; an
+// [engine.ImageNotFoundError] (engine.ErrNotFound) if there is none.
 func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, error) {
 	res, err := e.inspectImage(ctx, ref)
 	if err != nil {
@@ -55,7 +55,7 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 }
 
 // inspectImage inspects ref, turning "no such image" into an
-// ImageNotFoundError that says how to get the image.
+// engine.ImageNotFoundError that says how to get the image.
 func (e *Engine) inspectImage(ctx context.Context, ref string) (client.ImageInspectResult, error) {
 	var res client.ImageInspectResult
 	if _, err := e.APIVersion(ctx); err != nil {
@@ -70,10 +70,7 @@ func (e *Engine) inspectImage(ctx context.Context, ref string) (client.ImageInsp
 		return res, nil
 	}
 	if cerrdefs.IsNotFound(err) {
-		if img, ok := missingImage(ref, err); ok {
-			return res, img
-		}
-		return res, &ImageNotFoundError{Ref: ref, Err: err}
+		return res, &engine.ImageNotFoundError{Ref: ref}
 	}
 	return res, e.wrap("inspect image "+ref, err)
 }

@@ -28,7 +28,8 @@ func (f *Engine) Images(ctx context.Context) ([]engine.Image, error) {
 	return out, nil
 }
 
-// InspectImage resolves a tag, an ID or a unique ID prefix.
+// InspectImage resolves a tag, an ID or a unique ID prefix; an
+// *engine.ImageNotFoundError, as from Docker, when none matches.
 func (f *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, error) {
 	f.record("InspectImage", ref)
 	if err := hook1(ctx, f.Hooks.InspectImage, ref); err != nil {
@@ -38,7 +39,7 @@ func (f *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 	defer f.mu.Unlock()
 	img := f.findImageLocked(ref)
 	if img == nil {
-		return engine.Image{}, fmt.Errorf("inspect image %s: no such image: %w", ref, engine.ErrNotFound)
+		return engine.Image{}, &engine.ImageNotFoundError{Ref: ref}
 	}
 	return cloneImage(*img), nil
 }

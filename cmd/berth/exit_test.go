@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/fake"
+)
+
+func TestTidyMessage(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{
+			"create container shop-web-1: create container shop-web-1: name in use: conflict",
+			"create container shop-web-1: name in use: conflict",
+		},
+		{
+			"start container shop-web-1: start container 4f0a1b2c: port 8080 is already in use",
+			"start container shop-web-1: port 8080 is already in use",
+		},
+		{
+			"wait for container shop-db-1: wait for container 4f0a: boom",
+			"wait for container shop-db-1: boom",
+		},
+		// Different operations, and two-word segments naming different
+		// things, stay.
+		{
+			"create container shop-web-1: create network shop_default: conflict",
+			"create container shop-web-1: create network shop_default: conflict",
+		},
+		{
+			"service web: service db: no such service",
+			"service web: service db: no such service",
+		},
+		{
+			`start container shop-web-1: dependency "db" is unhealthy: probe failed`,
+			`start container shop-web-1: dependency "db" is unhealthy: probe failed`,
+		},
+		// Each line of a joined error on its own, and no merging across lines.
+		{
+			"stop container a: stop container a: x\nstop container a: y",
+			"stop container a: x\nstop container a: y",
+		},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := tidyMessage(tt.in); got != tt.want {
+				t.Errorf("tidyMessage(%q) got %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFailureMessages runs up into failures against the fake and checks
+// that each is printed once, as "berth: <message>", saying what failed,
+// without naming an operation twice in a row.
+func TestFailureMessages(t *testing.T) {
+	healthy := `
+services:
+  web:
+    image: app:latest
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: app:latest
+    healthcheck: {test: ["CMD", "true"]}
+`
+	tests := []struct {
+		name    string
+		compose string
+		setup   func(*harness)
+		want    string
+	}{
+		{
+			name:    "missing image",
+			compose: "services:\n  web:\n    image: nope:1\n",
+			want:    `berth: create container shop-web-1: image "nope:1" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+		},
+		{
+			// The engines start their errors with the operation too, as
+			// engine/docker's name conflict does.
+			name:    "name conflict",
+			compose: shopCompose,
+			setup: func(h *harness) {
+				h.f.Hooks.CreateContainer = func(_ context.Context, spec engine.ContainerSpec) error {
+					if spec.Name != "shop-web-1" {
+						return nil
+					}
+					return fmt.Errorf(`create container %s: container name %q is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: %w`,
+						spec.Name, spec.Name, engine.ErrConflict)
+				}
+			},
+			want: `berth: create container shop-web-1: container name "shop-web-1" is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: conflict`,
+		},
+		{
+			name:    "unhealthy dependency",
+			compose: healthy,
+			setup: func(h *harness) {
+				h.f = fake.New().
+					WithImage(engine.Image{Tags: []string{"app:latest"}}).
+					WithStartHealth(func(engine.ContainerSpec) (string, []string) { return "unhealthy", []string{"probe failed"} }).
+					Build()
+			},
+			want: `berth: start container shop-web-1: dependency "db" is unhealthy: probe failed`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.compose)
+			if tt.setup != nil {
+				tt.setup(h)
+			}
+			code, _, stderr := h.run("--progress", "plain", "up", "-d")
+			if code != 1 {
+				t.Fatalf("up -d (%s) got exit %d, want 1\nstderr:\n%s", tt.name, code, stderr)
+			}
+			var final []string
+			for _, line := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(line, "berth: ") {
+					final = append(final, line)
+				}
+				if d := doubled(line); d != "" {
+					t.Errorf("up -d (%s) printed %q twice in a row in:\n%s", tt.name, d, line)
+				}
+			}
+			if len(final) != 1 || final[0] != tt.want {
+				t.Errorf("up -d (%s) got messages %q, want exactly [%q]\nstderr:\n%s", tt.name, final, tt.want, stderr)
+			}
+		})
+	}
+}
+
+// doubled returns the operation ("create container") that two consecutive
+// segments of line name, as in "create container x: create container y",
+// or the advice "not found locally" given twice; "" when there is none. A
+// segment's operation is the two words before its last: that also finds
+// it behind progress's "Container shop-web-1  Error  ". It is written apart
+// from tidyMessage so as not to share its blind spots.
+func doubled(line string) string {
+	if strings.Count(line, "not found locally") > 1 {
+		return "not found locally"
+	}
+	segs := strings.Split(line, ": ")
+	for i := 1; i < len(segs); i++ {
+		a, b := strings.Fields(segs[i-1]), strings.Fields(segs[i])
+		if len(a) < 3 || len(b) < 3 {
+			continue
+		}
+		if op := strings.Join(a[len(a)-3:len(a)-1], " "); op == strings.Join(b[:2], " ") {
+			return op
+		}
+	}
+	return ""
+}
