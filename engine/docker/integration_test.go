@@ -311,10 +311,13 @@ func TestHealth(t *testing.T) {
 	d := newDaemonTest(t)
 	ctx := d.ctx()
 	interval := types.Duration(500 * time.Millisecond)
+	// A generous timeout: on a loaded machine an exec can take longer than
+	// the interval, and a timed-out probe has no output to assert on.
+	timeout := types.Duration(20 * time.Second)
 	retries := uint64(1)
 	check := &types.HealthCheckConfig{
 		Test:     []string{"CMD", "/berth-test", "health", "/tmp/healthy"},
-		Interval: &interval, Timeout: &interval, Retries: &retries,
+		Interval: &interval, Timeout: &timeout, Retries: &retries,
 	}
 	healthy := d.spec("healthy", []string{"write", "/tmp/healthy", "ok"})
 	healthy.Service.HealthCheck = check
