@@ -21,6 +21,14 @@
 // sentinels ([ErrSyntax], [ErrInvalid], [ErrUnknownService],
 // [ErrMissingVariable] …) so that callers can use errors.Is.
 //
+// # Limits
+//
+// Before compose-go parses a compose file, the loader refuses YAML whose
+// aliases and merge keys would expand to more than a million nodes (a
+// "billion laughs" document) or that nests deeper than 1000 levels (see
+// guard.go). Values the engine would only reject at create time, such as a
+// restart policy or a subnet, are checked after loading (validate.go).
+//
 // # Cache
 //
 // Almost all of a load is compose-go's work, and its result depends only on

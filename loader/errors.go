@@ -3,7 +3,7 @@ package loader
 import (
 	"errors"
 	"fmt"
-	"reflect"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,7 +96,7 @@ func explain(err error, files []*configFile) error {
 	}
 	msg := err.Error()
 	if m := parseErrRe.FindStringSubmatch(msg); m != nil {
-		return syntaxError(err, fileNamed(files, m[1]), m[2], lineOffset(err))
+		return syntaxError(err, fileOrRead(files, m[1]), m[2], lineOffset(err))
 	}
 	if m := validateErrRe.FindStringSubmatch(msg); m != nil {
 		return schemaError(err, files, fileNamed(files, m[1]), m[2])
@@ -117,6 +117,9 @@ func explain(err error, files []*configFile) error {
 		}
 		return e
 	}
+	if e := reword(err, msg, files); e != nil {
+		return e
+	}
 	e := &Error{Msg: msg, Err: ErrInvalid, Cause: err}
 	if m := undefinedRe.FindStringSubmatch(msg); m != nil {
 		section := m[2] + "s"
@@ -133,54 +136,12 @@ func explain(err error, files []*configFile) error {
 	return e
 }
 
-// lineOffset works around go.yaml.in/yaml/v4 v4.0.0-rc.4 (compose-go
-// v2.14.0's parser): its scanner errors count lines from 1 but its parser
-// errors from 0. The type is internal, so it is recognised by name.
-func lineOffset(err error) int {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		t := reflect.TypeOf(e)
-		if t.Name() == "ParserError" && strings.HasPrefix(t.PkgPath(), "go.yaml.in/yaml/v4") {
-			return 1
-		}
-	}
-	return 0
-}
-
-func syntaxError(cause error, f *configFile, yamlMsg string, offset int) error {
-	if offset != 0 {
-		yamlMsg = yamlLineRe.ReplaceAllStringFunc(yamlMsg, func(s string) string {
-			n, _ := strconv.Atoi(strings.TrimPrefix(s, "line "))
-			return "line " + strconv.Itoa(n+offset)
-		})
-	}
-	e := &Error{Msg: strings.TrimPrefix(yamlMsg, "yaml: "), Err: ErrSyntax, Cause: cause}
-	if f != nil {
-		e.File = f.display
-	}
-	marks := yamlMarkRe.FindAllStringSubmatchIndex(yamlMsg, -1)
-	if len(marks) == 0 {
-		return e
-	}
-	last := marks[len(marks)-1]
-	e.Line, _ = strconv.Atoi(yamlMsg[last[2]:last[3]])
-	if last[4] >= 0 {
-		e.Column, _ = strconv.Atoi(yamlMsg[last[4]:last[5]])
-	}
-	e.Msg = yamlMsg[last[1]:]
-	// yaml's context ("while parsing a block mapping at line 1, column 1")
-	// comes before the position; keep it after the message.
-	if ctx := strings.TrimSuffix(strings.TrimPrefix(yamlMsg[:last[0]], "yaml: "), ": "); ctx != "" {
-		e.Msg += " (" + ctx + ")"
-	}
-	return e
-}
-
 func schemaError(cause error, files []*configFile, f *configFile, msg string) error {
 	path, rest := "", strings.TrimPrefix(msg, " ")
 	if !strings.HasPrefix(msg, " ") {
 		path, rest, _ = strings.Cut(msg, " ")
 	}
-	e := &Error{Path: path, Msg: msg, Err: ErrInvalid, Cause: cause}
+	e := &Error{Path: path, Msg: typeWording(path, msg), Err: ErrInvalid, Cause: cause}
 	search := files
 	if f != nil {
 		// The failing file is validated merged with the earlier ones, so
@@ -202,6 +163,9 @@ func schemaError(cause error, files []*configFile, f *configFile, msg string) er
 				where = path
 			}
 			e.Msg = fmt.Sprintf("%s: unknown key %q%s", where, key, expectation(path, key, search))
+			if noun, ok := namedSections[path]; ok {
+				e.Msg = fmt.Sprintf("%s: invalid %s name %q: use only letters, digits, '.', '_' and '-'", path, noun, key)
+			}
 			file, line, col := locateAny(search, full)
 			if file != "" {
 				e.File, e.Line, e.Column = file, line, col
@@ -231,6 +195,19 @@ func fileNamed(files []*configFile, name string) *configFile {
 		}
 	}
 	return nil
+}
+
+// fileOrRead is fileNamed, or for a file compose-go read itself (extends,
+// include) a fresh read of it, shown by its path: this is an error path.
+func fileOrRead(files []*configFile, name string) *configFile {
+	if f := fileNamed(files, name); f != nil {
+		return f
+	}
+	content, err := os.ReadFile(name)
+	if err != nil {
+		return &configFile{path: name, display: name}
+	}
+	return &configFile{path: name, display: name, content: content}
 }
 
 func displayNames(files []*configFile) string {

@@ -33,6 +33,9 @@ func load(ctx context.Context, opts Options) (project *types.Project, cached boo
 	}
 	c := in.cacheFor()
 	if c == nil {
+		if err := guardFiles(in.files); err != nil {
+			return nil, false, err
+		}
 		p, err := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true))
 		if err != nil {
 			return nil, false, in.explain(ctx, err)
@@ -42,6 +45,10 @@ func load(ctx context.Context, opts Options) (project *types.Project, cached boo
 	}
 	if p, ok := c.lookup(); ok {
 		return p, true, nil
+	}
+	// Only now: a hit never reaches compose-go, so it needs no guard.
+	if err := guardFiles(in.files); err != nil {
+		return nil, false, err
 	}
 	p, err := in.loadAndStore(ctx, c)
 	return p, false, err
@@ -84,6 +91,9 @@ func LoadModel(ctx context.Context, opts Options) (model map[string]any, err err
 	defer recoverLoader(&err)
 	in, err := prepare(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := guardFiles(in.files); err != nil {
 		return nil, err
 	}
 	model, err = loader.LoadModelWithContext(ctx, in.details(), in.loaderOptions(true))

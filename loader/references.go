@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -125,4 +126,43 @@ func didYouMean(name string, names []string) string {
 
 func mapKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// checkContainerNames reports container_name values shared by services,
+// naming the services in sorted order. compose-go's own check reports the
+// clash on whichever service its map order visits second.
+func checkContainerNames(p *types.Project, files []*configFile) error {
+	users := map[string][]string{}
+	for _, name := range p.ServiceNames() {
+		if c := p.Services[name].ContainerName; c != "" {
+			users[c] = append(users[c], name)
+		}
+	}
+	var errs []error
+	for _, c := range mapKeys(users) {
+		names := users[c]
+		if len(names) < 2 {
+			continue
+		}
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = strconv.Quote(n)
+		}
+		e := &Error{
+			Path: "services." + names[1] + ".container_name",
+			Msg: fmt.Sprintf("services %s all use container_name %q (container names must be unique): rename all but one",
+				strings.Join(quoted, ", "), c),
+			Err: ErrInvalid,
+		}
+		if len(names) == 2 {
+			e.Msg = fmt.Sprintf("services %s and %s both use container_name %q (container names must be unique): rename one",
+				quoted[0], quoted[1], c)
+		}
+		e.File, e.Line, e.Column = locateAny(files, e.Path)
+		if e.File == "" {
+			e.File = displayNames(files)
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
 }

@@ -29,8 +29,8 @@ func (in *input) finish(p *types.Project) (*types.Project, error) {
 		return nil, in.envFileError(p, err)
 	}
 	p = resolved
-	if err := p.CheckContainerNameUnicity(); err != nil {
-		return nil, explain(err, in.files)
+	if err := errors.Join(checkContainerNames(p, in.files), checkValues(p, in.files)); err != nil {
+		return nil, err
 	}
 	// p is a fresh copy made by the step above and shared with nobody, so
 	// it is set up in place rather than copied once more.
@@ -119,5 +119,27 @@ func (in *input) envFileError(p *types.Project, err error) error {
 			return e
 		}
 	}
-	return &Error{File: displayNames(in.files), Msg: "resolve service environment: " + err.Error(), Err: ErrInvalid, Cause: err}
+	// A file that exists but does not parse: compose-go names the file,
+	// not the service that reads it.
+	msg := err.Error()
+	for _, name := range p.ServiceNames() {
+		for i, f := range p.Services[name].EnvFiles {
+			rest, ok := strings.CutPrefix(msg, "failed to read "+f.Path+": ")
+			if !ok {
+				continue
+			}
+			e := &Error{
+				Path:  fmt.Sprintf("services.%s.env_file", name),
+				Msg:   fmt.Sprintf("service %q: env_file %s: %s: fix that line", name, displayPath(in.cwd, f.Path), rest),
+				Err:   ErrInvalid,
+				Cause: err,
+			}
+			e.File, e.Line, e.Column = locateAny(in.files, fmt.Sprintf("services.%s.env_file.%d", name, i))
+			if e.File == "" {
+				e.File, e.Line, e.Column = locateAny(in.files, e.Path)
+			}
+			return e
+		}
+	}
+	return &Error{File: displayNames(in.files), Msg: "resolve service environment: " + msg, Err: ErrInvalid, Cause: err}
 }
