@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A cycle is one measured run of a tool on its stack: cold up, the cheap
+// operations against the running stack, a one-service change, down. Every
+// cycle starts from nothing, so every cold up creates every container.
+//
+// The driver interleaves tools run by run (berth run 1, v1 run 1, floor run
+// 1, berth run 2, …) rather than running each tool's runs back to back: the
+// machine is shared, and a burst of load then lands on every tool instead of
+// on one.
+
+// runner measures one tool at one size, one cycle at a time. cycle returns
+// an error when the tool cannot go on at this size (its stack could not be
+// brought up or down) or bench was interrupted; other failures are recorded
+// in the results and the cycle goes on.
+type runner interface {
+	prepare(ctx context.Context) error
+	cycle(ctx context.Context, run int) error
+}
+
+// cliRunner runs a Compose tool as a child process.
+type cliRunner struct {
+	Tool    cliTool
+	Stack   *stack
+	Results *results
+	Log     io.Writer
+}
+
+// prepare writes the Compose file and runs one untimed config -q, which
+// puts the binary and the file in the page cache so that the first measured
+// run is not an outlier.
+func (c cliRunner) prepare(ctx context.Context) error {
+	if err := c.Stack.write(); err != nil {
+		return err
+	}
+	if _, err := c.Tool.run(ctx, *c.Stack, opConfig); err != nil {
+		c.Results.fail(key{c.Tool.Name, opConfig, c.Stack.Size}, err)
+	}
+	return ctx.Err()
+}
+
+// measure runs op once. A failure is recorded and reported as false; the
+// error is only for what must stop the whole bench (cancellation).
+func (c cliRunner) measure(ctx context.Context, run int, op string) (bool, error) {
+	t, s, res := c.Tool, *c.Stack, c.Results
+	k := key{t.Name, op, s.Size}
+	if res.failed(t.Name, op, s.Size) || !t.supports(op) {
+		return false, nil
+	}
+	smp, err := t.run(ctx, s, op)
+	if err != nil && ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil && op == opDown && staleEndpoint(err) {
+		res.note("%s", staleNote(t.Name, s.Size))
+		err = nil
+	}
+	if err != nil {
+		res.fail(k, err)
+		fmt.Fprintf(c.Log, "  %s %d services run %d: %s failed: %s\n", t.Name, s.Size, run, op, firstLine(err))
+		return false, nil
+	}
+	res.add(k, smp)
+	fmt.Fprintf(c.Log, "  %s %d services run %d: %-28s %9s %6.1f MiB\n", t.Name, s.Size, run, op, fmtDuration(smp.Wall), mib(smp.RSS))
+	return true, nil
+}
+
+func (c cliRunner) cycle(ctx context.Context, run int) error {
+	t, s, res := c.Tool, c.Stack, c.Results
+	if _, err := c.measure(ctx, run, opConfig); err != nil {
+		return err
+	}
+	if ok, err := c.measure(ctx, run, opColdUp); !ok {
+		return errors.Join(fmt.Errorf("%s up -d on %d services failed; skipping its remaining runs at this size", t.Name, s.Size), err)
+	}
+	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+		res.note("%s, %d services: after cold up: %v", toolTitle(t.Name), s.Size, err)
+	}
+	if err := measureUnchanged(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opNoopUp) }); err != nil {
+		return err
+	}
+	for _, op := range []string{opPs, opPsJSON, opLogs} {
+		if _, err := c.measure(ctx, run, op); err != nil {
+			return err
+		}
+	}
+	s.Gen++
+	if err := s.write(); err != nil {
+		return err
+	}
+	if err := measureChange(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opChange) }); err != nil {
+		return err
+	}
+	// A failed down is recorded and the run goes on: bench removes the
+	// project anyway, and the next run has a project of its own.
+	if _, err := c.measure(ctx, run, opDown); err != nil {
+		return err
+	}
+	return checkGone(ctx, *s, res, t.Name)
+}
+
+// floorRunner drives the engine floor: cold up, the hand recreate of the
+// leaf, down.
+type floorRunner struct {
+	Floor   floor
+	Stack   *stack
+	Results *results
+	Log     io.Writer
+}
+
+func (f floorRunner) prepare(ctx context.Context) error { return ctx.Err() }
+
+// timed runs do as op, recording its wall-clock time. Any failure stops the
+// floor at this size: the engine calls are all it does.
+func (f floorRunner) timed(run int, op string, do func() error) error {
+	s := f.Stack
+	start := time.Now()
+	err := do()
+	wall := time.Since(start)
+	if err != nil && op == opDown && staleEndpoint(err) {
+		f.Results.note("%s", staleNote(toolFloor, s.Size))
+		err = nil
+	}
+	if err != nil {
+		f.Results.fail(key{toolFloor, op, s.Size}, err)
+		return fmt.Errorf("floor %s on %d services: %w", op, s.Size, err)
+	}
+	f.Results.add(key{toolFloor, op, s.Size}, sample{Wall: wall})
+	fmt.Fprintf(f.Log, "  %s %d services run %d: %-28s %9s\n", toolFloor, s.Size, run, op, fmtDuration(wall))
+	return nil
+}
+
+func (f floorRunner) cycle(ctx context.Context, run int) error {
+	s, res := f.Stack, f.Results
+	var st floorState
+	if err := f.timed(run, opColdUp, func() (err error) { st, err = f.Floor.up(ctx, *s); return err }); err != nil {
+		return err
+	}
+	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+		res.note("%s, %d services: after cold up: %v", toolTitle(toolFloor), s.Size, err)
+	}
+	s.Gen++
+	leaf := s.leaf()
+	err := measureChange(ctx, *s, res, toolFloor, func() (bool, error) {
+		err := f.timed(run, opChange, func() (err error) {
+			st.IDs[leaf], err = f.Floor.recreate(ctx, *s, leaf, st.IDs[leaf])
+			return err
+		})
+		return err == nil, err
+	})
+	if err != nil {
+		return err
+	}
+	if err := f.timed(run, opDown, func() error { return f.Floor.down(ctx, *s, st) }); err != nil {
+		return err
+	}
+	return checkGone(ctx, *s, res, toolFloor)
+}
+
+// measureUnchanged runs a no-op and notes any container it recreated: a
+// no-op that does work would make its time meaningless.
+func measureUnchanged(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
+	before, err := containerIDs(ctx, s.Project)
+	if err != nil {
+		return err
+	}
+	if ok, err := do(); !ok {
+		return err
+	}
+	after, err := containerIDs(ctx, s.Project)
+	if err != nil {
+		return err
+	}
+	if ch := changed(before, after); len(ch) > 0 {
+		res.note("%s, %d services: no-op up -d recreated %d container(s) (%s)", toolTitle(tool), s.Size, len(ch), summarize(ch))
+	}
+	return nil
+}
+
+// measureChange runs the one-service change and notes unless exactly the
+// edited leaf was recreated.
+func measureChange(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
+	before, err := containerIDs(ctx, s.Project)
+	if err != nil {
+		return err
+	}
+	if ok, err := do(); !ok {
+		return err
+	}
+	after, err := containerIDs(ctx, s.Project)
+	if err != nil {
+		return err
+	}
+	ch := changed(before, after)
+	if want := s.name(s.leaf()); len(ch) != 1 || ch[0] != want {
+		res.note("%s, %d services: one-service change recreated %d container(s) (%s); want only %s", toolTitle(tool), s.Size, len(ch), summarize(ch), want)
+	}
+	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+		res.note("%s, %d services: after one-service change: %v", toolTitle(tool), s.Size, err)
+	}
+	return nil
+}
+
+// checkGone notes containers a down left behind and removes them, so that
+// the next run's cold up starts from nothing again.
+func checkGone(ctx context.Context, s stack, res *results, tool string) error {
+	left, err := containerIDs(ctx, s.Project)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		res.note("%s, %d services: down left %d container(s)", toolTitle(tool), s.Size, len(left))
+		return removeProject(ctx, s.Project)
+	}
+	return nil
+}
+
+// summarize names at most five services, sorted.
+func summarize(svcs []string) string {
+	s := slices.Sorted(slices.Values(svcs))
+	if len(s) > 5 {
+		return strings.Join(s[:5], ", ") + fmt.Sprintf(", … %d more", len(s)-5)
+	}
+	return strings.Join(s, ", ")
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

@@ -1,0 +1,292 @@
+// Command bench measures berth against docker compose, docker-compose v1
+// and the engine floor (the API calls alone) on generated stacks of 10, 50
+// and 200 services, and writes the table to bench/RESULTS.md.
+//
+// Run it from the repository root with `make bench` (`go run ./bench`); see
+// bench/README.md for the flags and what each column means.
+//
+// Every project bench creates is named berthbench-TAG-TOOL-SIZE-rRUN (TAG
+// tells one invocation from another) and is removed right after its run, and
+// again on exit, including after a failure or Ctrl-C: removal goes by the
+// compose project label through the docker CLI, so it does not rely on the
+// tool being measured.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main with its exits turned into a status, so that every deferred
+// cleanup runs.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		// From now on a second Ctrl-C kills bench outright.
+		stop()
+	}()
+	if err := bench(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "berth-bench-")
+	if err != nil {
+		return fmt.Errorf("create temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	sweeper := &sweeper{log: stderr}
+	defer sweeper.sweepAll(ctx)
+
+	image, err := ensureImage(ctx, root, cfg.Image)
+	if err != nil {
+		return err
+	}
+	m := describeMachine(ctx, root, time.Now())
+	m.Image = image
+	res := newResults()
+	tools, floorEng, closeEng := detectTools(ctx, cfg, root, tmp, m.Tools, res.Absent)
+	defer closeEng()
+	for _, t := range allTools() {
+		if !slices.Contains(cfg.Tools, t) {
+			res.Absent[t] = toolTitle(t) + " not in -tools"
+		}
+	}
+	var measured []string
+	for _, t := range cfg.Tools {
+		if _, absent := res.Absent[t]; !absent {
+			measured = append(measured, t)
+		}
+	}
+	for _, t := range cfg.Tools {
+		if why, absent := res.Absent[t]; absent {
+			fmt.Fprintf(stderr, "bench: not measuring %s: %s\n", toolTitle(t), why)
+		}
+	}
+
+	pid := os.Getpid()
+	d := &driver{cfg: cfg, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36), block: 100 + pid%100, tools: tools, floor: floor{Engine: floorEng, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr}
+	for _, size := range cfg.Sizes {
+		if err := d.benchSize(ctx, size, measured); err != nil {
+			return err
+		}
+	}
+
+	rp := report{Machine: m, Config: cfg, Results: res, Tools: measured, Interrupted: ctx.Err() != nil}
+	if err := rp.write(stdout); err != nil {
+		return err
+	}
+	if rp.Interrupted {
+		return errors.New("interrupted: results not written")
+	}
+	if cfg.Out == "" {
+		return nil
+	}
+	f, err := os.Create(cfg.Out)
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := rp.write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write results to %s: %w", cfg.Out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write results to %s: %w", cfg.Out, err)
+	}
+	fmt.Fprintf(stderr, "bench: wrote %s\n", cfg.Out)
+	return nil
+}
+
+// driver runs every tool at one size, interleaving their cycles.
+type driver struct {
+	cfg     config
+	image   string
+	tmp     string
+	tag     string // tells this invocation's projects from earlier ones
+	block   int    // the 10.x block this invocation's subnets come from
+	cycles  int    // cycles started so far, to give each its own subnets
+	tools   map[string]cliTool
+	floor   floor
+	res     *results
+	sweeper *sweeper
+	log     io.Writer
+}
+
+func (d *driver) benchSize(ctx context.Context, size int, tools []string) error {
+	runners := map[string]runner{}
+	stacks := map[string]*stack{}
+	maxRuns := 0
+	for _, tool := range tools {
+		name := fmt.Sprintf("berthbench-%s-%s-%d", d.tag, tool, size)
+		s := &stack{Project: name + "-r0", Dir: filepath.Join(d.tmp, name), Image: d.image, Size: size}
+		if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+			return fmt.Errorf("create stack dir: %w", err)
+		}
+		stacks[tool] = s
+		if tool == toolFloor {
+			runners[tool] = floorRunner{Floor: d.floor, Stack: s, Results: d.res, Log: d.log}
+		} else {
+			runners[tool] = cliRunner{Tool: d.tools[tool], Stack: s, Results: d.res, Log: d.log}
+		}
+		if err := runners[tool].prepare(ctx); err != nil {
+			return err
+		}
+		maxRuns = max(maxRuns, d.cfg.runsFor(tool, size))
+	}
+	stopped := map[string]bool{}
+	for run := 1; run <= maxRuns; run++ {
+		for _, tool := range tools {
+			if stopped[tool] || run > d.cfg.runsFor(tool, size) {
+				continue
+			}
+			// Each run gets a project of its own, so that nothing a failed
+			// run leaves behind (dockerd 20.10 can keep a network with a
+			// stale endpoint) is reused by the next.
+			s := stacks[tool]
+			s.Project = fmt.Sprintf("berthbench-%s-%s-%d-r%d", d.tag, tool, size, run)
+			s.Subnets = subnets(d.block, d.cycles)
+			d.cycles++
+			if err := s.write(); err != nil {
+				return err
+			}
+			d.sweeper.track(s.Project)
+			fmt.Fprintf(d.log, "%s, %d services, run %d of %d\n", toolTitle(tool), size, run, d.cfg.runsFor(tool, size))
+			err := runners[tool].cycle(ctx, run)
+			if ctx.Err() != nil {
+				return nil // the caller reports the interruption
+			}
+			if err != nil {
+				// One tool failing at one size says something about that
+				// tool; the others are still worth measuring.
+				fmt.Fprintf(d.log, "bench: %v\n", err)
+				d.res.note("%s, %d services: stopped after run %d: %s", toolTitle(tool), size, run, firstLine(err))
+				stopped[tool] = true
+			}
+			if err := d.sweeper.sweep(ctx, s.Project); err != nil {
+				d.noteSweep(s.Project, err)
+			}
+		}
+	}
+	return nil
+}
+
+// noteSweep reports a project bench could not remove. Networks stranded by
+// the stale-endpoint bug are listed together; the down that hit it has been
+// noted already.
+func (d *driver) noteSweep(project string, err error) {
+	if staleEndpoint(err) {
+		fmt.Fprintf(d.log, "bench: %s keeps a network with a stale endpoint (moby/moby#43286)\n", project)
+		if !slices.Contains(d.res.Stranded, project) {
+			d.res.Stranded = append(d.res.Stranded, project)
+		}
+		return
+	}
+	fmt.Fprintf(d.log, "bench: %v\n", err)
+	d.res.note("%s", oneLine(err.Error()))
+}
+
+// sweeper removes benchmark projects. It knows every project from before
+// the first thing is created in it until it is removed, so that the deferred
+// sweepAll can remove whatever a failure or an interrupt left behind.
+type sweeper struct {
+	log     io.Writer
+	pending []string // tracked and not yet removed, in creation order
+}
+
+// track registers project before anything is created in it.
+func (s *sweeper) track(project string) {
+	if !slices.Contains(s.pending, project) {
+		s.pending = append(s.pending, project)
+	}
+}
+
+// sweep removes project now. On failure it stays pending and sweepAll tries
+// again on exit; the error is for the caller to report, not to stop on.
+func (s *sweeper) sweep(ctx context.Context, project string) error {
+	s.track(project)
+	if ctx.Err() != nil {
+		return nil // sweepAll runs it without the cancelled context
+	}
+	if err := removeProject(ctx, project); err != nil {
+		return err
+	}
+	s.pending = slices.DeleteFunc(s.pending, func(p string) bool { return p == project })
+	return nil
+}
+
+// sweepAll runs after cancellation too, so it gets a context of its own.
+func (s *sweeper) sweepAll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
+	defer cancel()
+	if len(s.pending) > 0 {
+		fmt.Fprintf(s.log, "bench: removing %d benchmark project(s)\n", len(s.pending))
+	}
+	var stranded []string
+	for _, p := range s.pending {
+		err := removeProject(ctx, p)
+		switch {
+		case err == nil:
+		case staleEndpoint(err):
+			stranded = append(stranded, p)
+		default:
+			fmt.Fprintf(s.log, "bench: %v\n", err)
+		}
+	}
+	if len(stranded) > 0 {
+		fmt.Fprintf(s.log, "bench: dockerd keeps networks with stale endpoints (moby/moby#43286) for %s; "+
+			"they hold no containers and only their own 10.x subnets; restart dockerd, then run: "+
+			"docker network rm $(docker network ls -q --filter name=berthbench-)\n", strings.Join(stranded, ", "))
+	}
+}
+
+// repoRoot finds the berth module from the working directory, so that bench
+// works from any directory inside the repository.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(d, "cmd", "berth")); err == nil {
+				return d, nil
+			}
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s is not inside the berth repository: run bench from the repository root (make bench)", dir)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata goldens")
+
+func TestReportGolden(t *testing.T) {
+	r := fixture(map[string]map[string]map[int]float64{
+		toolBerth: {
+			opConfig: {10: 8, 50: 12},
+			opColdUp: {10: 900, 50: 4100},
+			opNoopUp: {10: 15, 50: 28},
+			opPs:     {10: 9, 50: 14},
+			opPsJSON: {10: 9.5, 50: 15},
+			opLogs:   {10: 30, 50: 120},
+			opChange: {10: 210, 50: 260},
+			opDown:   {10: 800, 50: 3500},
+		},
+		toolV1: {
+			opConfig: {10: 290, 50: 420},
+			opColdUp: {10: 2400, 50: 11000},
+			opNoopUp: {10: 390, 50: 1400},
+			opPs:     {10: 340, 50: 700},
+			opLogs:   {10: 450, 50: 1900},
+			opChange: {10: 830, 50: 1500},
+			opDown:   {10: 1800, 50: 7000},
+		},
+		toolFloor: {
+			opColdUp: {10: 880, 50: 4000},
+			opChange: {10: 200, 50: 230},
+			opDown:   {10: 790, 50: 3400},
+		},
+	})
+	r.Absent[toolCompose] = "docker compose v2+ is not installed: `docker compose version` failed"
+	r.fail(key{toolBerth, opLogs, 50}, errors.New("berth logs: exit status 1\nno | such thing"))
+	r.note("berth, 50 services: no-op up -d recreated 1 container(s) (svc049)")
+	r.note("berth, 50 services: no-op up -d recreated 1 container(s) (svc049)")
+	r.note("%s", staleNote(toolFloor, 50))
+	r.Stranded = []string{"berthbench-x-floor-50-r1"}
+	rp := report{
+		Machine: machine{
+			CPUs: 2, Memory: "23.5 GiB", Kernel: "6.1.0", Dockerd: "20.10.24 (API 1.41)", Commit: "abc1234",
+			Date: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), Image: sleeperImage,
+			Tools: map[string]string{toolBerth: "built from this tree", toolCompose: "not measured: not installed", toolV1: "1.29.2", toolFloor: "engine/docker, API 1.41"},
+		},
+		Config:  config{Sizes: []int{10, 50}, Runs: 5, Parallel: 16, RunsFor: map[string]int{"v1:50": 2}},
+		Results: r,
+		Tools:   []string{toolBerth, toolV1, toolFloor},
+	}
+	var b strings.Builder
+	if err := rp.write(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "report.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bench -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), b.String()); d != "" {
+		t.Errorf("report.write mismatch (-want +got), rerun with -update if intended:\n%s", d)
+	}
+}
+
+func TestFmtDuration(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{1234 * time.Microsecond, "1.23 ms"},
+		{12345 * time.Microsecond, "12.3 ms"},
+		{1840 * time.Millisecond, "1.84 s"},
+	}
+	for _, tt := range tests {
+		if got := fmtDuration(tt.in); got != tt.want {
+			t.Errorf("fmtDuration(%v) got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

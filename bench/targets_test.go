@@ -1,0 +1,111 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// fixture fills results with one sample per cell from ms, keyed as
+// tool → op → size → milliseconds.
+func fixture(ms map[string]map[string]map[int]float64) *results {
+	r := newResults()
+	for tool, ops := range ms {
+		for op, sizes := range ops {
+			for size, v := range sizes {
+				r.add(key{tool, op, size}, sample{Wall: time.Duration(v * float64(time.Millisecond)), RSS: 20 << 20})
+			}
+		}
+	}
+	return r
+}
+
+func findTarget(ts []targetResult, desc string) (targetResult, bool) {
+	for _, t := range ts {
+		if t.Desc == desc {
+			return t, true
+		}
+	}
+	return targetResult{}, false
+}
+
+func TestEvalTargets(t *testing.T) {
+	r := fixture(map[string]map[string]map[int]float64{
+		toolBerth: {
+			opNoopUp: {10: 20, 50: 25, 200: 120},
+			opPs:     {50: 25},
+			opConfig: {50: 10},
+			opColdUp: {10: 1000},
+			opDown:   {10: 1100},
+			opChange: {10: 100},
+		},
+		toolCompose: {
+			opNoopUp: {50: 200},
+			opPs:     {50: 100},
+		},
+		toolFloor: {
+			opColdUp: {10: 1000},
+			opDown:   {10: 1000},
+		},
+	})
+	r.add(key{toolBerth, opLogs, 10}, sample{Wall: time.Millisecond, RSS: 30 << 20})
+	ts := evalTargets(r, []int{10, 50, 200})
+	tests := []struct {
+		desc     string
+		measured string
+		status   string
+	}{
+		{"up -d (no-op) on 50 services ≤ 0.2× docker compose", "0.12×", statusMet},
+		{"ps on 50 services ≤ 0.2× docker compose", "0.25×", statusMissed},
+		{"config -q on 50 services ≤ 0.2× docker compose", "", "not measured (no docker compose figure)"},
+		{"up -d (no-op) on 50 services ≤ 30.0 ms", "25.0 ms", statusMet},
+		{"ps on 50 services ≤ 20.0 ms", "25.0 ms", statusMissed},
+		{"config -q on 50 services ≤ 15.0 ms", "10.0 ms", statusMet},
+		{"up -d (cold) on 10 services ≤ 1.05× floor", "1.00×", statusMet},
+		{"down on 10 services ≤ 1.05× floor", "1.10×", statusMissed},
+		{"up -d (one service changed) on 10 services ≤ 1.1× hand recreate", "", "not measured (no engine floor figure)"},
+		{"up -d (cold) on 50 services ≤ 1.05× floor", "", "not measured (no engine floor figure)"},
+		{"berth peak RSS on 10 services ≤ 25.0 MiB", "30.0 MiB", statusMissed},
+		{"berth peak RSS on 50 services ≤ 25.0 MiB", "20.0 MiB", statusMet},
+		{"no-op up -d grows at most linearly with services", "10→50: ×1.25 (limit ×5); 50→200: ×4.80 (limit ×4)", statusMissed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			got, ok := findTarget(ts, tt.desc)
+			if !ok {
+				t.Fatalf("evalTargets has no target %q", tt.desc)
+			}
+			if got.Measured != tt.measured || got.Status != tt.status {
+				t.Errorf("evalTargets %q got (%q, %q), want (%q, %q)", tt.desc, got.Measured, got.Status, tt.measured, tt.status)
+			}
+		})
+	}
+}
+
+func TestEvalTargetsAbsent(t *testing.T) {
+	r := fixture(map[string]map[string]map[int]float64{toolBerth: {opNoopUp: {10: 20}}})
+	r.Absent[toolCompose] = "docker compose v2+ is not installed"
+	ts := evalTargets(r, []int{10})
+	tests := []struct{ desc, status string }{
+		{"up -d (no-op) on 50 services ≤ 0.2× docker compose", "not measured (50 services not in -sizes)"},
+		{"ps on 50 services ≤ 20.0 ms", "not measured (50 services not in -sizes)"},
+		{"no-op up -d grows at most linearly with services", "not measured (needs berth figures at two sizes or more)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			got, ok := findTarget(ts, tt.desc)
+			if !ok {
+				t.Fatalf("evalTargets has no target %q", tt.desc)
+			}
+			if got.Status != tt.status {
+				t.Errorf("evalTargets %q status got %q, want %q", tt.desc, got.Status, tt.status)
+			}
+		})
+	}
+
+	r = fixture(map[string]map[string]map[int]float64{toolBerth: {opNoopUp: {50: 20}}})
+	r.Absent[toolCompose] = "docker compose v2+ is not installed"
+	got, _ := findTarget(evalTargets(r, []int{50}), "up -d (no-op) on 50 services ≤ 0.2× docker compose")
+	if want := "not measured (docker compose v2+ is not installed)"; got.Status != want {
+		t.Errorf("evalTargets with compose absent got %q, want %q", got.Status, want)
+	}
+}
