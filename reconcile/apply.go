@@ -69,7 +69,8 @@ type Engine interface {
 // Apply executes plan: every action after the actions it comes after, at
 // most opts.Parallel at once. On the first error nothing new starts, the
 // running actions finish, and the errors are returned joined, each naming
-// its target. Apply never re-decides: it does what the plan says.
+// its target and, for a container, its service. Apply never re-decides: it
+// does what the plan says.
 func Apply(ctx context.Context, plan Plan, eng Engine, opts ApplyOptions) error {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 500 * time.Millisecond
@@ -223,21 +224,22 @@ func (r *runner) emit(i int, a Action, target Ref, status, text string, err erro
 	}
 }
 
-// run executes one action, reporting progress, and wraps its error with
-// what it was doing to which target.
+// run executes one action, reporting progress. The engine names its own
+// operation and resource in its errors ("create container shop-web-1: …"),
+// so run adds only what the engine cannot know; see [describe].
 func (r *runner) run(ctx context.Context, i int, a Action) error {
+	working, finished := verbs(a.Kind)
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s %s %s: %w", a.Kind, a.Target.Type, a.Target.Name, err)
+		return describe(a, fmt.Errorf("%s %s %s not started: %w", a.Kind, a.Target.Type, a.Target.Name, err))
 	}
 	o := a.op
 	if o == nil {
 		o = &op{}
 	}
-	working, finished, phrase := verbs(a.Kind)
 	r.emit(i, a, a.Target, StatusWorking, working, nil)
 	done, err := r.exec(ctx, i, a, o)
 	if err != nil {
-		err = fmt.Errorf("%s %s: %w", phrase, a.Target.Name, err)
+		err = describe(a, err)
 		r.emit(i, a, a.Target, StatusError, "Error", err)
 		return err
 	}
@@ -248,36 +250,40 @@ func (r *runner) run(ctx context.Context, i int, a Action) error {
 	return nil
 }
 
-// verbs returns the progress texts of a kind, while working and when
-// done, and the verb phrase its errors start with ("create container").
-func verbs(k Kind) (working, done, phrase string) {
-	switch k {
-	case CreateNetwork:
-		return "Creating", "Created", "create network"
-	case CreateVolume:
-		return "Creating", "Created", "create volume"
-	case BuildImage:
-		return "Building", "Built", "build image"
-	case CreateContainer:
-		return "Creating", "Created", "create container"
-	case Recreate:
-		return "Recreating", "Recreated", "recreate container"
-	case Start:
-		return "Starting", "Started", "start container"
-	case Stop:
-		return "Stopping", "Stopped", "stop container"
-	case Restart:
-		return "Restarting", "Restarted", "restart container"
-	case RemoveContainer:
-		return "Removing", "Removed", "remove container"
-	case RemoveNetwork:
-		return "Removing", "Removed", "remove network"
-	case RemoveVolume:
-		return "Removing", "Removed", "remove volume"
-	case RemoveImage:
-		return "Removing", "Removed", "remove image"
+// describe adds to an action's error what only the plan knows: the compose
+// service the action is for, and that a container was being replaced
+// (recreate runs several engine calls, none of which knows why). It never
+// repeats the operation: the engine, or the step of exec that failed,
+// names that itself.
+func describe(a Action, err error) error {
+	switch {
+	case a.Kind == Recreate:
+		return fmt.Errorf("service %q: recreate %s: %w", a.Target.Service, a.Target.Name, err)
+	case a.Target.Service != "":
+		return fmt.Errorf("service %q: %w", a.Target.Service, err)
 	}
-	return "Working", "Done", string(k)
+	return err
+}
+
+// verbs returns the progress texts of a kind, while working and when done.
+func verbs(k Kind) (working, done string) {
+	switch k {
+	case CreateNetwork, CreateVolume, CreateContainer:
+		return "Creating", "Created"
+	case BuildImage:
+		return "Building", "Built"
+	case Recreate:
+		return "Recreating", "Recreated"
+	case Start:
+		return "Starting", "Started"
+	case Stop:
+		return "Stopping", "Stopped"
+	case Restart:
+		return "Restarting", "Restarted"
+	case RemoveContainer, RemoveNetwork, RemoveVolume, RemoveImage:
+		return "Removing", "Removed"
+	}
+	return "Working", "Done"
 }
 
 // idMap tracks container IDs by name while a plan runs: observed ones,

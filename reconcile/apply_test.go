@@ -109,8 +109,9 @@ func TestApplyStopsOnFirstError(t *testing.T) {
 			mu.Unlock()
 		}
 	}})
-	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "create container shop-web-1: ") {
-		t.Fatalf("Apply got error %v, want boom wrapped as create container shop-web-1", err)
+	// The engine names the operation, Apply the service, once each.
+	if want := `service "web": create container shop-web-1: boom`; !errors.Is(err, boom) || err.Error() != want {
+		t.Fatalf("Apply got error %v, want boom as %q", err, want)
 	}
 	if i := callIndex(f, "CreateContainer", "shop-cache-1"); i >= 0 {
 		t.Errorf("Apply after a failure got CreateContainer(shop-cache-1) at call %d, want it never started", i)
@@ -191,11 +192,11 @@ func TestApplyWaitsForDependencies(t *testing.T) {
 	}{
 		{name: "healthy-and-completed", health: "healthy", required: true},
 		{name: "unhealthy", health: "unhealthy", required: true, probe: []string{"ok", "pg_isready: no response\n"},
-			wantErr: `start container shop-web-1: dependency "db" is unhealthy: pg_isready: no response`},
+			wantErr: `service "web": dependency "db" is unhealthy: pg_isready: no response`},
 		{name: "migration-failed", exit: 3, health: "healthy", required: true,
 			wantErr: `dependency "migrate" did not complete successfully: exit code 3`},
 		{name: "optional-migration-failed", exit: 3, health: "healthy", required: false,
-			warning: `optional dependency "migrate": dependency "migrate" did not complete successfully: exit code 3`},
+			warning: `optional dependency "migrate" did not complete successfully: exit code 3; starting anyway (required: false)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

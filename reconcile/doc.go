@@ -7,12 +7,24 @@
 //     list call per kind.
 //   - [PlanUp], [PlanDown], [PlanStop], [PlanStart], [PlanRestart] and
 //     [PlanRemove] decide. They are pure functions: no context, no I/O
-//     (bar PlanUp's check that secret files exist), no logging; the same
+//     (bar PlanUp's check that secret files and build contexts exist), no
+//     logging; the same
 //     inputs give the same [Plan]. Every decision carries
 //     [Reason] values ("env-changed", "orphan", "scale-down", …) that are
 //     shown to people and never read back.
 //   - [Apply] executes a plan: it walks the actions' After edges with a
-//     concurrency limit and never re-decides.
+//     concurrency limit and never re-decides. [Wait] then watches the
+//     containers until they are running or healthy (up --wait).
+//
+// # Errors
+//
+// The engine names its own operation and resource ("create container
+// shop-web-1: …"); Apply adds only what the engine cannot know: the
+// compose service, and for a recreate that the container was being
+// replaced (`service "web": recreate shop-web-1: stop container 4f0a…: …`).
+// Steps of Apply's own, such as waiting for a dependency's health, say
+// what failed themselves. No layer repeats another's words, so the text
+// is printed as it is.
 //
 // # Interoperability with docker compose
 //

@@ -19,12 +19,17 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // load parses an inline compose file as project "shop" with compose-go
-// itself (berth's loader is tested on its own).
+// itself (berth's loader is tested on its own). The project directory is
+// testdata/shop, where the build context ./worker exists, as PlanUp checks.
 func load(t testing.TB, yaml string) *types.Project {
 	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", "shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  "/src/shop",
-		ConfigFiles: []types.ConfigFile{{Filename: "/src/shop/compose.yaml", Content: []byte(yaml)}},
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "compose.yaml"), Content: []byte(yaml)}},
 		Environment: types.Mapping{},
 	}, func(o *loader.Options) { o.SetProjectName("shop", true) })
 	if err != nil {

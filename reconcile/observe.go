@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/berth-dev/berth/engine"
@@ -24,21 +23,23 @@ type Observer interface {
 	Images(ctx context.Context) ([]engine.Image, error)
 }
 
-// Observe takes one snapshot of project's resources: one list call per kind.
+// Observe takes one snapshot of project's resources: one list call per
+// kind. The engine's errors name the list that failed, so they are
+// returned as they are.
 func Observe(ctx context.Context, l Observer, project string) (State, error) {
 	var s State
 	var err error
 	if s.Containers, err = l.Containers(ctx, project); err != nil {
-		return State{}, fmt.Errorf("list containers of project %s: %w", project, err)
+		return State{}, err
 	}
 	if s.Networks, err = l.Networks(ctx, project); err != nil {
-		return State{}, fmt.Errorf("list networks of project %s: %w", project, err)
+		return State{}, err
 	}
 	if s.Volumes, err = l.Volumes(ctx, project); err != nil {
-		return State{}, fmt.Errorf("list volumes of project %s: %w", project, err)
+		return State{}, err
 	}
 	if s.Images, err = l.Images(ctx); err != nil {
-		return State{}, fmt.Errorf("list images: %w", err)
+		return State{}, err
 	}
 	return s, nil
 }

@@ -11,20 +11,21 @@ import (
 // exec carries out one action. It returns the text of the final progress
 // event when it differs from the kind's usual one.
 func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, error) {
-	if err := payloadCheck(a.Kind, o); err != nil {
+	if err := payloadCheck(a, o); err != nil {
 		return "", err
 	}
 	switch a.Kind {
 	case CreateNetwork:
 		_, err := r.eng.CreateNetwork(ctx, *o.network)
 		if errors.Is(err, engine.ErrConflict) {
-			err = fmt.Errorf("a network with this name exists but does not belong to project %s; remove it or declare it `external: true`: %w", projectName(r.env), err)
+			// The engine names the network; the project is what it cannot know.
+			err = fmt.Errorf("%w: the network does not belong to project %s: remove it, or declare it `external: true` to use it", err, projectName(r.env))
 		}
 		return "", err
 	case CreateVolume:
 		err := r.eng.CreateVolume(ctx, *o.volume)
 		if errors.Is(err, engine.ErrConflict) {
-			err = fmt.Errorf("a volume with this name exists but does not belong to project %s; declare it `external: true` to use it: %w", projectName(r.env), err)
+			err = fmt.Errorf("%w: the volume does not belong to project %s: declare it `external: true` to use it", err, projectName(r.env))
 		}
 		return "", err
 	case BuildImage:
@@ -92,9 +93,9 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 
 // payloadCheck rejects an action built by hand rather than by a Plan
 // function: Apply cannot invent what to create.
-func payloadCheck(k Kind, o *op) error {
+func payloadCheck(a Action, o *op) error {
 	missing := false
-	switch k {
+	switch a.Kind {
 	case CreateNetwork:
 		missing = o.network == nil
 	case CreateVolume:
@@ -105,7 +106,7 @@ func payloadCheck(k Kind, o *op) error {
 		missing = o.service == nil
 	}
 	if missing {
-		return fmt.Errorf("the %s action carries no specification; build plans with PlanUp or PlanDown", k)
+		return fmt.Errorf("%s %s %s: the action carries no specification; build plans with PlanUp or PlanDown", a.Kind, a.Target.Type, a.Target.Name)
 	}
 	return nil
 }
@@ -182,14 +183,16 @@ func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, 
 	if err != nil {
 		return "", err
 	}
+	// Each engine call names its container; describe adds that they are
+	// steps of this recreate.
 	if err := ignoreNotFound(r.eng.StopContainer(ctx, old, o.timeout)); err != nil {
-		return "", fmt.Errorf("stop the old container: %w", err)
+		return "", err
 	}
 	if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
-		return "", fmt.Errorf("remove the old container: %w", err)
+		return "", err
 	}
 	if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
-		return "", fmt.Errorf("rename %s to %s: %w", tmp, o.finalName, err)
+		return "", err
 	}
 	r.ids.set(o.finalName, id)
 	if !o.start {
@@ -230,7 +233,7 @@ func (r *runner) removeNetwork(ctx context.Context, i int, a Action) (string, er
 		switch {
 		case errors.Is(err, engine.ErrNotFound):
 			if err := r.eng.DisconnectNetwork(ctx, a.Target.Name, c, true); ignoreNotFound(err) != nil {
-				return "", fmt.Errorf("disconnect stale endpoint %s: %w", shortID(c), err)
+				return "", fmt.Errorf("network %s holds a stale endpoint: %w", a.Target.Name, err)
 			}
 		case err != nil:
 			return "", err

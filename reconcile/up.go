@@ -34,6 +34,9 @@ type UpOptions struct {
 	RenewAnonVolumes bool
 	// Build rebuilds every selected service that has a build section.
 	Build bool
+	// NoBuild never builds: a service whose image would have to be built
+	// is an error instead.
+	NoBuild bool
 	// Timeout is the stop timeout; nil uses each container's own.
 	Timeout *time.Duration
 }
@@ -64,14 +67,18 @@ type upPlanner struct {
 
 // PlanUp decides what `up` must do to make s match p. It is pure but for
 // one look at the file system: the secret and config files of the
-// containers it creates must exist, and a missing one is an error naming
-// the service, the secret and the path, before anything is applied.
+// containers it creates, and the build context and Dockerfile of the images
+// it builds, must exist; a missing one is an error naming the service and
+// the path, before anything is applied.
 func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, error) {
 	if p == nil || g == nil {
 		return Plan{}, errors.New("plan up: no project loaded")
 	}
 	if opts.ForceRecreate && opts.NoRecreate {
 		return Plan{}, errors.New("plan up: --force-recreate and --no-recreate cannot be used together; pick one")
+	}
+	if opts.Build && opts.NoBuild {
+		return Plan{}, errors.New("plan up: --build and --no-build cannot be used together; pick one")
 	}
 	selected, err := g.Select(opts.Services, !opts.NoDeps)
 	if err != nil {
@@ -102,7 +109,9 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	orphans := u.observe(s)
 	u.planNetworks(selected, s.Networks)
 	u.planVolumes(selected, s.Volumes)
-	u.planBuilds(selected)
+	if err := u.planBuilds(selected); err != nil {
+		return Plan{}, err
+	}
 	for _, name := range selected {
 		if err := u.planService(name); err != nil {
 			return Plan{}, fmt.Errorf("plan up: %w", err)
@@ -306,63 +315,6 @@ func resourceLabels(labels, custom types.Labels, project, keyLabel, key string) 
 	out[keyLabel] = key
 	out[engine.LabelVersion] = engine.ComposeVersion
 	return out
-}
-
-// planBuilds builds the images of selected services that have a build
-// section and whose image is missing (or all of them with opts.Build).
-// Services without build whose image is missing get a warning: berth never
-// pulls.
-func (u *upPlanner) planBuilds(selected []string) {
-	for _, name := range slices.Sorted(slices.Values(selected)) {
-		svc := u.p.Services[name]
-		if svc.GetScale() == 0 {
-			continue
-		}
-		img := imageName(u.p.Name, svc)
-		_, local := u.images[normalizeImage(img)]
-		if svc.Build == nil {
-			if !local {
-				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
-					"service %s: image %s is not available locally and berth does not pull images; build or load it first (docker load, docker build)",
-					name, img))
-			}
-			continue
-		}
-		var reason Reason
-		switch {
-		case !local:
-			reason = Reason{Code: codeMissing, Detail: "image " + img + " not found locally"}
-		case u.opts.Build:
-			reason = Reason{Code: codeBuildRequested, Detail: "--build requested"}
-		default:
-			continue
-		}
-		spec := buildSpec(u.p, svc, img)
-		u.build[name] = u.add(Action{
-			Kind:    BuildImage,
-			Target:  Ref{Type: RefImage, Name: img, Service: name},
-			Reasons: []Reason{reason},
-			op:      &op{build: &spec, image: img},
-		})
-	}
-}
-
-func buildSpec(p *types.Project, svc types.ServiceConfig, tag string) engine.BuildSpec {
-	b := svc.Build
-	labels := map[string]string{}
-	maps.Copy(labels, b.Labels)
-	labels[engine.LabelProject] = p.Name
-	labels[engine.LabelService] = svc.Name
-	args := map[string]*string{}
-	maps.Copy(args, b.Args)
-	return engine.BuildSpec{
-		Tag:        tag,
-		ContextDir: b.Context,
-		Dockerfile: cmpOr(b.Dockerfile, "Dockerfile"),
-		Args:       args,
-		Target:     b.Target,
-		Labels:     labels,
-	}
 }
 
 // planOrphans removes orphans with RemoveOrphans, and warns about them otherwise.

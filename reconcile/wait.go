@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
 )
 
 // errAborted marks a wait cut short because another action failed; Apply
@@ -28,7 +30,8 @@ func (r *runner) waitDeps(ctx context.Context, i int, a Action, o *op) error {
 			return err
 		}
 		if err != nil && !w.required {
-			r.emit(i, a, a.Target, StatusWarning, fmt.Sprintf("optional dependency %q: %v", w.service, err), nil)
+			// Every error of waitOne starts with `dependency "name"`.
+			r.emit(i, a, a.Target, StatusWarning, fmt.Sprintf("optional %v; starting anyway (required: false)", err), nil)
 			continue
 		}
 		if err != nil {
@@ -87,15 +90,12 @@ func (r *runner) waitHealthy(service, id string) (string, error) {
 			}
 			return "", fmt.Errorf("dependency %q: %w", service, err)
 		}
-		switch {
-		case c.State == "exited" || c.State == "dead":
-			return "", fmt.Errorf("dependency %q exited with code %d before becoming healthy", service, c.ExitCode)
-		case c.Health == "healthy":
-			return "Healthy", nil
-		case c.Health == "unhealthy":
-			return "", fmt.Errorf("dependency %q is unhealthy: %s", service, r.lastProbe(ctx, id))
-		case c.Health == "":
-			return "", fmt.Errorf("dependency %q has no healthcheck, so service_healthy can never hold; add a healthcheck to %s or use condition service_started", service, service)
+		done, err := judge(ctx, r.eng, c, true)
+		if err != nil {
+			return "", fmt.Errorf("dependency %q %w", service, err)
+		}
+		if done != "" {
+			return done, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -105,9 +105,38 @@ func (r *runner) waitHealthy(service, id string) (string, error) {
 	}
 }
 
+// judge says whether c is ready: done is the final progress text, err a
+// failure that waiting longer cannot fix, both empty while it is on its
+// way. err's text continues a sentence whose subject is the container
+// ("… is unhealthy: <probe output>"). With healthy (depends_on
+// service_healthy) only a passing healthcheck will do; otherwise (up
+// --wait) a running container without a healthcheck, or one that exited
+// 0, is ready too.
+func judge(ctx context.Context, eng engine.Inspector, c engine.Container, healthy bool) (done string, err error) {
+	service := c.Labels[engine.LabelService]
+	switch {
+	case (c.State == "exited" || c.State == "dead") && healthy:
+		return "", fmt.Errorf("exited with code %d before becoming healthy", c.ExitCode)
+	case c.State == "exited" || c.State == "dead":
+		if c.ExitCode != 0 {
+			return "", fmt.Errorf("exited with code %d", c.ExitCode)
+		}
+		return "Exited", nil
+	case c.Health == "healthy":
+		return "Healthy", nil
+	case c.Health == "unhealthy":
+		return "", fmt.Errorf("is unhealthy: %s", lastProbe(ctx, eng, c.ID))
+	case c.Health == "" && healthy:
+		return "", fmt.Errorf("has no healthcheck, so service_healthy can never hold; add a healthcheck to %s or use condition service_started", service)
+	case c.Health == "" && c.State == "running":
+		return "Running", nil
+	}
+	return "", nil
+}
+
 // lastProbe returns the output of the most recent health probe, trimmed.
-func (r *runner) lastProbe(ctx context.Context, id string) string {
-	log, err := r.eng.HealthLog(ctx, id)
+func lastProbe(ctx context.Context, eng engine.Inspector, id string) string {
+	log, err := eng.HealthLog(ctx, id)
 	if err != nil || len(log) == 0 {
 		return "no probe output recorded"
 	}

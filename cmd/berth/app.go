@@ -282,6 +282,7 @@ func (f *upFlags) options(cmd *cobra.Command, services []string) reconcile.UpOpt
 		RemoveOrphans:    f.removeOrphans,
 		RenewAnonVolumes: f.renewAnon,
 		Build:            f.build,
+		NoBuild:          f.noBuild,
 		Timeout:          timeoutFlag(cmd, f.timeout),
 	}
 }
@@ -343,24 +344,7 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 	if err != nil {
 		return nil, reconcile.Plan{}, err
 	}
-	if f.noBuild {
-		if err := refuseBuilds(plan); err != nil {
-			return nil, reconcile.Plan{}, err
-		}
-	}
 	return p, plan, nil
-}
-
-// refuseBuilds enforces --no-build on a plan: reconcile plans a build when
-// an image is missing, and the flag forbids it.
-func refuseBuilds(plan reconcile.Plan) error {
-	var errs []error
-	for _, act := range plan.Actions {
-		if act.Kind == reconcile.BuildImage {
-			errs = append(errs, fmt.Errorf("service %s: image %s must be built, which --no-build forbids: build it first or drop --no-build", act.Target.Service, act.Target.Name))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // observe takes the snapshot a lifecycle planner needs, after taking the
@@ -436,8 +420,7 @@ func (a *app) newProgress() (ui.Progress, ui.ProgressMode, error) {
 	return prog, mode, nil
 }
 
-// progressEvent adapts reconcile's event to ui's: "Container shop-db-1",
-// with its error tidied as the final message is.
+// progressEvent adapts reconcile's event to ui's: "Container shop-db-1".
 func progressEvent(e reconcile.Event) ui.Event {
 	kind := e.Target.Type
 	if kind != "" {
@@ -447,7 +430,7 @@ func progressEvent(e reconcile.Event) ui.Event {
 		ID:     strings.TrimSpace(kind + " " + e.Target.Name),
 		Status: ui.Status(e.Status),
 		Text:   e.Text,
-		Err:    tidy(e.Err),
+		Err:    e.Err,
 	}
 }
 

@@ -10,55 +10,11 @@ import (
 	"github.com/berth-dev/berth/engine/fake"
 )
 
-func TestTidyMessage(t *testing.T) {
-	tests := []struct {
-		in, want string
-	}{
-		{
-			"create container shop-web-1: create container shop-web-1: name in use: conflict",
-			"create container shop-web-1: name in use: conflict",
-		},
-		{
-			"start container shop-web-1: start container 4f0a1b2c: port 8080 is already in use",
-			"start container shop-web-1: port 8080 is already in use",
-		},
-		{
-			"wait for container shop-db-1: wait for container 4f0a: boom",
-			"wait for container shop-db-1: boom",
-		},
-		// Different operations, and two-word segments naming different
-		// things, stay.
-		{
-			"create container shop-web-1: create network shop_default: conflict",
-			"create container shop-web-1: create network shop_default: conflict",
-		},
-		{
-			"service web: service db: no such service",
-			"service web: service db: no such service",
-		},
-		{
-			`start container shop-web-1: dependency "db" is unhealthy: probe failed`,
-			`start container shop-web-1: dependency "db" is unhealthy: probe failed`,
-		},
-		// Each line of a joined error on its own, and no merging across lines.
-		{
-			"stop container a: stop container a: x\nstop container a: y",
-			"stop container a: x\nstop container a: y",
-		},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := tidyMessage(tt.in); got != tt.want {
-				t.Errorf("tidyMessage(%q) got %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestFailureMessages runs up into failures against the fake and checks
 // that each is printed once, as "berth: <message>", saying what failed,
-// without naming an operation twice in a row.
+// without naming an operation twice in a row: the engine names the
+// operation, reconcile the service, and nothing in between rewrites the
+// text.
 func TestFailureMessages(t *testing.T) {
 	healthy := `
 services:
@@ -79,11 +35,11 @@ services:
 		{
 			name:    "missing image",
 			compose: "services:\n  web:\n    image: nope:1\n",
-			want:    `berth: create container shop-web-1: image "nope:1" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			want:    `berth: service "web": image "nope:1" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
 		},
 		{
-			// The engines start their errors with the operation too, as
-			// engine/docker's name conflict does.
+			// The hook returns the cause alone, as engine/docker's
+			// NameConflictError reads; the fake names the operation.
 			name:    "name conflict",
 			compose: shopCompose,
 			setup: func(h *harness) {
@@ -91,11 +47,11 @@ services:
 					if spec.Name != "shop-web-1" {
 						return nil
 					}
-					return fmt.Errorf(`create container %s: container name %q is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: %w`,
-						spec.Name, spec.Name, engine.ErrConflict)
+					return fmt.Errorf(`container name %q is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: %w`,
+						spec.Name, engine.ErrConflict)
 				}
 			},
-			want: `berth: create container shop-web-1: container name "shop-web-1" is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: conflict`,
+			want: `berth: service "web": create container shop-web-1: container name "shop-web-1" is already used by container 4f0a1b2c3d4e that is not part of project "shop": remove or rename it: conflict`,
 		},
 		{
 			name:    "unhealthy dependency",
@@ -106,7 +62,7 @@ services:
 					WithStartHealth(func(engine.ContainerSpec) (string, []string) { return "unhealthy", []string{"probe failed"} }).
 					Build()
 			},
-			want: `berth: start container shop-web-1: dependency "db" is unhealthy: probe failed`,
+			want: `berth: service "web": dependency "db" is unhealthy: probe failed`,
 		},
 	}
 	for _, tt := range tests {
@@ -139,8 +95,7 @@ services:
 // segments of line name, as in "create container x: create container y",
 // or the advice "not found locally" given twice; "" when there is none. A
 // segment's operation is the two words before its last: that also finds
-// it behind progress's "Container shop-web-1  Error  ". It is written apart
-// from tidyMessage so as not to share its blind spots.
+// it behind progress's "Container shop-web-1  Error  ".
 func doubled(line string) string {
 	if strings.Count(line, "not found locally") > 1 {
 		return "not found locally"

@@ -118,7 +118,7 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 func (a *app) attach(ctx context.Context, s *session, eng engine.Engine, p *types.Project, plan reconcile.Plan, args []string, o *upOptions, timeout *time.Duration, startedAt time.Time) error {
 	all, err := eng.Containers(ctx, p.Name)
 	if err != nil {
-		return fmt.Errorf("list containers of project %s: %w", p.Name, err)
+		return err
 	}
 	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
 	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
@@ -236,14 +236,16 @@ func follow(ctx context.Context, eng engine.Engine, mux *ui.LogMux, name, id str
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("follow logs of %s: %w", name, err)
+		// The engine names the call and the container's ID; the name is
+		// what the user knows it by.
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
 	code, err := eng.WaitContainer(ctx, id)
 	if ctx.Err() != nil {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("wait for %s to exit: %w", name, err)
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
 	return code, nil
 }
@@ -260,70 +262,24 @@ func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout
 	return errors.Join(err, s.unlock())
 }
 
-// waitReady is --wait: it returns once every selected container runs (and
-// is healthy when it has a healthcheck), or fails on the first one that
-// exits with an error or turns unhealthy.
+// waitReady is --wait: reconcile.Wait watches the selected services'
+// containers, as they are after apply, with progress.
 func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string) error {
-	all, err := eng.Containers(ctx, p.Name)
+	containers, err := eng.Containers(ctx, p.Name)
 	if err != nil {
-		return fmt.Errorf("list containers of project %s: %w", p.Name, err)
+		return err
 	}
-	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
 	prog, _, err := a.newProgress()
 	if err != nil {
 		return err
 	}
 	defer prog.Close()
-	var g errgroup.Group
-	for _, c := range containers {
-		g.Go(func() error {
-			id := "Container " + c.Name
-			prog.Event(ui.Event{ID: id, Status: ui.StatusWorking, Text: "Waiting"})
-			text, err := waitContainer(ctx, eng, c.ID)
-			if err != nil {
-				err = fmt.Errorf("container %s: %w", c.Name, err)
-				prog.Event(ui.Event{ID: id, Status: ui.StatusError, Text: "Error", Err: err})
-				return err
-			}
-			prog.Event(ui.Event{ID: id, Status: ui.StatusDone, Text: text})
-			return nil
-		})
-	}
-	err = g.Wait()
+	err = reconcile.Wait(ctx, eng, p, reconcile.State{Containers: containers}, reconcile.WaitOptions{
+		Services: selection(p, args),
+		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
+	})
 	if ctx.Err() != nil {
 		prog.Interrupt()
 	}
 	return err
-}
-
-// waitPoll is how often --wait inspects a container, as compose polls.
-const waitPoll = 500 * time.Millisecond
-
-func waitContainer(ctx context.Context, eng engine.Inspector, id string) (string, error) {
-	t := time.NewTicker(waitPoll)
-	defer t.Stop()
-	for {
-		c, err := eng.InspectContainer(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		switch {
-		case c.State == "exited" || c.State == "dead":
-			if c.ExitCode != 0 {
-				return "", fmt.Errorf("exited with code %d", c.ExitCode)
-			}
-			return "Exited", nil
-		case c.Health == "unhealthy":
-			return "", errors.New("is unhealthy")
-		case c.State == "running" && c.Health == "healthy":
-			return "Healthy", nil
-		case c.State == "running" && c.Health == "":
-			return "Running", nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-t.C:
-		}
-	}
 }

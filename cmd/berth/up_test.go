@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/fake"
 )
 
 func TestUpTwiceChangesNothing(t *testing.T) {
@@ -172,6 +173,40 @@ func TestUpWait(t *testing.T) {
 	_, stderr := h.mustRun(0, "up", "--wait")
 	if !strings.Contains(stderr, "Container shop-web-1  Running") {
 		t.Errorf("up --wait stderr\n%s\nwant a Running line for shop-web-1", stderr)
+	}
+}
+
+// TestUpWaitFails: --wait fails on a container that turns unhealthy or
+// exits with an error, once, naming the service and why.
+func TestUpWaitFails(t *testing.T) {
+	tests := []struct {
+		name    string
+		compose string
+		want    string
+	}{
+		{"unhealthy", "services:\n  db:\n    image: app:latest\n    healthcheck: {test: [\"CMD\", \"true\"]}\n",
+			`berth: service "db": container shop-db-1 is unhealthy: probe failed`},
+		{"exited", "services:\n  job:\n    image: app:latest\n    command: [\"exit\", \"4\"]\n",
+			`berth: service "job": container shop-job-1 exited with code 4`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.compose)
+			h.f = fake.New().
+				WithImage(engine.Image{Tags: []string{"app:latest"}}).
+				WithStartHealth(func(engine.ContainerSpec) (string, []string) { return "unhealthy", []string{"probe failed"} }).
+				Build()
+			code, _, stderr := h.run("--progress", "plain", "up", "--wait")
+			var final []string
+			for _, line := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(line, "berth: ") {
+					final = append(final, line)
+				}
+			}
+			if code != 1 || len(final) != 1 || final[0] != tt.want {
+				t.Errorf("up --wait (%s) got exit %d, messages %q, want 1 and [%q]\nstderr:\n%s", tt.name, code, final, tt.want, stderr)
+			}
+		})
 	}
 }
 

@@ -206,7 +206,7 @@ func (e *Engine) StartContainer(ctx context.Context, id string) error {
 	if addr, ok := takenPort(err.Error()); ok {
 		return e.portInUse(ctx, id, addr, err)
 	}
-	return e.wrap("start container "+id, err)
+	return e.wrap("start container "+shortRef(id), err)
 }
 
 // StopContainer stops id gracefully; nil timeout uses the container's own
@@ -217,7 +217,7 @@ func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 		t := int(timeout.Seconds())
 		opts.Timeout = &t
 	}
-	return e.call(ctx, "stop container "+id, idempotent, func(ctx context.Context) error {
+	return e.call(ctx, "stop container "+shortRef(id), idempotent, func(ctx context.Context) error {
 		_, err := e.cli.ContainerStop(ctx, id, opts)
 		return err
 	})
@@ -225,7 +225,7 @@ func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 
 // RemoveContainer removes id.
 func (e *Engine) RemoveContainer(ctx context.Context, id string, opts engine.RemoveOptions) error {
-	return e.call(ctx, "remove container "+id, removal, func(ctx context.Context) error {
+	return e.call(ctx, "remove container "+shortRef(id), removal, func(ctx context.Context) error {
 		_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: opts.Force, RemoveVolumes: opts.Volumes})
 		return err
 	})
@@ -233,7 +233,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, id string, opts engine.Rem
 
 // RenameContainer renames id to name.
 func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
-	return e.call(ctx, fmt.Sprintf("rename container %s to %s", id, name), once, func(ctx context.Context) error {
+	return e.call(ctx, fmt.Sprintf("rename container %s to %s", shortRef(id), name), once, func(ctx context.Context) error {
 		_, err := e.cli.ContainerRename(ctx, id, client.ContainerRenameOptions{NewName: name})
 		return err
 	})
@@ -241,7 +241,7 @@ func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
 
 // InspectContainer returns id with its current health and exit code.
 func (e *Engine) InspectContainer(ctx context.Context, id string) (engine.Container, error) {
-	res, err := e.inspectContainer(ctx, "inspect container "+id, id)
+	res, err := e.inspectContainer(ctx, "inspect container "+shortRef(id), id)
 	if err != nil {
 		return engine.Container{}, err
 	}
@@ -260,7 +260,7 @@ func (e *Engine) inspectContainer(ctx context.Context, op, id string) (client.Co
 
 // HealthLog returns the outputs of the last health probes, oldest first.
 func (e *Engine) HealthLog(ctx context.Context, id string) ([]string, error) {
-	res, err := e.inspectContainer(ctx, "inspect container "+id, id)
+	res, err := e.inspectContainer(ctx, "inspect container "+shortRef(id), id)
 	if err != nil {
 		return nil, err
 	}
@@ -286,15 +286,15 @@ func (e *Engine) WaitContainer(ctx context.Context, id string) (int, error) {
 	select {
 	case r := <-res.Result:
 		if r.Error != nil && r.Error.Message != "" {
-			return int(r.StatusCode), fmt.Errorf("wait for container %s: %s", id, r.Error.Message)
+			return int(r.StatusCode), fmt.Errorf("wait for container %s: %s", shortRef(id), r.Error.Message)
 		}
 		return int(r.StatusCode), nil
 	case err := <-res.Error:
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return 0, fmt.Errorf("wait for container %s: %w", id, err)
+			return 0, fmt.Errorf("wait for container %s: %w", shortRef(id), err)
 		}
-		return 0, e.wrap("wait for container "+id, err)
+		return 0, e.wrap("wait for container "+shortRef(id), err)
 	case <-ctx.Done():
-		return 0, fmt.Errorf("wait for container %s: %w", id, ctx.Err())
+		return 0, fmt.Errorf("wait for container %s: %w", shortRef(id), ctx.Err())
 	}
 }

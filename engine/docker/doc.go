@@ -45,8 +45,13 @@
 //     container name belongs to the project, found by inspecting it.
 //   - [NoSpaceError]: the disk of the Docker host is full.
 //
-// Daemon-wide failures (unreachable, API version) read without the
-// operation in front: every call would fail the same way.
+// Every other error starts with the operation and the resource it was
+// given ("start container 4f0a1b2c3d4e: ", full IDs shortened to 12
+// digits), and this package is the only layer that says so: callers add
+// only what it cannot know, such as the compose service. Daemon-wide
+// failures (unreachable, API version) read without the operation in front:
+// every call would fail the same way. [engine.ImageNotFoundError] names its
+// image itself.
 //
 // # Retries
 //

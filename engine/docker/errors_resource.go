@@ -134,6 +134,18 @@ func (e *Engine) nameConflict(ctx context.Context, project string, err error) (*
 	return nerr, true
 }
 
+// shortRef is how an operation names the container or network it was
+// given: a full 64-digit ID shortened to the 12 digits docker shows, a
+// name (or an ID prefix) as it is. Errors are read by people, and callers
+// add only what the engine cannot know, so the engine's naming is the one
+// they see.
+func shortRef(ref string) string {
+	if len(ref) == 64 && strings.Trim(ref, "0123456789abcdef") == "" {
+		return ref[:12]
+	}
+	return ref
+}
+
 func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]

@@ -16,7 +16,7 @@ import (
 // TTY there is only one stream, which goes to stdout. When following, Logs
 // returns nil once ctx ends.
 func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, stdout, stderr io.Writer) error {
-	info, err := e.inspectContainer(ctx, "logs of container "+id, id)
+	info, err := e.inspectContainer(ctx, "logs of container "+shortRef(id), id)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, st
 	// Only opening the stream is retried: once output has been copied, a
 	// repeat would print it twice.
 	var rc io.ReadCloser
-	err = e.call(ctx, "logs of container "+id, idempotent, func(ctx context.Context) error {
+	err = e.call(ctx, "logs of container "+shortRef(id), idempotent, func(ctx context.Context) error {
 		var err error
 		rc, err = e.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{
 			ShowStdout: true,
@@ -55,7 +55,7 @@ func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, st
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		return e.wrap("logs of container "+id, err)
+		return e.wrap("logs of container "+shortRef(id), err)
 	}
 	return nil
 }

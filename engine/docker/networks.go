@@ -172,7 +172,7 @@ func mergeLabels(base, extra map[string]string) map[string]string {
 // RemoveNetwork removes a network; ErrActiveEndpoints if containers are
 // still attached.
 func (e *Engine) RemoveNetwork(ctx context.Context, id string) error {
-	return e.call(ctx, "remove network "+id, removal, func(ctx context.Context) error {
+	return e.call(ctx, "remove network "+shortRef(id), removal, func(ctx context.Context) error {
 		_, err := e.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{})
 		return err
 	})

@@ -27,7 +27,7 @@ var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 // Containers lists the project's containers, running or not.
 func (f *Engine) Containers(ctx context.Context, project string) ([]engine.Container, error) {
 	f.record("Containers", project)
-	if err := hook1(ctx, f.Hooks.Containers, project); err != nil {
+	if err := hook1(ctx, "list containers of project "+project, f.Hooks.Containers, project); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -48,7 +48,7 @@ func (f *Engine) Containers(ctx context.Context, project string) ([]engine.Conta
 // (unlabelled) on the fly.
 func (f *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	f.record("CreateContainer", spec.Name)
-	if err := hook1(ctx, f.Hooks.CreateContainer, spec); err != nil {
+	if err := hook1(ctx, "create container "+spec.Name, f.Hooks.CreateContainer, spec); err != nil {
 		return "", err
 	}
 	f.mu.Lock()
@@ -65,11 +65,12 @@ func (f *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 		return "", fmt.Errorf("create container %q: invalid name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
 	if other := f.containerByExactName(name); other != nil {
-		return "", fmt.Errorf("create container %s: name already in use by container %s: %w", name, other.c.ID, engine.ErrConflict)
+		return "", fmt.Errorf("create container %s: name already in use by container %s: %w", name, short(other.c.ID), engine.ErrConflict)
 	}
 	img := f.findImageLocked(spec.Service.Image)
 	if img == nil {
-		return "", fmt.Errorf("create container %s: no such image %q: %w", name, spec.Service.Image, engine.ErrNotFound)
+		// The one error type every engine returns for a missing image.
+		return "", fmt.Errorf("create container %s: %w", name, &engine.ImageNotFoundError{Ref: spec.Service.Image})
 	}
 	endpoints := map[string]engine.Endpoint{}
 	for _, att := range spec.Networks {
@@ -227,7 +228,7 @@ func portsFor(s types.ServiceConfig) []engine.Port {
 // health conventions.
 func (f *Engine) StartContainer(ctx context.Context, id string) error {
 	f.record("StartContainer", id)
-	if err := hook1(ctx, f.Hooks.StartContainer, id); err != nil {
+	if err := hook1(ctx, "start container "+short(id), f.Hooks.StartContainer, id); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -289,7 +290,7 @@ func exitCommand(cmd types.ShellCommand) (int, bool) {
 // container that is not running does nothing, as with Docker.
 func (f *Engine) StopContainer(ctx context.Context, id string, timeout *time.Duration) error {
 	f.record("StopContainer", id)
-	if err := hook2(ctx, f.Hooks.StopContainer, id, timeout); err != nil {
+	if err := hook2(ctx, "stop container "+short(id), f.Hooks.StopContainer, id, timeout); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -318,7 +319,7 @@ func (c *container) exit(code int) {
 // another container still mounts them.
 func (f *Engine) RemoveContainer(ctx context.Context, id string, opts engine.RemoveOptions) error {
 	f.record("RemoveContainer", id)
-	if err := hook2(ctx, f.Hooks.RemoveContainer, id, opts); err != nil {
+	if err := hook2(ctx, "remove container "+short(id), f.Hooks.RemoveContainer, id, opts); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -345,7 +346,7 @@ func (f *Engine) RemoveContainer(ctx context.Context, id string, opts engine.Rem
 // RenameContainer renames a container; ErrConflict if the name is taken.
 func (f *Engine) RenameContainer(ctx context.Context, id, name string) error {
 	f.record("RenameContainer", id, name)
-	if err := hook2(ctx, f.Hooks.RenameContainer, id, name); err != nil {
+	if err := hook2(ctx, "rename container "+short(id)+" to "+name, f.Hooks.RenameContainer, id, name); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -359,7 +360,7 @@ func (f *Engine) RenameContainer(ctx context.Context, id, name string) error {
 		return fmt.Errorf("rename container %s to %q: invalid name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", c.c.Name, name)
 	}
 	if other := f.containerByExactName(name); other != nil && other != c {
-		return fmt.Errorf("rename container %s: name %s already in use by container %s: %w", c.c.Name, name, other.c.ID, engine.ErrConflict)
+		return fmt.Errorf("rename container %s: name %s already in use by container %s: %w", c.c.Name, name, short(other.c.ID), engine.ErrConflict)
 	}
 	c.c.Name = name
 	c.spec.Name = name
@@ -369,7 +370,7 @@ func (f *Engine) RenameContainer(ctx context.Context, id, name string) error {
 // InspectContainer finds a container by ID, name or unique ID prefix.
 func (f *Engine) InspectContainer(ctx context.Context, id string) (engine.Container, error) {
 	f.record("InspectContainer", id)
-	if err := hook1(ctx, f.Hooks.InspectContainer, id); err != nil {
+	if err := hook1(ctx, "inspect container "+short(id), f.Hooks.InspectContainer, id); err != nil {
 		return engine.Container{}, err
 	}
 	f.mu.Lock()
@@ -384,7 +385,7 @@ func (f *Engine) InspectContainer(ctx context.Context, id string) (engine.Contai
 // HealthLog returns the lines last given to SetHealth.
 func (f *Engine) HealthLog(ctx context.Context, id string) ([]string, error) {
 	f.record("HealthLog", id)
-	if err := hook1(ctx, f.Hooks.HealthLog, id); err != nil {
+	if err := hook1(ctx, "health log of container "+short(id), f.Hooks.HealthLog, id); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -400,7 +401,7 @@ func (f *Engine) HealthLog(ctx context.Context, id string) ([]string, error) {
 // at once when it is not running now (Docker's "not-running" condition).
 func (f *Engine) WaitContainer(ctx context.Context, id string) (int, error) {
 	f.record("WaitContainer", id)
-	if err := hook1(ctx, f.Hooks.WaitContainer, id); err != nil {
+	if err := hook1(ctx, "wait for container "+short(id), f.Hooks.WaitContainer, id); err != nil {
 		return 0, err
 	}
 	f.mu.Lock()
@@ -415,7 +416,7 @@ func (f *Engine) WaitContainer(ctx context.Context, id string) (int, error) {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			return 0, fmt.Errorf("wait for container %s: %w", id, ctx.Err())
+			return 0, fmt.Errorf("wait for container %s: %w", short(id), ctx.Err())
 		}
 	}
 	f.mu.Lock()
@@ -446,7 +447,7 @@ func (c *container) view() engine.Container {
 func (f *Engine) containerLocked(op, ref string) (*container, error) {
 	c := f.findContainerLocked(ref)
 	if c == nil {
-		return nil, fmt.Errorf("%s container %s: no such container: %w", op, ref, engine.ErrNotFound)
+		return nil, fmt.Errorf("%s container %s: no such container: %w", op, short(ref), engine.ErrNotFound)
 	}
 	return c, nil
 }

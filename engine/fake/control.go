@@ -78,7 +78,7 @@ func (f *Engine) SetLogs(id, stdout, stderr string) error {
 // or ctx ends; ending by ctx is not an error.
 func (f *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions, stdout, stderr io.Writer) error {
 	f.record("Logs", id)
-	if err := hook2(ctx, f.Hooks.Logs, id, opts); err != nil {
+	if err := hook2(ctx, "logs of container "+short(id), f.Hooks.Logs, id, opts); err != nil {
 		return err
 	}
 	f.mu.Lock()

@@ -37,6 +37,11 @@
 //     resource that carries the project label, whatever its value.
 //   - Every method checks its Hooks entry first, then ctx; calls are recorded
 //     before either, so a call that failed is still in [Engine.Calls].
+//   - Every error names the operation and its resource, as engine/docker's
+//     do ("start container 4f0a1b2c3d4e: boom", full IDs shortened to 12
+//     digits), a hook's and a cancelled context's included: a hook returns
+//     only the cause. [engine.ImageNotFoundError] names its image and is
+//     returned as it is.
 //
 // # What the fake gets wrong
 //

@@ -2,6 +2,8 @@ package fake
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/engine"
@@ -49,34 +51,42 @@ type Hooks struct {
 }
 
 // The helpers below run a hook if it is set; each method calls one right
-// after recording itself, so that a failed call is still recorded.
+// after recording itself, so that a failed call is still recorded. Like
+// engine/docker, the fake names the operation and its resource in every
+// error it returns, a hook's and a cancelled context's included, so that a
+// hook returns only the cause ("boom", a sentinel) and callers add only
+// what the engine cannot know.
 
-func hook0(ctx context.Context, h func(context.Context) error) error {
-	if h == nil {
-		return ctx.Err()
+func hook0(ctx context.Context, op string, h func(context.Context) error) error {
+	var err error
+	if h != nil {
+		err = h(ctx)
 	}
-	return orCtx(ctx, h(ctx))
+	return failed(op, orCtx(ctx, err))
 }
 
-func hook1[A any](ctx context.Context, h func(context.Context, A) error, a A) error {
-	if h == nil {
-		return ctx.Err()
+func hook1[A any](ctx context.Context, op string, h func(context.Context, A) error, a A) error {
+	var err error
+	if h != nil {
+		err = h(ctx, a)
 	}
-	return orCtx(ctx, h(ctx, a))
+	return failed(op, orCtx(ctx, err))
 }
 
-func hook2[A, B any](ctx context.Context, h func(context.Context, A, B) error, a A, b B) error {
-	if h == nil {
-		return ctx.Err()
+func hook2[A, B any](ctx context.Context, op string, h func(context.Context, A, B) error, a A, b B) error {
+	var err error
+	if h != nil {
+		err = h(ctx, a, b)
 	}
-	return orCtx(ctx, h(ctx, a, b))
+	return failed(op, orCtx(ctx, err))
 }
 
-func hook3[A, B, C any](ctx context.Context, h func(context.Context, A, B, C) error, a A, b B, c C) error {
-	if h == nil {
-		return ctx.Err()
+func hook3[A, B, C any](ctx context.Context, op string, h func(context.Context, A, B, C) error, a A, b B, c C) error {
+	var err error
+	if h != nil {
+		err = h(ctx, a, b, c)
 	}
-	return orCtx(ctx, h(ctx, a, b, c))
+	return failed(op, orCtx(ctx, err))
 }
 
 // orCtx returns the hook's error, or else the context's: a cancelled call
@@ -86,4 +96,25 @@ func orCtx(ctx context.Context, err error) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// failed puts op in front of err. An *engine.ImageNotFoundError names its
+// image itself and passes through as it is, as engine/docker passes it.
+func failed(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*engine.ImageNotFoundError); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// short shortens a full 64-digit ID to the 12 digits Docker shows, so that
+// errors stay readable; names and short IDs are kept whole.
+func short(ref string) string {
+	if len(ref) == 64 && strings.Trim(ref, "0123456789abcdef") == "" {
+		return ref[:12]
+	}
+	return ref
 }

@@ -129,3 +129,52 @@ func TestCallMutating(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsNameOperation checks that the fake, like engine/docker, puts the
+// operation and its resource in front of every error it returns, a hook's
+// and a cancelled context's included, so that callers need not.
+func TestErrorsNameOperation(t *testing.T) {
+	boom := errors.New("boom")
+	f := newFake()
+	ctx := context.Background()
+	id := mustCreate(t, f, spec("shop-web-1"))
+	f.Hooks.StartContainer = func(context.Context, string) error { return boom }
+	f.Hooks.RemoveVolume = func(context.Context, string) error { return boom }
+	missing := &engine.ImageNotFoundError{Ref: "nope:1"}
+	f.Hooks.InspectImage = func(context.Context, string) error { return missing }
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"StartContainer hook", func() error { return f.StartContainer(ctx, id) }, "start container " + id[:12] + ": boom"},
+		{"RemoveVolume hook", func() error { return f.RemoveVolume(ctx, "shop_data") }, "remove volume shop_data: boom"},
+		{"CreateContainer cancelled", func() error {
+			_, err := f.CreateContainer(cancelled, spec("shop-db-1"))
+			return err
+		}, "create container shop-db-1: context canceled"},
+		{"StopContainer unknown", func() error { return f.StopContainer(ctx, "shop-nope-1", nil) }, "stop container shop-nope-1: no such container: not found"},
+		{"CreateContainer missing image", func() error {
+			s := spec("shop-api-1")
+			s.Service.Image = "nope:1"
+			_, err := f.CreateContainer(ctx, s)
+			return err
+		}, "create container shop-api-1: " + missing.Error()},
+		// A missing image names itself, as engine/docker returns it.
+		{"InspectImage hook", func() error {
+			_, err := f.InspectImage(ctx, "nope:1")
+			return err
+		}, missing.Error()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("%s got error %v, want %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}

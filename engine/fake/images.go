@@ -15,7 +15,7 @@ import (
 // Images lists all local images, sorted by ID.
 func (f *Engine) Images(ctx context.Context) ([]engine.Image, error) {
 	f.record("Images")
-	if err := hook0(ctx, f.Hooks.Images); err != nil {
+	if err := hook0(ctx, "list images", f.Hooks.Images); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -32,7 +32,7 @@ func (f *Engine) Images(ctx context.Context) ([]engine.Image, error) {
 // *engine.ImageNotFoundError, as from Docker, when none matches.
 func (f *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, error) {
 	f.record("InspectImage", ref)
-	if err := hook1(ctx, f.Hooks.InspectImage, ref); err != nil {
+	if err := hook1(ctx, "inspect image "+ref, f.Hooks.InspectImage, ref); err != nil {
 		return engine.Image{}, err
 	}
 	f.mu.Lock()
@@ -49,7 +49,7 @@ func (f *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 // it or when an ID names an image with several tags (Docker's "must force").
 func (f *Engine) RemoveImage(ctx context.Context, ref string) error {
 	f.record("RemoveImage", ref)
-	if err := hook1(ctx, f.Hooks.RemoveImage, ref); err != nil {
+	if err := hook1(ctx, "remove image "+ref, f.Hooks.RemoveImage, ref); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -82,7 +82,7 @@ func (f *Engine) RemoveImage(ctx context.Context, ref string) error {
 // writes one line of progress to out and reads no files.
 func (f *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.Writer) error {
 	f.record("BuildImage", spec.Tag)
-	if err := hook1(ctx, f.Hooks.BuildImage, spec); err != nil {
+	if err := hook1(ctx, "build "+spec.Tag, f.Hooks.BuildImage, spec); err != nil {
 		return err
 	}
 	f.mu.Lock()

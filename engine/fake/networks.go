@@ -14,7 +14,7 @@ import (
 // Networks lists the project's networks.
 func (f *Engine) Networks(ctx context.Context, project string) ([]engine.Network, error) {
 	f.record("Networks", project)
-	if err := hook1(ctx, f.Hooks.Networks, project); err != nil {
+	if err := hook1(ctx, "list networks of project "+project, f.Hooks.Networks, project); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -32,7 +32,7 @@ func (f *Engine) Networks(ctx context.Context, project string) ([]engine.Network
 // InspectNetwork finds a network by ID, name or unique ID prefix.
 func (f *Engine) InspectNetwork(ctx context.Context, name string) (engine.Network, error) {
 	f.record("InspectNetwork", name)
-	if err := hook1(ctx, f.Hooks.InspectNetwork, name); err != nil {
+	if err := hook1(ctx, "inspect network "+name, f.Hooks.InspectNetwork, name); err != nil {
 		return engine.Network{}, err
 	}
 	f.mu.Lock()
@@ -47,7 +47,7 @@ func (f *Engine) InspectNetwork(ctx context.Context, name string) (engine.Networ
 // CreateNetwork creates a network; ErrConflict if the name is taken.
 func (f *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (string, error) {
 	f.record("CreateNetwork", spec.Name)
-	if err := hook1(ctx, f.Hooks.CreateNetwork, spec); err != nil {
+	if err := hook1(ctx, "create network "+spec.Name, f.Hooks.CreateNetwork, spec); err != nil {
 		return "", err
 	}
 	f.mu.Lock()
@@ -56,7 +56,7 @@ func (f *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 		return "", fmt.Errorf("create network: a name is required")
 	}
 	if other := f.networkByExactName(spec.Name); other != nil {
-		return "", fmt.Errorf("create network %s: already exists as %s: %w", spec.Name, other.ID, engine.ErrConflict)
+		return "", fmt.Errorf("create network %s: already exists as %s: %w", spec.Name, short(other.ID), engine.ErrConflict)
 	}
 	driver := spec.Config.Driver
 	if driver == "" {
@@ -78,7 +78,7 @@ func (f *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 // attachment and fail to start, as with Docker.
 func (f *Engine) RemoveNetwork(ctx context.Context, id string) error {
 	f.record("RemoveNetwork", id)
-	if err := hook1(ctx, f.Hooks.RemoveNetwork, id); err != nil {
+	if err := hook1(ctx, "remove network "+short(id), f.Hooks.RemoveNetwork, id); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -99,7 +99,7 @@ func (f *Engine) RemoveNetwork(ctx context.Context, id string) error {
 // already is.
 func (f *Engine) ConnectNetwork(ctx context.Context, network, container string, att engine.NetworkAttachment) error {
 	f.record("ConnectNetwork", network, container)
-	if err := hook3(ctx, f.Hooks.ConnectNetwork, network, container, att); err != nil {
+	if err := hook3(ctx, "connect "+short(container)+" to network "+network, f.Hooks.ConnectNetwork, network, container, att); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -126,7 +126,7 @@ func (f *Engine) ConnectNetwork(ctx context.Context, network, container string, 
 // is not attached. force is accepted and ignored.
 func (f *Engine) DisconnectNetwork(ctx context.Context, network, container string, force bool) error {
 	f.record("DisconnectNetwork", network, container)
-	if err := hook3(ctx, f.Hooks.DisconnectNetwork, network, container, force); err != nil {
+	if err := hook3(ctx, "disconnect "+short(container)+" from network "+network, f.Hooks.DisconnectNetwork, network, container, force); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -175,7 +175,7 @@ func (f *Engine) networkView(n *engine.Network) engine.Network {
 func (f *Engine) networkLocked(op, ref string) (*engine.Network, error) {
 	n := f.findNetworkLocked(ref)
 	if n == nil {
-		return nil, fmt.Errorf("%s network %s: no such network: %w", op, ref, engine.ErrNotFound)
+		return nil, fmt.Errorf("%s network %s: no such network: %w", op, short(ref), engine.ErrNotFound)
 	}
 	return n, nil
 }

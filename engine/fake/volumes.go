@@ -12,7 +12,7 @@ import (
 // Volumes lists the project's volumes.
 func (f *Engine) Volumes(ctx context.Context, project string) ([]engine.Volume, error) {
 	f.record("Volumes", project)
-	if err := hook1(ctx, f.Hooks.Volumes, project); err != nil {
+	if err := hook1(ctx, "list volumes of project "+project, f.Hooks.Volumes, project); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -30,7 +30,7 @@ func (f *Engine) Volumes(ctx context.Context, project string) ([]engine.Volume, 
 // InspectVolume finds a volume by name.
 func (f *Engine) InspectVolume(ctx context.Context, name string) (engine.Volume, error) {
 	f.record("InspectVolume", name)
-	if err := hook1(ctx, f.Hooks.InspectVolume, name); err != nil {
+	if err := hook1(ctx, "inspect volume "+name, f.Hooks.InspectVolume, name); err != nil {
 		return engine.Volume{}, err
 	}
 	f.mu.Lock()
@@ -46,7 +46,7 @@ func (f *Engine) InspectVolume(ctx context.Context, name string) (engine.Volume,
 // name creates an anonymous volume, as Docker does.
 func (f *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error {
 	f.record("CreateVolume", spec.Name)
-	if err := hook1(ctx, f.Hooks.CreateVolume, spec); err != nil {
+	if err := hook1(ctx, "create volume "+spec.Name, f.Hooks.CreateVolume, spec); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -73,7 +73,7 @@ func (f *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error
 // not, mounts it.
 func (f *Engine) RemoveVolume(ctx context.Context, name string) error {
 	f.record("RemoveVolume", name)
-	if err := hook1(ctx, f.Hooks.RemoveVolume, name); err != nil {
+	if err := hook1(ctx, "remove volume "+name, f.Hooks.RemoveVolume, name); err != nil {
 		return err
 	}
 	f.mu.Lock()
