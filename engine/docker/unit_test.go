@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -295,5 +296,26 @@ func TestResolveSeccomp(t *testing.T) {
 	}
 	if _, err := resolveSeccomp([]string{"seccomp=missing.json"}, dir); err == nil {
 		t.Errorf("resolveSeccomp(missing file) got nil error, want one")
+	}
+}
+
+func TestMultiplexed(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"stdout frame", "\x01\x00\x00\x00\x00\x00\x00\x03hi\n", true},
+		{"stderr frame", "\x02\x00\x00\x00\x00\x00\x00\x01x", true},
+		{"tty text", "listening on :8080\n", false},
+		{"short tty output", "ok\n", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := multiplexed(bufio.NewReader(strings.NewReader(tt.in))); got != tt.want {
+				t.Errorf("multiplexed(%q) got %v, want %v", tt.in, got, tt.want)
+			}
+		})
 	}
 }
