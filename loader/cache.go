@@ -128,7 +128,11 @@ func (in *input) cacheKey() string {
 	w.str(buildIdentity())
 	o := in.opts
 	w.list(o.Services)
-	w.str(strconv.FormatBool(o.NoDeps) + strconv.FormatBool(o.NoInterpolate) + strconv.FormatBool(o.AllResources))
+	// NoDeps only matters when services are selected: `ps` (no deps) and
+	// `up` (deps) on the whole project load the same thing and should share
+	// an entry, or every `ps` after an `up` misses.
+	noDeps := o.NoDeps && len(o.Services) > 0
+	w.str(strconv.FormatBool(noDeps) + strconv.FormatBool(o.NoInterpolate) + strconv.FormatBool(o.AllResources))
 	w.str(o.Env)
 	w.str(o.ProjectName)
 	w.str(in.cwd)

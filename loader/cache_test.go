@@ -303,3 +303,28 @@ func wantLabel(service, key, value string) func(*testing.T, string, Options) {
 		}
 	}
 }
+
+// TestCacheSharedAcrossNoDeps checks that loading the whole project with and
+// without NoDeps shares one entry (ps after up must hit), while a selection
+// keeps them apart, since there the two load different services.
+func TestCacheSharedAcrossNoDeps(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		services []string
+		cached   bool
+	}{
+		{"whole project", nil, true},
+		{"selected service", []string{"web"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tree(t, cacheProject)
+			opts := Options{WorkingDir: dir, Services: tc.services, CacheDir: t.TempDir()}
+			mustLoad(t, opts)
+			opts.NoDeps = true
+			_, cached, err := load(context.Background(), opts)
+			if err != nil || cached != tc.cached {
+				t.Fatalf("load of %v with NoDeps after one without got cached=%v, error %v, want cached=%v", tc.services, cached, err, tc.cached)
+			}
+		})
+	}
+}
