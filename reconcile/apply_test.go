@@ -361,3 +361,32 @@ func TestApplyRepairsInterruptedRecreate(t *testing.T) {
 		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
 	}
 }
+
+// TestApplyRepairsRecreateInterruptedBeforeRename covers a recreate stopped
+// after the old container was removed but before the replacement took its
+// name: the only container left has the temporary name, and the repair must
+// end with the wanted name, not recreate under the temporary one again.
+func TestApplyRepairsRecreateInterruptedBeforeRename(t *testing.T) {
+	f := newFake()
+	up(t, f, shop, UpOptions{})
+	changed := edit(t, shop, "postgres:16", "postgres:latest")
+	_ = f.BuildImage(context.Background(), engine.BuildSpec{Tag: "postgres:latest"}, nil)
+	f.Hooks.RenameContainer = func(context.Context, string, string) error { return errors.New("boom") }
+	if err := applyUp(t, f, changed, ApplyOptions{}); err == nil {
+		t.Fatal("Apply(rename fails) got no error")
+	}
+	f.Hooks = fake.Hooks{}
+	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply(repair): %v", err)
+	}
+	if again := planUp(t, load(t, changed), observe(t, f), UpOptions{}); !again.Empty() {
+		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
+	}
+	var names []string
+	for _, c := range observe(t, f).Containers {
+		names = append(names, c.Name)
+	}
+	if !slices.Contains(names, "shop-db-1") || slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, "_shop-db-1") }) {
+		t.Errorf("containers after repair got %v, want shop-db-1 and no temporary name", names)
+	}
+}

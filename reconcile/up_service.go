@@ -51,7 +51,9 @@ func (u *upPlanner) planService(name string) error {
 		if why := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 {
 			s := svc
 			i := u.add(Action{Kind: Recreate, Target: ref, Reasons: why, After: infra, Destructive: true,
-				op: &op{service: &s, finalName: c.Name, timeout: u.opts.Timeout,
+				// The final name is the wanted one, not c's: after an
+				// interrupted recreate c may still carry the temporary name.
+				op: &op{service: &s, finalName: containerName(u.p.Name, svc, containerNumber(c)), timeout: u.opts.Timeout,
 					start: !u.opts.NoStart, renewAnon: u.opts.RenewAnonVolumes, waits: waits}})
 			settled = append(settled, i)
 			u.replaced[name], u.recreated[name] = true, true
