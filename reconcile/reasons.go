@@ -13,9 +13,10 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// hashInput is the JSON ServiceHash hashes. It is stored on containers in
-// LabelConfig so that a later plan can say which fields changed; a test
-// keeps it in step with ServiceHash.
+// hashInput is the JSON ServiceHash hashes: the service with build,
+// pull_policy, scale, deploy.replicas, depends_on and profiles cleared, as
+// docker compose clears them. It is also stored on containers in LabelConfig
+// so that a later plan can say which fields changed.
 func hashInput(s types.ServiceConfig) ([]byte, error) {
 	s.Build = nil
 	s.PullPolicy = ""
