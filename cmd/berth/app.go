@@ -465,3 +465,22 @@ func (a *app) printPlan(plan reconcile.Plan, format string) error {
 		return fmt.Errorf("--format %q: use text or json", format)
 	}
 }
+
+// projectContainers lists the containers of the project the command line
+// names, in one list call and with no inspect: all that ps and logs need.
+// The project may come from a name alone (-p without a compose file).
+func (a *app) projectContainers(ctx context.Context, s *session, services []string) (engine.Engine, []engine.Container, error) {
+	p, err := a.projectOrName(ctx, services, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := eng.Containers(ctx, p.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return eng, all, nil
+}

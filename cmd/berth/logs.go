@@ -45,15 +45,7 @@ func newLogsCmd(a *app) *cobra.Command {
 }
 
 func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOptions) error {
-	p, err := a.projectOrName(ctx, args, true)
-	if err != nil {
-		return err
-	}
-	eng, err := s.engine(ctx)
-	if err != nil {
-		return err
-	}
-	all, err := eng.Containers(ctx, p.Name)
+	eng, all, err := a.projectContainers(ctx, s, args)
 	if err != nil {
 		return err
 	}

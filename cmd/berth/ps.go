@@ -72,16 +72,7 @@ func (o *psOptions) validate() error {
 }
 
 func (a *app) ps(ctx context.Context, s *session, args []string, o *psOptions) error {
-	p, err := a.projectOrName(ctx, args, true)
-	if err != nil {
-		return err
-	}
-	eng, err := s.engine(ctx)
-	if err != nil {
-		return err
-	}
-	// One list call: everything ps shows comes from it, nothing is inspected.
-	all, err := eng.Containers(ctx, p.Name)
+	_, all, err := a.projectContainers(ctx, s, args)
 	if err != nil {
 		return err
 	}
