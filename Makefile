@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 10m
 FUZZTIME ?= 30s
 
-.PHONY: build shop test fmt-check vet staticcheck unit bench-smoke fuzz demo bench clean
+.PHONY: build shop test fmt-check vet staticcheck unit bench-smoke fuzz fuzz-smoke demo bench clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth ./cmd/berth
@@ -23,7 +23,7 @@ build:
 shop:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o examples/shop/bin/shop ./examples/shop
 
-test: fmt-check vet staticcheck unit bench-smoke
+test: fmt-check vet staticcheck unit bench-smoke fuzz-smoke
 
 # testdata may hold deliberately odd Go files (goldens), so it is skipped.
 fmt-check:
@@ -43,6 +43,11 @@ unit:
 # Benchmarks run once each, only to prove they still compile and work.
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
+
+# A short fuzz of the loader on every test run; what it finds joins
+# loader/testdata/fuzz and testdata/bad.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZTIME=10s
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./loader
