@@ -119,6 +119,13 @@ type walkStop struct {
 func (s *walkStop) Error() string { return s.msg }
 
 func (w *expansion) check(f *configFile, doc *yaml.Node) error {
+	// compose-go dereferences nil when the whole document is reset (found
+	// by FuzzLoad): say what is wrong instead.
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 && doc.Content[0].Tag == "!reset" {
+		root := doc.Content[0]
+		return &Error{File: f.display, Line: root.Line, Column: root.Column, Err: ErrInvalid,
+			Msg: "the whole document is tagged !reset: put !reset on the key to clear (e.g. ports: !reset []), not on the file"}
+	}
 	_, err := w.measure(doc, 0)
 	var stop *walkStop
 	if !errors.As(err, &stop) {
