@@ -44,6 +44,10 @@ func newLogsCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// snapshotStreams bounds how many log streams `logs` without -f reads at
+// once.
+const snapshotStreams = 16
+
 func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOptions) error {
 	eng, all, err := a.projectContainers(ctx, s, args)
 	if err != nil {
@@ -52,9 +56,15 @@ func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOption
 	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
 	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
 	opts := engine.LogOptions{Follow: o.follow, Tail: o.tail, Since: o.since, Until: o.until, Timestamps: o.timestamps}
-	// One goroutine per container: a followed stream only ends when its
-	// container stops.
+	// Following needs one goroutine per container: a followed stream only
+	// ends when its container stops. A snapshot does not, and bounding it
+	// keeps peak memory flat on large projects (each stream holds its own
+	// buffers) at no cost in time: the daemon serves a few streams at once
+	// as fast as many.
 	var g errgroup.Group
+	if !o.follow {
+		g.SetLimit(snapshotStreams)
+	}
 	for i, c := range containers {
 		g.Go(func() error {
 			stdout, stderr := mux.Writers(sources[i].Name)
