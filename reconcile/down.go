@@ -50,6 +50,14 @@ func PlanDown(p *types.Project, s State, opts DownOptions) (Plan, error) {
 		if !ours(c.Labels, p.Name) {
 			continue
 		}
+		// One-off containers (`run`) go only with --remove-orphans, as
+		// with compose, and without a warning when kept.
+		if c.Labels[engine.LabelOneoff] == "True" {
+			if opts.RemoveOrphans {
+				orphans = append(orphans, c)
+			}
+			continue
+		}
 		svc := c.Labels[engine.LabelService]
 		_, active := p.Services[svc]
 		_, disabled := p.DisabledServices[svc]
@@ -62,8 +70,11 @@ func PlanDown(p *types.Project, s State, opts DownOptions) (Plan, error) {
 	removed := removeInReverseOrder(&plan, p, members, opts.Timeout, Reason{Code: codeDown, Detail: "project is going down"})
 	if opts.RemoveOrphans {
 		slices.SortFunc(orphans, func(a, b engine.Container) int { return strings.Compare(a.Name, b.Name) })
-		why := Reason{Code: codeOrphan, Detail: "orphan: service removed from compose file"}
 		for _, c := range orphans {
+			why := Reason{Code: codeOrphan, Detail: "service removed from compose file"}
+			if c.Labels[engine.LabelOneoff] == "True" {
+				why.Detail = "one-off container (from docker compose run)"
+			}
 			removed = append(removed, stopAndRemove(&plan, c, nil, opts.Timeout, false, why))
 		}
 	} else if len(orphans) > 0 {

@@ -43,6 +43,8 @@ func TestPlanDownGolden(t *testing.T) {
 		{name: "down-rmi-local", before: shop + "  worker:\n    build: ./worker\n", opts: DownOptions{Rmi: "local"}},
 		{name: "down-rmi-all", before: shop + "  worker:\n    build: ./worker\n", opts: DownOptions{Rmi: "all"}},
 		{name: "down-nothing", project: &types.Project{Name: "shop"}},
+		{name: "down-oneoff-kept", before: shop, mutate: oneOff(t)},
+		{name: "down-oneoff-removed", before: shop, mutate: oneOff(t), opts: DownOptions{RemoveOrphans: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +82,7 @@ func TestPlanDownGolden(t *testing.T) {
 				t.Fatalf("Apply(down plan): %v", err)
 			}
 			left := observe(t, f)
-			if !tt.opts.RemoveOrphans && tt.name == "down-orphans-kept" {
+			if strings.HasSuffix(tt.name, "-kept") {
 				return
 			}
 			if len(left.Containers) != 0 || len(left.Networks) != 0 {
@@ -97,5 +99,23 @@ func TestPlanDownRejectsBadRmi(t *testing.T) {
 	_, err := PlanDown(&types.Project{Name: "shop"}, State{}, DownOptions{Rmi: "some"})
 	if err == nil || !strings.Contains(err.Error(), `--rmi "some"`) {
 		t.Errorf(`PlanDown(rmi "some") got error %v, want one naming --rmi "some"`, err)
+	}
+}
+
+// oneOff adds a running one-off container of web, as `run web` leaves.
+func oneOff(t *testing.T) func(*fake.Engine) {
+	return func(f *fake.Engine) {
+		ctx := context.Background()
+		web := load(t, shop).Services["web"]
+		id, err := f.CreateContainer(ctx, engine.ContainerSpec{Name: "shop-web-run-0a1b2c", Service: web,
+			Labels: map[string]string{engine.LabelProject: "shop", engine.LabelService: "web",
+				engine.LabelNumber: "1", engine.LabelOneoff: "True"},
+			Networks: []engine.NetworkAttachment{{Network: "shop_default"}}})
+		if err == nil {
+			err = f.StartContainer(ctx, id)
+		}
+		if err != nil {
+			t.Fatalf("create one-off container: %v", err)
+		}
 	}
 }

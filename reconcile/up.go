@@ -328,7 +328,7 @@ func (u *upPlanner) planOrphans(orphans []engine.Container) {
 			strings.Join(containerNames(orphans), ", ")))
 		return
 	}
-	why := Reason{Code: codeOrphan, Detail: "orphan: service removed from compose file"}
+	why := Reason{Code: codeOrphan, Detail: "service removed from compose file"}
 	for _, c := range orphans {
 		stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why)
 	}
