@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/berth-dev/berth/engine"
 )
 
@@ -24,21 +26,17 @@ type Observer interface {
 }
 
 // Observe takes one snapshot of project's resources: one list call per
-// kind. The engine's errors name the list that failed, so they are
-// returned as they are.
+// kind. The four calls are independent, so they run at once: on a no-op
+// `up` they are most of the time spent waiting on the daemon. The engine's
+// errors name the list that failed, so they are returned as they are.
 func Observe(ctx context.Context, l Observer, project string) (State, error) {
 	var s State
-	var err error
-	if s.Containers, err = l.Containers(ctx, project); err != nil {
-		return State{}, err
-	}
-	if s.Networks, err = l.Networks(ctx, project); err != nil {
-		return State{}, err
-	}
-	if s.Volumes, err = l.Volumes(ctx, project); err != nil {
-		return State{}, err
-	}
-	if s.Images, err = l.Images(ctx); err != nil {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { s.Containers, err = l.Containers(ctx, project); return err })
+	g.Go(func() (err error) { s.Networks, err = l.Networks(ctx, project); return err })
+	g.Go(func() (err error) { s.Volumes, err = l.Volumes(ctx, project); return err })
+	g.Go(func() (err error) { s.Images, err = l.Images(ctx); return err })
+	if err := g.Wait(); err != nil {
 		return State{}, err
 	}
 	return s, nil
