@@ -170,18 +170,11 @@ func (f floorRunner) cycle(ctx context.Context, run int) error {
 // measureUnchanged runs a no-op and notes any container it recreated: a
 // no-op that does work would make its time meaningless.
 func measureUnchanged(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
-	before, err := containerIDs(ctx, s.Project)
-	if err != nil {
+	ch, ok, err := recreatedBy(ctx, s.Project, do)
+	if !ok {
 		return err
 	}
-	if ok, err := do(); !ok {
-		return err
-	}
-	after, err := containerIDs(ctx, s.Project)
-	if err != nil {
-		return err
-	}
-	if ch := changed(before, after); len(ch) > 0 {
+	if len(ch) > 0 {
 		res.note("%s, %d services: no-op up -d recreated %d container(s) (%s)", toolTitle(tool), s.Size, len(ch), summarize(ch))
 	}
 	return nil
@@ -190,18 +183,10 @@ func measureUnchanged(ctx context.Context, s stack, res *results, tool string, d
 // measureChange runs the one-service change and notes unless exactly the
 // edited leaf was recreated.
 func measureChange(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
-	before, err := containerIDs(ctx, s.Project)
-	if err != nil {
+	ch, ok, err := recreatedBy(ctx, s.Project, do)
+	if !ok {
 		return err
 	}
-	if ok, err := do(); !ok {
-		return err
-	}
-	after, err := containerIDs(ctx, s.Project)
-	if err != nil {
-		return err
-	}
-	ch := changed(before, after)
 	if want := s.name(s.leaf()); len(ch) != 1 || ch[0] != want {
 		res.note("%s, %d services: one-service change recreated %d container(s) (%s); want only %s", toolTitle(tool), s.Size, len(ch), summarize(ch), want)
 	}
@@ -209,6 +194,24 @@ func measureChange(ctx context.Context, s stack, res *results, tool string, do f
 		res.note("%s, %d services: after one-service change: %v", toolTitle(tool), s.Size, err)
 	}
 	return nil
+}
+
+// recreatedBy runs do between two snapshots of project's container IDs and
+// returns the containers whose ID changed. ok is false when do did not
+// complete (its error, if any, is returned) or a snapshot failed.
+func recreatedBy(ctx context.Context, project string, do func() (bool, error)) (changedNames []string, ok bool, err error) {
+	before, err := containerIDs(ctx, project)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok, err := do(); !ok {
+		return nil, false, err
+	}
+	after, err := containerIDs(ctx, project)
+	if err != nil {
+		return nil, false, err
+	}
+	return changed(before, after), true, nil
 }
 
 // checkGone notes containers a down left behind and removes them, so that
