@@ -33,6 +33,7 @@ func load(ctx context.Context, opts Options) (project *types.Project, cached boo
 	}
 	c := in.cacheFor()
 	if c == nil {
+		warmSchema()
 		if err := guardFiles(in.files); err != nil {
 			return nil, false, err
 		}
@@ -46,7 +47,9 @@ func load(ctx context.Context, opts Options) (project *types.Project, cached boo
 	if p, ok := c.lookup(); ok {
 		return p, true, nil
 	}
-	// Only now: a hit never reaches compose-go, so it needs no guard.
+	// Only now: a hit never reaches compose-go, so it needs no guard and no
+	// schema.
+	warmSchema()
 	if err := guardFiles(in.files); err != nil {
 		return nil, false, err
 	}
