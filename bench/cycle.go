@@ -77,8 +77,10 @@ func (c cliRunner) measure(ctx context.Context, run int, op string) (bool, error
 
 func (c cliRunner) cycle(ctx context.Context, run int) error {
 	t, s, res := c.Tool, c.Stack, c.Results
-	if _, err := c.measure(ctx, run, opConfig); err != nil {
-		return err
+	for _, op := range []string{opConfigCold, opConfig} {
+		if _, err := c.measure(ctx, run, op); err != nil {
+			return err
+		}
 	}
 	if ok, err := c.measure(ctx, run, opColdUp); !ok {
 		return errors.Join(fmt.Errorf("%s up -d on %d services failed; skipping its remaining runs at this size", t.Name, s.Size), err)

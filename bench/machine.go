@@ -22,6 +22,9 @@ type machine struct {
 	Commit  string // berth's git commit, "+dirty" when the tree has changes
 	Date    time.Time
 	Image   string
+	// Steal is the share of CPU time the host gave to other guests during
+	// the run, or "" when it could not be read.
+	Steal string
 	// Tools maps each measured tool to its version, or to why it was not
 	// measured.
 	Tools map[string]string
@@ -76,4 +79,55 @@ func gitCommit(ctx context.Context, root string) string {
 		commit += "+dirty"
 	}
 	return commit
+}
+
+// cpuSample is the aggregate CPU line of /proc/stat, in clock ticks.
+type cpuSample struct {
+	total, steal uint64
+}
+
+// readCPU samples /proc/stat. ok is false where there is none (not Linux).
+func readCPU() (cpuSample, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuSample{}, false
+	}
+	return parseCPU(string(b))
+}
+
+// parseCPU reads the first line, "cpu user nice system idle iowait irq
+// softirq steal …"; kernels before 2.6.11 have no steal column.
+func parseCPU(stat string) (cpuSample, bool) {
+	line, _, _ := strings.Cut(stat, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return cpuSample{}, false
+	}
+	var s cpuSample
+	for i, f := range fields[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return cpuSample{}, false
+		}
+		// guest and guest_nice (fields 9 and 10) are already counted in
+		// user and nice.
+		if i < 8 {
+			s.total += v
+		}
+		if i == 7 {
+			s.steal = v
+		}
+	}
+	return s, true
+}
+
+// stealText says how much CPU time the hypervisor gave to other guests
+// between two samples. On a shared host this is the main source of noise:
+// a stolen slice lands on whichever command is running.
+func stealText(from, to cpuSample) string {
+	total := to.total - from.total
+	if total == 0 || to.total < from.total {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f%% of CPU time", 100*float64(to.steal-from.steal)/float64(total))
 }

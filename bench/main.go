@@ -99,10 +99,14 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	pid := os.Getpid()
 	d := &driver{cfg: cfg, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36), block: 100 + pid%100, tools: tools, floor: floor{Engine: floorEng, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr}
+	cpu0, cpuOK := readCPU()
 	for _, size := range cfg.Sizes {
 		if err := d.benchSize(ctx, size, measured); err != nil {
 			return err
 		}
+	}
+	if cpu1, ok := readCPU(); ok && cpuOK {
+		m.Steal = stealText(cpu0, cpu1)
 	}
 
 	rp := report{Machine: m, Config: cfg, Results: res, Tools: measured, Interrupted: ctx.Err() != nil}

@@ -49,6 +49,9 @@ func (rp report) write(w io.Writer) error {
 
 	b.WriteString("## Setup\n\n")
 	fmt.Fprintf(&b, "- Machine: %d CPUs (nproc), %s memory, kernel %s\n", m.CPUs, m.Memory, m.Kernel)
+	if m.Steal != "" {
+		fmt.Fprintf(&b, "- CPU steal during the run (from /proc/stat): %s went to other guests of the host; the higher, the noisier the figures\n", m.Steal)
+	}
 	fmt.Fprintf(&b, "- dockerd %s\n", m.Dockerd)
 	for _, t := range allTools() {
 		if v, ok := m.Tools[t]; ok {

@@ -17,7 +17,11 @@ import (
 
 // Operations measured, in the order they run within one cycle.
 const (
-	opConfig = "config -q"
+	// The first config -q of a run finds berth's project cache empty
+	// (every run has a project of its own), as the first command after an
+	// edit does; the second is every later command on unchanged files.
+	opConfigCold = "config -q (cold)"
+	opConfig     = "config -q"
 	opColdUp = "up -d (cold)"
 	opNoopUp = "up -d (no-op)"
 	opPs     = "ps"
@@ -29,13 +33,13 @@ const (
 
 // allOps lists the operations in report order.
 func allOps() []string {
-	return []string{opConfig, opColdUp, opNoopUp, opPs, opPsJSON, opLogs, opChange, opDown}
+	return []string{opConfigCold, opConfig, opColdUp, opNoopUp, opPs, opPsJSON, opLogs, opChange, opDown}
 }
 
 // opArgs is the command line of op after the global flags.
 func opArgs(op string) []string {
 	switch op {
-	case opConfig:
+	case opConfigCold, opConfig:
 		return []string{"config", "-q"}
 	case opColdUp, opNoopUp, opChange:
 		return []string{"up", "-d"}
