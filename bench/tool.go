@@ -22,13 +22,13 @@ const (
 	// edit does; the second is every later command on unchanged files.
 	opConfigCold = "config -q (cold)"
 	opConfig     = "config -q"
-	opColdUp = "up -d (cold)"
-	opNoopUp = "up -d (no-op)"
-	opPs     = "ps"
-	opPsJSON = "ps --format json"
-	opLogs   = "logs --tail 10"
-	opChange = "up -d (one service changed)"
-	opDown   = "down"
+	opColdUp     = "up -d (cold)"
+	opNoopUp     = "up -d (no-op)"
+	opPs         = "ps"
+	opPsJSON     = "ps --format json"
+	opLogs       = "logs --tail 10"
+	opChange     = "up -d (one service changed)"
+	opDown       = "down"
 )
 
 // allOps lists the operations in report order.
