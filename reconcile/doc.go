@@ -72,6 +72,8 @@
 // Apply dispatches from the calling goroutine and runs actions on an
 // errgroup limited to [ApplyOptions.Parallel]. On the first failure nothing
 // new starts; actions already running finish, except waits for a
-// dependency's health, which stop at once. [ApplyOptions.Progress] is called
-// from several goroutines.
+// dependency's health, which stop at once. A recreate that starts its
+// service creates the replacement while the old container stops, as the
+// create does not need the old container gone. [ApplyOptions.Progress] is
+// called from several goroutines.
 package reconcile

@@ -1,9 +1,12 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/engine"
 )
@@ -166,28 +169,21 @@ func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inher
 }
 
 // recreate replaces a container as compose does: create the replacement
-// under a temporary name, stop and remove the old one, give the new one the
-// final name, then start it. Until the rename, the old container's name
-// stays valid, so an interruption leaves a state the next plan repairs.
+// under a temporary name while the old one stops, remove the old one, give
+// the new one the final name, then start it. Until the rename, the old
+// container's name stays valid, so an interruption leaves a state the next
+// plan repairs.
 func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, error) {
 	old := a.Target.ID
 	if old == "" {
 		return "", fmt.Errorf("no existing container to replace: %w", engine.ErrNotFound)
 	}
-	tmp := shortID(old) + "_" + o.finalName
-	inherit := old
-	if o.renewAnon {
-		inherit = ""
-	}
-	id, err := r.create(ctx, i, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
+	id, err := r.replace(ctx, i, a, o)
 	if err != nil {
 		return "", err
 	}
 	// Each engine call names its container; describe adds that they are
 	// steps of this recreate.
-	if err := ignoreNotFound(r.eng.StopContainer(ctx, old, o.timeout)); err != nil {
-		return "", err
-	}
 	if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
 		return "", err
 	}
@@ -207,6 +203,72 @@ func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, 
 		return "", err
 	}
 	return "Started", nil
+}
+
+// replace creates the replacement of the recreated container under a
+// temporary name and stops the old container, and returns the
+// replacement's ID. Neither waits for the other (the replacement may take
+// over the anonymous volumes of a running container), so the create is
+// off a recreate's critical path, as in compose.
+//
+// A failure leaves nothing half done: when one step fails, the other is
+// undone, best effort: the old container is started again if it was
+// running when observed. Under up --no-start and create the old container
+// is stopped only once its replacement exists, as compose does: nothing is
+// waiting for the service, and a failed create then leaves it untouched.
+// An interrupted recreate is not undone: the next plan repairs it.
+func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, error) {
+	old := a.Target.ID
+	tmp := shortID(old) + "_" + o.finalName
+	inherit := old
+	if o.renewAnon {
+		inherit = ""
+	}
+	var id string
+	var createErr, stopErr error
+	create := func() {
+		id, createErr = r.create(ctx, i, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
+	}
+	if o.start {
+		// A plain group: both results are needed, so neither call may
+		// cancel the other.
+		var g errgroup.Group
+		g.Go(func() error { create(); return nil })
+		stopErr = r.eng.StopContainer(ctx, old, o.timeout)
+		_ = g.Wait()
+	} else {
+		if create(); createErr != nil {
+			return "", createErr
+		}
+		stopErr = r.eng.StopContainer(ctx, old, o.timeout)
+	}
+	// Undoing a step needs the old container, so one already gone is left gone.
+	gone := errors.Is(stopErr, engine.ErrNotFound)
+	stopErr = ignoreNotFound(stopErr)
+	switch {
+	case createErr == nil && stopErr == nil:
+		return id, nil
+	case ctx.Err() != nil:
+		return "", cmp.Or(createErr, stopErr)
+	case createErr != nil && stopErr != nil:
+		return "", errors.Join(createErr, stopErr)
+	case stopErr != nil:
+		// The next plan would remove the replacement as a duplicate of the
+		// old container, so a failure here costs nothing more.
+		_ = r.eng.RemoveContainer(ctx, id, engine.RemoveOptions{Force: true})
+		return "", stopErr
+	}
+	// Only a recreate that starts its replacement gets here: otherwise the
+	// stop waited for the create.
+	if gone || !o.wasRunning {
+		return "", createErr
+	}
+	// Left unsaid, a failed restart would look like a service that kept
+	// its old container running.
+	if err := r.eng.StartContainer(ctx, old); err != nil {
+		return "", errors.Join(createErr, fmt.Errorf("the old container stays stopped: %w", err))
+	}
+	return "", createErr
 }
 
 // removeNetwork removes a network. When the engine still reports endpoints

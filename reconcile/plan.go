@@ -96,6 +96,9 @@ type op struct {
 	timeout   *time.Duration
 	// start makes a Recreate start the replacement.
 	start bool
+	// wasRunning is whether a Recreate's old container was running when
+	// observed: a failed recreate starts it again only then.
+	wasRunning bool
 	// renewAnon drops the old container's anonymous volumes on recreate.
 	renewAnon bool
 	// removeVolumes removes a container's anonymous volumes with it.
