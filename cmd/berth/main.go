@@ -8,15 +8,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/berth-dev/berth/internal/gcpolicy"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	env := environ(os.Environ())
-	gcpolicy.Apply(env)
-	root := newRootCmd(env, os.Stdin, os.Stdout, os.Stderr)
+	root := newRootCmd(environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
 	code := run(ctx, root, os.Args[1:], os.Stderr)
 	stop()
 	os.Exit(code)
