@@ -390,3 +390,34 @@ func TestApplyRepairsRecreateInterruptedBeforeRename(t *testing.T) {
 		t.Errorf("containers after repair got %v, want shop-db-1 and no temporary name", names)
 	}
 }
+
+// TestApplyRepairWaitsForTheRenamedDependency repairs a dependency whose
+// recreate was cut off before the rename, together with a dependent that
+// waits for it: the dependent must find the dependency's replacement under
+// its final name, not the interrupted container it replaced.
+func TestApplyRepairWaitsForTheRenamedDependency(t *testing.T) {
+	f := fake.New().WithImage(baseImages()...).
+		WithStartHealth(func(engine.ContainerSpec) (string, []string) { return "healthy", nil }).Build()
+	// Only a health wait looks the dependency's container up.
+	healthy := edit(t, edit(t, shop, "depends_on: [db]", "depends_on: {db: {condition: service_healthy}}"),
+		"volumes: [data:/var/lib/postgresql/data]", "volumes: [data:/var/lib/postgresql/data]\n    healthcheck: {test: [CMD, pg_isready]}")
+	up(t, f, healthy, UpOptions{})
+	changed := edit(t, edit(t, healthy, "postgres:16", "postgres:latest"), "example/api:1.4", "example/api:1.5")
+	_ = f.BuildImage(context.Background(), engine.BuildSpec{Tag: "postgres:latest"}, nil)
+	f.Hooks.RenameContainer = func(_ context.Context, _, name string) error {
+		if name == "shop-db-1" {
+			return errors.New("boom")
+		}
+		return nil
+	}
+	if err := applyUp(t, f, changed, ApplyOptions{}); err == nil {
+		t.Fatal("Apply(rename of db fails) got no error")
+	}
+	f.Hooks = fake.Hooks{}
+	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply(repair db, recreate web): %v", err)
+	}
+	if again := planUp(t, load(t, changed), observe(t, f), UpOptions{}); !again.Empty() {
+		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
+	}
+}

@@ -47,8 +47,13 @@ func (u *upPlanner) planService(name string) error {
 
 	for _, c := range keep {
 		ref := containerRef(c)
-		replicas = append(replicas, c)
 		if why := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 {
+			// Dependents find the replacement by the name it ends up
+			// with, which c may not carry yet after an interrupted
+			// recreate.
+			final := c
+			final.Name = containerName(u.p.Name, svc, containerNumber(c))
+			replicas = append(replicas, final)
 			s := svc
 			i := u.add(Action{Kind: Recreate, Target: ref, Reasons: why, After: infra, Destructive: true,
 				// The final name is the wanted one, not c's: after an
@@ -59,6 +64,7 @@ func (u *upPlanner) planService(name string) error {
 			u.replaced[name], u.recreated[name] = true, true
 			continue
 		}
+		replicas = append(replicas, c)
 		if isStopped(c) {
 			if u.opts.NoStart {
 				continue
