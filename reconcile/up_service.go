@@ -58,7 +58,7 @@ func (u *upPlanner) planService(name string) error {
 			i := u.add(Action{Kind: Recreate, Target: ref, Reasons: why, After: infra, Destructive: true,
 				// The final name is the wanted one, not c's: after an
 				// interrupted recreate c may still carry the temporary name.
-				op: &op{service: &s, finalName: containerName(u.p.Name, svc, containerNumber(c)), timeout: u.opts.Timeout,
+				op: &op{service: &s, finalName: final.Name, timeout: u.opts.Timeout,
 					start: !u.opts.NoStart, wasRunning: isRunning(c), renewAnon: u.opts.RenewAnonVolumes, waits: waits}})
 			settled = append(settled, i)
 			u.replaced[name], u.recreated[name] = true, true
