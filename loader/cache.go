@@ -105,6 +105,9 @@ type projectCache struct {
 	// COMPOSE_PROJECT_NAME to it: the project's Environment on a hit.
 	env  types.Mapping
 	name string
+	// base is the key of the base record (splice.go); like key, taken
+	// before compose-go adds to the environment.
+	base string
 }
 
 // cacheFor returns the cache for in, or nil when caching is off.
@@ -117,6 +120,7 @@ func (in *input) cacheFor() *projectCache {
 		key:  in.cacheKey(),
 		env:  maps.Clone(in.env),
 		name: in.name,
+		base: in.baseKey(),
 	}
 }
 
@@ -210,28 +214,38 @@ func buildIdentity() string {
 // lookup returns the cached project, or false on any miss: no entry, an
 // unreadable or corrupt one, or a dependency that changed.
 func (c *projectCache) lookup() (*types.Project, bool) {
-	data, err := c.dir.Get(c.key)
-	if err != nil {
+	e, ok := c.entry()
+	if !ok {
 		return nil, false
-	}
-	var e cacheEntry
-	if err := decodeInto(data, &e); err != nil || e.Format != cacheFormat || e.Key != c.key || e.Project == nil {
-		return nil, false
-	}
-	for _, d := range e.Deps {
-		if _, sum := readDependency(d.Path); sum != d.Sum {
-			return nil, false
-		}
-	}
-	for _, v := range e.Vars {
-		if !v.current(c.env) {
-			return nil, false
-		}
 	}
 	replay(e.Warnings)
 	p := e.Project
 	p.Environment = c.projectEnvironment()
 	return p, true
+}
+
+// entry reads the entry under c.key and checks its late dependencies. Its
+// Project has no Environment.
+func (c *projectCache) entry() (cacheEntry, bool) {
+	data, err := c.dir.Get(c.key)
+	if err != nil {
+		return cacheEntry{}, false
+	}
+	var e cacheEntry
+	if err := decodeInto(data, &e); err != nil || e.Format != cacheFormat || e.Key != c.key || e.Project == nil {
+		return cacheEntry{}, false
+	}
+	for _, d := range e.Deps {
+		if _, sum := readDependency(d.Path); sum != d.Sum {
+			return cacheEntry{}, false
+		}
+	}
+	for _, v := range e.Vars {
+		if !v.current(c.env) {
+			return cacheEntry{}, false
+		}
+	}
+	return e, true
 }
 
 // projectEnvironment is what compose-go makes the project's Environment:
@@ -248,26 +262,32 @@ func (c *projectCache) projectEnvironment() types.Mapping {
 // store saves p, which was loaded with deps as its late dependencies and
 // printed warnings, unless something makes it unsafe to serve again.
 // Failures are ignored: the next run loads and tries again.
-func (c *projectCache) store(p *types.Project, late lateInputs, warnings []warning) {
+func (c *projectCache) store(p *types.Project, late lateInputs, warnings []warning) bool {
+	return c.put(p, late.files, lateVars(c.env, late.contents), warnings)
+}
+
+// put is store with the late variables listed; it reports whether the
+// entry was written.
+func (c *projectCache) put(p *types.Project, deps []dependency, vars []varDep, warnings []warning) bool {
 	if !maps.Equal(p.Environment, c.projectEnvironment()) {
-		return // compose-go changed the environment in a way a hit would not
+		return false // compose-go changed the environment in a way a hit would not
 	}
 	q := *p
 	q.Environment = nil
 	e := cacheEntry{
 		Format:   cacheFormat,
 		Key:      c.key,
-		Deps:     late.files,
-		Vars:     lateVars(c.env, late.contents),
+		Deps:     deps,
+		Vars:     vars,
 		Warnings: warnings,
 		Project:  &q,
 	}
 	data, err := encodeValue(nil, reflect.ValueOf(e))
 	if err != nil {
 		_ = c.dir.Remove(c.key) // a stale entry must not outlive a failed write
-		return
+		return false
 	}
-	_ = c.dir.Put(c.key, data)
+	return c.dir.Put(c.key, data) == nil
 }
 
 // lateInputs are the files compose-go or finish read that the key does

@@ -26,35 +26,52 @@ func Load(ctx context.Context, opts Options) (*types.Project, error) {
 
 // load is Load that also says whether the project came from the cache.
 func load(ctx context.Context, opts Options) (project *types.Project, cached bool, err error) {
+	p, src, err := loadVia(ctx, opts)
+	return p, src == fromCache, err
+}
+
+// source is where a load found its project.
+type source int
+
+const (
+	fromCompose source = iota // compose-go loaded every service
+	fromCache                 // the cache had it
+	fromSplice                // compose-go loaded the changed services (splice.go)
+)
+
+func loadVia(ctx context.Context, opts Options) (project *types.Project, src source, err error) {
 	defer recoverLoader(&err)
 	in, err := prepare(opts)
 	if err != nil {
-		return nil, false, err
+		return nil, fromCompose, err
 	}
 	c := in.cacheFor()
 	if c == nil {
 		warmSchema()
 		if err := guardFiles(in.files); err != nil {
-			return nil, false, err
+			return nil, fromCompose, err
 		}
 		p, err := loader.LoadWithContext(ctx, in.details(), in.loaderOptions(true))
 		if err != nil {
-			return nil, false, in.explain(ctx, err)
+			return nil, fromCompose, in.explain(ctx, err)
 		}
 		p, err = in.finish(p)
-		return p, false, err
+		return p, fromCompose, err
 	}
 	if p, ok := c.lookup(); ok {
-		return p, true, nil
+		return p, fromCache, nil
 	}
 	// Only now: a hit never reaches compose-go, so it needs no guard and no
 	// schema.
 	warmSchema()
 	if err := guardFiles(in.files); err != nil {
-		return nil, false, err
+		return nil, fromCompose, err
+	}
+	if p, ok := in.splice(ctx, c); ok {
+		return p, fromSplice, nil
 	}
 	p, err := in.loadAndStore(ctx, c)
-	return p, false, err
+	return p, fromCompose, err
 }
 
 // loadAndStore is a load that fills the cache: it records what compose-go
@@ -78,11 +95,13 @@ func (in *input) loadAndStore(ctx context.Context, c *projectCache) (*types.Proj
 		return nil, in.explain(ctx, err)
 	}
 	late, cacheable := lateDependencies(p, &u)
+	// Described now: finish prunes the top level that a splice compares.
+	base, spliceable := in.newBase(p, c)
 	if p, err = in.finish(p); err != nil {
 		return nil, err
 	}
-	if cacheable && exact {
-		c.store(p, late, warnings)
+	if cacheable && exact && c.store(p, late, warnings) && spliceable && len(warnings) == 0 {
+		c.storeBase(base)
 	}
 	return p, nil
 }

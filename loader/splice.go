@@ -1,0 +1,403 @@
+package loader
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+
+	"github.com/compose-spec/compose-go/v2/graph"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"gopkg.in/yaml.v3"
+)
+
+// An edit of a compose file usually touches one service, but compose-go
+// reloads every service, and its cost grows with them: about 45 ms at 50
+// services and 110 ms at 200, most of the time berth spends on an up after
+// the edit. So, next to a cache entry, berth keeps a small base record of
+// how the file was cut into services: a digest of each service's text and
+// of the rest (the frame). When only some services' texts changed, compose-go
+// loads just those (the frame kept, the others left out, or reduced to a
+// stub when a changed service names them), and they replace their old
+// versions in the cached project.
+//
+// That is only the project compose-go would load when its services are
+// loaded independently of one another, so the splice is tried only where
+// they are, and anything else falls back to the full load:
+//
+//   - one compose file, one YAML document, no anchors or aliases (a shared
+//     anchor would make one edit change several services), no extends;
+//   - services as a block mapping, each service's text on lines of its own;
+//   - the same environment and options as the base (the base key is the
+//     cache key without the file's bytes, and with every variable);
+//   - the base project had no warnings and no disabled services, and the
+//     reduced load has neither;
+//   - the reduced load keeps the project's top-level networks, volumes,
+//     secrets, configs and models exactly as the base had them (so the
+//     implicit default network is the same);
+//   - the spliced project has no dependency cycle, and finish accepts it.
+//
+// Any error of the reduced load also falls back, so that errors are always
+// compose-go's own, from the full load.
+
+// baseFormat names the base record's layout.
+const baseFormat = "berth-loader-base-1"
+
+// baseRecord describes the file a cache entry was loaded from.
+type baseRecord struct {
+	Format   string
+	Key      string            // the base key
+	Entry    string            // the cache key of the finished project
+	Frame    string            // digest of the file without its services
+	Services map[string]string // service → digest of its text
+	TopLevel string            // digest of the unpruned top-level resources
+}
+
+// serviceText is where one service sits in a compose file: the lines from
+// its key up to the next service's key (or the end of the services).
+type serviceText struct {
+	name       string
+	start, end int // byte offsets
+	indent     int // the key's column, 0-based
+}
+
+// splitFile is a compose file cut into its services and the rest.
+type splitFile struct {
+	content  []byte
+	services []serviceText
+}
+
+// safeServiceName is what a stub may spell without quoting concerns; the
+// compose schema allows no more than this in a service name anyway.
+var safeServiceName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+// splitServices cuts f into services, or says it cannot be cut safely.
+func splitServices(f *configFile) (splitFile, bool) {
+	if f.path == stdinName || !f.parsed || len(f.nodes) != 1 || bytes.Contains(f.content, []byte("extends")) {
+		return splitFile{}, false
+	}
+	doc := f.nodes[0]
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || hasAnchors(doc) {
+		return splitFile{}, false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0 {
+		return splitFile{}, false
+	}
+	lines := lineStarts(f.content)
+	var svcs *yaml.Node
+	end := len(f.content)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "services" {
+			svcs = root.Content[i+1]
+			if i+2 < len(root.Content) {
+				end = lines[root.Content[i+2].Line-1]
+			}
+		}
+	}
+	if svcs == nil || svcs.Kind != yaml.MappingNode || svcs.Style&yaml.FlowStyle != 0 || len(svcs.Content) == 0 {
+		return splitFile{}, false
+	}
+	out := splitFile{content: f.content}
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		k := svcs.Content[i]
+		if k.Kind != yaml.ScalarNode || !safeServiceName.MatchString(k.Value) || k.Line < 1 || k.Line > len(lines) {
+			return splitFile{}, false
+		}
+		start := lines[k.Line-1]
+		// The key must open its line, or the line holds more than it.
+		if !onlySpaces(f.content[start : start+k.Column-1]) {
+			return splitFile{}, false
+		}
+		if n := len(out.services); n > 0 {
+			prev := &out.services[n-1]
+			if start <= prev.start {
+				return splitFile{}, false
+			}
+			prev.end = start
+		}
+		out.services = append(out.services, serviceText{name: k.Value, start: start, indent: k.Column - 1})
+	}
+	last := &out.services[len(out.services)-1]
+	if end <= last.start {
+		return splitFile{}, false
+	}
+	last.end = end
+	return out, true
+}
+
+// hasAnchors reports an anchor or alias anywhere under n.
+func hasAnchors(n *yaml.Node) bool {
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		return true
+	}
+	return slices.ContainsFunc(n.Content, hasAnchors)
+}
+
+func lineStarts(b []byte) []int {
+	starts := []int{0}
+	for i, c := range b {
+		if c == '\n' && i+1 < len(b) {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+func onlySpaces(b []byte) bool {
+	return len(bytes.Trim(b, " ")) == 0
+}
+
+func (s splitFile) text(t serviceText) []byte { return s.content[t.start:t.end] }
+
+// frame digests the file with every service's text left out, the services'
+// names kept in order.
+func (s splitFile) frame() string {
+	h := sha256.New()
+	w := keyWriter{h}
+	w.bytes(s.content[:s.services[0].start])
+	for _, t := range s.services {
+		w.str(t.name)
+	}
+	w.bytes(s.content[s.services[len(s.services)-1].end:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (s splitFile) digests() map[string]string {
+	out := make(map[string]string, len(s.services))
+	for _, t := range s.services {
+		d := sha256.Sum256(s.text(t))
+		out[t.name] = hex.EncodeToString(d[:])
+	}
+	return out
+}
+
+// reduced is the file with only the changed services' texts, and a stub
+// for each other service a changed one may refer to (its name appears in a
+// changed text), so that compose-go's consistency check finds it.
+func (s splitFile) reduced(changed map[string]bool) []byte {
+	var changedText []byte
+	for _, t := range s.services {
+		if changed[t.name] {
+			changedText = append(changedText, s.text(t)...)
+		}
+	}
+	var b bytes.Buffer
+	b.Write(s.content[:s.services[0].start])
+	for _, t := range s.services {
+		switch {
+		case changed[t.name]:
+			b.Write(s.text(t))
+		case bytes.Contains(changedText, []byte(t.name)):
+			b.WriteString(spaces(t.indent))
+			b.WriteString(t.name)
+			b.WriteString(": {image: berth-splice-stub, network_mode: none}\n")
+		}
+	}
+	// One stub on the default network, so that the reduced project always
+	// declares it: finish prunes it again if no service uses it.
+	b.WriteString(spaces(s.services[0].indent))
+	b.WriteString(defaultStub + ": {image: berth-splice-stub}\n")
+	b.Write(s.content[s.services[len(s.services)-1].end:])
+	return b.Bytes()
+}
+
+// defaultStub is the stub that uses the default network; no real service
+// may have its name.
+const defaultStub = "berth-splice-default-network"
+
+func spaces(n int) string { return string(bytes.Repeat([]byte{' '}, n)) }
+
+// baseKey is the cache key without the compose file's bytes, with the whole
+// interpolation environment instead of the variables the file names: the
+// file is what changes between a base and a splice.
+func (in *input) baseKey() string {
+	h := sha256.New()
+	w := keyWriter{h}
+	w.str(baseFormat)
+	w.str(buildIdentity())
+	o := in.opts
+	w.list(o.Services)
+	w.str(o.Env)
+	w.str(o.ProjectName)
+	w.str(in.cwd)
+	w.str(in.projectDir)
+	w.list(in.paths)
+	for _, f := range in.files {
+		w.str(f.display)
+	}
+	keys := slices.Sorted(maps.Keys(in.env))
+	w.list(keys)
+	for _, k := range keys {
+		w.str(in.env[k])
+	}
+	w.list(in.envFiles)
+	w.list(in.profiles)
+	w.str(in.name)
+	w.str(strconvBool(o.NoDeps) + strconvBool(o.AllResources))
+	home, _ := os.UserHomeDir()
+	w.str(home)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func strconvBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// topLevel digests the resources compose-go declared for the project
+// before finish pruned the unused ones.
+func topLevel(p *types.Project) (string, bool) {
+	networks := p.Networks
+	if n, ok := networks["default"]; ok && reflect.DeepEqual(n, types.NetworkConfig{Name: p.Name + "_default"}) {
+		// Implicit: compose-go adds it when a service uses it, and the
+		// reduced load always has one that does.
+		networks = maps.Clone(networks)
+		delete(networks, "default")
+	}
+	v := struct {
+		Networks   types.Networks
+		Volumes    types.Volumes
+		Secrets    types.Secrets
+		Configs    types.Configs
+		Models     types.Models
+		Extensions types.Extensions
+		Profiles   []string
+	}{networks, p.Volumes, p.Secrets, p.Configs, p.Models, p.Extensions, p.Profiles}
+	b, err := encodeValue(nil, reflect.ValueOf(v))
+	if err != nil {
+		return "", false
+	}
+	d := sha256.Sum256(b)
+	return hex.EncodeToString(d[:]), true
+}
+
+// spliceable says whether a load of in may become a base, or use one.
+func (in *input) spliceable() bool {
+	return len(in.files) == 1 && len(in.opts.Services) == 0 && !in.opts.NoInterpolate && !in.opts.AllResources
+}
+
+// newBase describes the just loaded p (compose-go's project, before finish)
+// for the cache entry stored under c.key; false when it cannot be a base.
+func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
+	if !in.spliceable() || len(p.DisabledServices) > 0 {
+		return baseRecord{}, false
+	}
+	s, ok := splitServices(in.files[0])
+	if !ok || len(s.services) != len(p.Services) {
+		return baseRecord{}, false
+	}
+	top, ok := topLevel(p)
+	if !ok {
+		return baseRecord{}, false
+	}
+	return baseRecord{
+		Format:   baseFormat,
+		Key:      c.base,
+		Entry:    c.key,
+		Frame:    s.frame(),
+		Services: s.digests(),
+		TopLevel: top,
+	}, true
+}
+
+func (c *projectCache) storeBase(b baseRecord) {
+	data, err := encodeValue(nil, reflect.ValueOf(b))
+	if err != nil {
+		return
+	}
+	_ = c.dir.Put(b.Key, data)
+}
+
+// splice loads in from the base of an earlier load and the changed
+// services; ok is false when it cannot, and the caller loads in full.
+func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, bool) {
+	if !in.spliceable() {
+		return nil, false
+	}
+	var base baseRecord
+	data, err := c.dir.Get(c.base)
+	if err != nil || decodeInto(data, &base) != nil || base.Format != baseFormat {
+		return nil, false
+	}
+	s, ok := splitServices(in.files[0])
+	if !ok || s.frame() != base.Frame || len(s.services) != len(base.Services) {
+		return nil, false
+	}
+	if _, ok := base.Services[defaultStub]; ok {
+		return nil, false
+	}
+	changed := map[string]bool{}
+	for name, sum := range s.digests() {
+		old, ok := base.Services[name]
+		if !ok {
+			return nil, false
+		}
+		if old != sum {
+			changed[name] = true
+		}
+	}
+	prev := *c
+	prev.key = base.Entry
+	entry, ok := prev.entry()
+	if !ok || len(entry.Warnings) > 0 {
+		return nil, false
+	}
+
+	reduced := in.details()
+	reduced.ConfigFiles[0].Content = s.reduced(changed)
+	var u uncacheable
+	stop := record()
+	rp, err := loader.LoadWithContext(ctx, reduced, in.loaderOptions(true), func(o *loader.Options) {
+		o.Listeners = append(o.Listeners, u.listen)
+	})
+	warnings, exact := stop()
+	if err != nil || len(warnings) > 0 || !exact || len(rp.DisabledServices) > 0 {
+		return nil, false
+	}
+	if top, ok := topLevel(rp); !ok || top != base.TopLevel {
+		return nil, false
+	}
+	late, cacheable := lateDependencies(rp, &u)
+	if !cacheable {
+		return nil, false
+	}
+
+	// entry.Project holds finished services, which finish leaves as they
+	// are; the top level comes back unpruned from the reduced load, for
+	// finish to prune against the new services.
+	p := entry.Project
+	p.Environment = rp.Environment
+	p.Networks, p.Volumes, p.Secrets, p.Configs, p.Models, p.Extensions = rp.Networks, rp.Volumes, rp.Secrets, rp.Configs, rp.Models, rp.Extensions
+	for name := range changed {
+		svc, ok := rp.Services[name]
+		if !ok {
+			return nil, false
+		}
+		p.Services[name] = svc
+	}
+	if graph.CheckCycle(p) != nil {
+		return nil, false
+	}
+	p, err = in.finish(p)
+	if err != nil {
+		return nil, false
+	}
+
+	deps := append(late.files, entry.Deps...)
+	vars := append(lateVars(c.env, late.contents), entry.Vars...)
+	if c.put(p, deps, vars, nil) {
+		base.Entry = c.key
+		base.Services = s.digests()
+		c.storeBase(base)
+	}
+	return p, true
+}

@@ -1,0 +1,269 @@
+package loader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// spliceFixture touches what compose-go links across services: the implicit
+// default network (db and job use it), depends_on, network_mode and
+// volumes_from on another service, links, container names, env files,
+// secrets, configs, interpolation and the top-level resources.
+const spliceFixture = `name: sp
+x-note: kept in the frame
+services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: ${DB_PASS:-secret}
+    volumes: [data:/var/lib/postgresql/data]
+    healthcheck: {test: ["CMD", "pg_isready"], interval: 5s}
+  api:
+    image: api:1
+    depends_on:
+      db: {condition: service_healthy}
+    env_file: [api.env]
+    ports: ["8080:80"]
+    networks: [front, back]
+    secrets: [token]
+  worker:
+    image: worker:1
+    network_mode: service:api
+    volumes_from: [db]
+  web:
+    build: ./web
+    links: [api]
+    networks: [front]
+    container_name: sp-web
+  job:
+    image: job:1
+    deploy: {replicas: 2}
+    configs: [conf]
+networks:
+  front: {}
+  back: {}
+volumes:
+  data: {}
+secrets:
+  token: {file: ./token.txt}
+configs:
+  conf: {content: "hello"}
+`
+
+// TestSpliceMatchesFullLoad edits the fixture and loads it twice: through
+// the cache, where the base of the first load lets berth load only the
+// changed services, and from scratch. The two must give the same project,
+// or the same error; splice says which edits must take the short way, so
+// that a test of the short way cannot pass by always taking the long one.
+func TestSpliceMatchesFullLoad(t *testing.T) {
+	// explicit has every service on a declared network: the default
+	// network is in no load but the reduced one.
+	explicit := "services:\n  a:\n    image: a:1\n    networks: [n]\n  b:\n    image: b:1\n    networks: [n]\n    depends_on: [a]\nnetworks:\n  n: {}\n"
+	cases := []struct {
+		name    string
+		fixture string // spliceFixture when empty
+		edit    func(string) string
+		splice  bool
+	}{
+		{"image changed", "", replace("image: api:1", "image: api:2"), true},
+		{"dependency added", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [api]\n"), true},
+		{"value interpolated", "", replace("image: worker:1", "image: worker:${TAG:-3}"), true},
+		{"default network left by one of its users", "", replace("    deploy: {replicas: 2}\n", "    deploy: {replicas: 2}\n    networks: [back]\n"), true},
+		{"two services changed", "", func(s string) string {
+			return replace("image: job:1", "image: job:2")(replace("interval: 5s", "interval: 7s")(s))
+		}, true},
+		{"comment only", "", replace("    container_name: sp-web\n", "    container_name: sp-web\n    # a note\n"), true},
+		{"env file added", "", replace("    image: job:1\n", "    image: job:1\n    env_file: [job.env]\n"), true},
+		{"dependency cycle", "", replace("    image: postgres:16\n", "    image: postgres:16\n    depends_on: [worker]\n"), false},
+		{"undefined network", "", replace("networks: [front, back]", "networks: [front, nope]"), false},
+		{"undefined dependency", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [ghost]\n"), false},
+		{"container name taken", "", replace("    image: worker:1\n", "    image: worker:1\n    container_name: sp-web\n"), false},
+		{"unknown key", "", replace("image: job:1", "imag: job:1"), false},
+		{"top level changed", "", replace("  front: {}", "  front: {internal: true}"), false},
+		{"service added", "", func(s string) string {
+			return strings.Replace(s, "networks:\n  front", "  extra:\n    image: extra:1\nnetworks:\n  front", 1)
+		}, false},
+		{"service renamed", "", replace("  worker:\n", "  worker2:\n"), false},
+		{"no default network", explicit, replace("image: b:1", "image: b:2"), true},
+		{"default network joined", explicit, replace("    image: b:1\n    networks: [n]\n", "    image: b:1\n"), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fixture := tc.fixture
+			if fixture == "" {
+				fixture = spliceFixture
+			}
+			dir := spliceDir(t, fixture)
+			environ := map[string]string{"HOME": "/home/user", "TAG": "9"}
+			opts := Options{WorkingDir: dir, Environ: environ, CacheDir: t.TempDir()}
+			if _, src, err := loadVia(context.Background(), opts); err != nil || src != fromCompose {
+				t.Fatalf("first load got source %d, error %v; want a full load", src, err)
+			}
+			writeFile(t, filepath.Join(dir, "compose.yaml"), tc.edit(fixture))
+
+			got, src, err := loadVia(context.Background(), opts)
+			want, wantErr := Load(context.Background(), Options{WorkingDir: dir, Environ: environ})
+			if (src == fromSplice) != tc.splice {
+				t.Errorf("load after the edit got source %d, want splice=%v", src, tc.splice)
+			}
+			if wantErr != nil {
+				if err == nil || err.Error() != wantErr.Error() {
+					t.Fatalf("load after the edit got error %v, want %v", err, wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("load after the edit got error %v, want none", err)
+			}
+			assertSameProject(t, want, got)
+
+			// What the splice stored serves the next run.
+			again, src, err := loadVia(context.Background(), opts)
+			if err != nil || src != fromCache {
+				t.Fatalf("load after the splice got source %d, error %v; want a cache hit", src, err)
+			}
+			assertSameProject(t, want, again)
+		})
+	}
+}
+
+// TestSpliceKeepsDependencies: a project spliced from a base still depends
+// on the env files of the services it did not reload, and a later edit of
+// one of those files is seen.
+func TestSpliceKeepsDependencies(t *testing.T) {
+	dir := spliceDir(t, spliceFixture)
+	environ := map[string]string{"HOME": "/home/user"}
+	opts := Options{WorkingDir: dir, Environ: environ, CacheDir: t.TempDir()}
+	if _, err := Load(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "compose.yaml"), replace("image: job:1", "image: job:2")(spliceFixture))
+	if _, src, err := loadVia(context.Background(), opts); err != nil || src != fromSplice {
+		t.Fatalf("load after the edit got source %d, error %v; want a splice", src, err)
+	}
+	writeFile(t, filepath.Join(dir, "api.env"), "API_MODE=changed\n")
+	got, src, err := loadVia(context.Background(), opts)
+	if err != nil || src == fromCache {
+		t.Fatalf("load after the env file changed got source %d, error %v; want no cache hit", src, err)
+	}
+	if v := got.Services["api"].Environment["API_MODE"]; v == nil || *v != "changed" {
+		t.Errorf("api's API_MODE after the env file changed got %v, want changed", v)
+	}
+}
+
+// TestSpliceRefused lists files a splice must not touch: the full load
+// handles them, however the edit looks.
+func TestSpliceRefused(t *testing.T) {
+	cases := []struct {
+		name, file, old, new string
+	}{
+		{"anchor", "x-base: &base {image: a:1}\nservices:\n  a: *base\n  b:\n    image: b:1\n", "b:1", "b:2"},
+		{"extends", "services:\n  a:\n    image: a:1\n  b:\n    extends: a\n", "a:1", "a:2"},
+		{"flow services", "services: {a: {image: a:1}, b: {image: b:1}}\n", "b:1", "b:2"},
+		{"profiles", "services:\n  a:\n    image: a:1\n  b:\n    image: b:1\n    profiles: [debug]\n", "a:1", "a:2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := spliceDir(t, tc.file)
+			opts := Options{WorkingDir: dir, Environ: map[string]string{"HOME": "/home/user"}, CacheDir: t.TempDir()}
+			if _, err := Load(context.Background(), opts); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(dir, "compose.yaml"), replace(tc.old, tc.new)(tc.file))
+			got, src, err := loadVia(context.Background(), opts)
+			if err != nil || src != fromCompose {
+				t.Fatalf("load after the edit got source %d, error %v; want a full load", src, err)
+			}
+			want, err := Load(context.Background(), Options{WorkingDir: dir, Environ: opts.Environ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameProject(t, want, got)
+		})
+	}
+}
+
+func replace(old, new string) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, old) {
+			panic("fixture has no " + old)
+		}
+		return strings.Replace(s, old, new, 1)
+	}
+}
+
+// spliceDir writes compose.yaml and the files the fixture reads.
+func spliceDir(t *testing.T, compose string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "compose.yaml"), compose)
+	writeFile(t, filepath.Join(dir, "api.env"), "API_MODE=fast\n")
+	writeFile(t, filepath.Join(dir, "job.env"), "JOB=1\n")
+	writeFile(t, filepath.Join(dir, "token.txt"), "t0k3n\n")
+	return dir
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSpliceRoundTripFixtures edits each service of the cache's round-trip
+// fixtures in turn (a comment, so that every fixture stays valid) and
+// checks the load after the edit against a fresh one: the services taken
+// from the cached project must come back exactly as a full load makes them.
+func TestSpliceRoundTripFixtures(t *testing.T) {
+	spliced := 0
+	for _, tc := range roundTripCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "project")
+			if err := os.CopyFS(dir, os.DirFS(tc.opts.WorkingDir)); err != nil {
+				t.Fatal(err)
+			}
+			opts := tc.opts
+			opts.WorkingDir = dir
+			fresh, err := Load(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, "compose.yaml")
+			orig, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.CacheDir = t.TempDir()
+			for name := range fresh.Services {
+				key := "\n  " + name + ":"
+				at := strings.Index(string(orig), key)
+				if at < 0 {
+					continue
+				}
+				eol := at + len(key) + strings.IndexByte(string(orig[at+len(key):]), '\n')
+				edited := string(orig[:eol]) + "\n    # edited " + name + string(orig[eol:])
+				if _, err := Load(context.Background(), opts); err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, file, edited)
+				got, src, err := loadVia(context.Background(), opts)
+				if src == fromSplice {
+					spliced++
+				}
+				if err != nil {
+					t.Fatalf("load after editing %s got error %v", name, err)
+				}
+				assertSameProject(t, fresh, got)
+				writeFile(t, file, string(orig))
+			}
+		})
+	}
+	// Most fixtures have profiles or several files, but not all: some
+	// edits must have taken the short way for this test to test it.
+	if spliced == 0 {
+		t.Error("no edit of any fixture was spliced")
+	}
+}
