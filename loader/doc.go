@@ -42,7 +42,10 @@
 // real load printed. Loads that read what cannot be listed (include,
 // extends from another file, develop.watch paths) are not cached.
 // BERTH_NO_CACHE=1 turns the cache off. See cache.go, cachevars.go and
-// codec.go.
+// codec.go. After an edit of some services of a single compose file, only
+// those go through compose-go and replace their old versions in the cached
+// project (splice.go); anything that links services across the file falls
+// back to the full load.
 //
 // # Immutability
 //

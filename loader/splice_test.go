@@ -19,6 +19,8 @@ services:
     image: postgres:16
     environment:
       POSTGRES_PASSWORD: ${DB_PASS:-secret}
+      TAG:
+      NOT_SET:
     volumes: [data:/var/lib/postgresql/data]
     healthcheck: {test: ["CMD", "pg_isready"], interval: 5s}
   api:
