@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 
 	"github.com/compose-spec/compose-go/v2/graph"
@@ -75,7 +74,17 @@ type splitFile struct {
 
 // safeServiceName is what a stub may spell without quoting concerns; the
 // compose schema allows no more than this in a service name anyway.
-var safeServiceName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+func safeServiceName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // splitServices cuts f into services, or says it cannot be cut safely.
 func splitServices(f *configFile) (splitFile, bool) {
@@ -107,7 +116,7 @@ func splitServices(f *configFile) (splitFile, bool) {
 	out := splitFile{content: f.content}
 	for i := 0; i+1 < len(svcs.Content); i += 2 {
 		k := svcs.Content[i]
-		if k.Kind != yaml.ScalarNode || !safeServiceName.MatchString(k.Value) || k.Line < 1 || k.Line > len(lines) {
+		if k.Kind != yaml.ScalarNode || !safeServiceName(k.Value) || k.Line < 1 || k.Line > len(lines) {
 			return splitFile{}, false
 		}
 		start := lines[k.Line-1]
