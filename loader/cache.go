@@ -105,9 +105,9 @@ type projectCache struct {
 	// COMPOSE_PROJECT_NAME to it: the project's Environment on a hit.
 	env  types.Mapping
 	name string
-	// base is the key of the base record (splice.go); like key, taken
-	// before compose-go adds to the environment.
-	base string
+	// identity is buildIdentity, for the base key (splice.go), which only
+	// a miss computes.
+	identity string
 }
 
 // cacheFor returns the cache for in, or nil when caching is off.
@@ -115,21 +115,30 @@ func (in *input) cacheFor() *projectCache {
 	if in.opts.CacheDir == "" || cacheDisabled(in.opts.Environ) {
 		return nil
 	}
+	identity := buildIdentity()
 	return &projectCache{
-		dir:  cache.Dir{Path: in.opts.CacheDir, Max: maxCacheEntries},
-		key:  in.cacheKey(),
-		env:  maps.Clone(in.env),
-		name: in.name,
-		base: in.baseKey(),
+		dir:      cache.Dir{Path: in.opts.CacheDir, Max: maxCacheEntries},
+		key:      in.cacheKey(identity),
+		env:      maps.Clone(in.env),
+		name:     in.name,
+		identity: identity,
 	}
 }
 
 // cacheKey digests every input of the load but the late dependencies.
-func (in *input) cacheKey() string {
+func (in *input) cacheKey(identity string) string {
+	return in.digestInputs(cacheFormat, identity, in.env, true)
+}
+
+// digestInputs digests the load's inputs under format. A cache key
+// (withContent) takes the compose files' bytes and the variables they may
+// read; a base key (splice.go), whose files change between the base and
+// the splice, takes only their names and the whole environment.
+func (in *input) digestInputs(format, identity string, env types.Mapping, withContent bool) string {
 	h := sha256.New()
 	w := keyWriter{h}
-	w.str(cacheFormat)
-	w.str(buildIdentity())
+	w.str(format)
+	w.str(identity)
 	o := in.opts
 	w.list(o.Services)
 	// NoDeps only matters when services are selected: `ps` (no deps) and
@@ -144,12 +153,19 @@ func (in *input) cacheKey() string {
 	w.list(in.paths)
 	for _, f := range in.files {
 		w.str(f.display)
-		w.bytes(f.content)
+		if withContent {
+			w.bytes(f.content)
+		}
 	}
-	keys := keyedVars(in.env, in.files)
+	var keys []string
+	if withContent {
+		keys = keyedVars(env, in.files)
+	} else {
+		keys = slices.Sorted(maps.Keys(env))
+	}
 	w.list(keys)
 	for _, k := range keys {
-		w.str(in.env[k])
+		w.str(env[k])
 	}
 	w.list(in.envFiles)
 	w.list(in.profiles)

@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/graph"
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -204,14 +204,14 @@ func (s splitFile) reduced(changed map[string]bool) []byte {
 		case changed[t.name]:
 			b.Write(s.text(t))
 		case bytes.Contains(changedText, []byte(t.name)):
-			b.WriteString(spaces(t.indent))
+			b.WriteString(strings.Repeat(" ", t.indent))
 			b.WriteString(t.name)
 			b.WriteString(": {image: berth-splice-stub, network_mode: none}\n")
 		}
 	}
 	// One stub on the default network, so that the reduced project always
 	// declares it: finish prunes it again if no service uses it.
-	b.WriteString(spaces(s.services[0].indent))
+	b.WriteString(strings.Repeat(" ", s.services[0].indent))
 	b.WriteString(defaultStub + ": {image: berth-splice-stub}\n")
 	b.Write(s.content[s.services[len(s.services)-1].end:])
 	return b.Bytes()
@@ -221,45 +221,12 @@ func (s splitFile) reduced(changed map[string]bool) []byte {
 // may have its name.
 const defaultStub = "berth-splice-default-network"
 
-func spaces(n int) string { return string(bytes.Repeat([]byte{' '}, n)) }
-
-// baseKey is the cache key without the compose file's bytes, with the whole
-// interpolation environment instead of the variables the file names: the
-// file is what changes between a base and a splice.
-func (in *input) baseKey() string {
-	h := sha256.New()
-	w := keyWriter{h}
-	w.str(baseFormat)
-	w.str(buildIdentity())
-	o := in.opts
-	w.list(o.Services)
-	w.str(o.Env)
-	w.str(o.ProjectName)
-	w.str(in.cwd)
-	w.str(in.projectDir)
-	w.list(in.paths)
-	for _, f := range in.files {
-		w.str(f.display)
-	}
-	keys := slices.Sorted(maps.Keys(in.env))
-	w.list(keys)
-	for _, k := range keys {
-		w.str(in.env[k])
-	}
-	w.list(in.envFiles)
-	w.list(in.profiles)
-	w.str(in.name)
-	w.str(strconvBool(o.NoDeps) + strconvBool(o.AllResources))
-	home, _ := os.UserHomeDir()
-	w.str(home)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func strconvBool(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
+// baseKey is the key of the base record for in: the cache key without the
+// compose file's bytes, with the whole interpolation environment instead of
+// the variables the file names, since the file is what changes between a
+// base and a splice. c.env is the environment before compose-go added to it.
+func (c *projectCache) baseKey(in *input) string {
+	return in.digestInputs(baseFormat, c.identity, c.env, false)
 }
 
 // topLevel digests the resources compose-go declared for the project
@@ -310,7 +277,7 @@ func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
 	}
 	return baseRecord{
 		Format:   baseFormat,
-		Key:      c.base,
+		Key:      c.baseKey(in),
 		Entry:    c.key,
 		Frame:    s.frame(),
 		Services: s.digests(),
@@ -333,7 +300,7 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 		return nil, false
 	}
 	var base baseRecord
-	data, err := c.dir.Get(c.base)
+	data, err := c.dir.Get(c.baseKey(in))
 	if err != nil || decodeInto(data, &base) != nil || base.Format != baseFormat {
 		return nil, false
 	}
@@ -344,8 +311,9 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	if _, ok := base.Services[defaultStub]; ok {
 		return nil, false
 	}
+	sums := s.digests()
 	changed := map[string]bool{}
-	for name, sum := range s.digests() {
+	for name, sum := range sums {
 		old, ok := base.Services[name]
 		if !ok {
 			return nil, false
@@ -405,7 +373,7 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	vars := append(lateVars(c.env, late.contents), entry.Vars...)
 	if c.put(p, deps, vars, nil) {
 		base.Entry = c.key
-		base.Services = s.digests()
+		base.Services = sums
 		c.storeBase(base)
 	}
 	return p, true
