@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -186,6 +187,28 @@ services:
 		}
 		s.mustBerth("up", "-d")
 		s.wantConverged(replicas{"gate": 1, "app": 1, "web": 2})
+	})
+
+	// While creates are in flight: the daemon finishes a create whose
+	// client went away, and until then holds the name without listing the
+	// container. berth must wait for its creates before it exits, or the
+	// next up finds names taken by containers it cannot see.
+	t.Run("mid-create", func(t *testing.T) {
+		t.Parallel()
+		var b strings.Builder
+		b.WriteString("services:\n")
+		want := replicas{}
+		for i := range 12 {
+			fmt.Fprintf(&b, "  c%d:\n    image: @IMAGE@\n", i)
+			want[fmt.Sprintf("c%d", i)] = 1
+		}
+		s := newStack(t, b.String())
+		r, hit := s.interruptUp(syscall.SIGINT, "the first container exists", s.anyContainer, 150*time.Millisecond)
+		if hit && r.code != exitInterrupted && r.code != 0 {
+			t.Errorf("up -d interrupted got exit %d, want %d\n%v", r.code, exitInterrupted, r)
+		}
+		s.mustBerth("up", "-d")
+		s.wantConverged(want)
 	})
 
 	// Anywhere in the chain: creating, starting or waiting.

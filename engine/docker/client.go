@@ -55,6 +55,8 @@ type Engine struct {
 	certPath string // for error messages about certificates
 	// sleep waits between retries; tests replace it to run without delay.
 	sleep func(ctx context.Context, d time.Duration) error
+	// grace is finishGrace; tests shorten it.
+	grace time.Duration
 
 	mu      sync.Mutex
 	version string // negotiated API version, once known
@@ -118,7 +120,7 @@ func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
-	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, sleep: sleepCtx}
+	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, sleep: sleepCtx, grace: finishGrace}
 	if opts.APIVersion != "" {
 		e.version = cli.ClientVersion()
 	}

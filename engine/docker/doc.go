@@ -65,6 +65,12 @@
 // connection was ever made, so the daemon never saw the request. Builds
 // stream their context and are never repeated.
 //
+// Those same create, rename and connect calls are not abandoned when their
+// context is cancelled: the daemon carries them out whether or not anyone
+// waits, and until a create ends it holds the name without listing the
+// container. They run on for up to ten seconds, so that an interrupted
+// berth exits with the daemon in a state the next command can see.
+//
 // The client library folds transport failures into opaque errors, so each
 // attempt carries an httptrace.ClientTrace and a response hook that record
 // whether a connection was made, why a dial failed and the HTTP status.

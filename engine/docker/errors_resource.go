@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/engine"
@@ -99,11 +100,18 @@ type NameConflictError struct {
 	// empty if it has none or could not be inspected.
 	OwnerProject string
 	OwnerService string
-	Err          error
+	// Creating is a holder the daemon does not list yet: it has reserved
+	// the name for a create still under way.
+	Creating bool
+	Err      error
 }
 
 func (e *NameConflictError) Error() string {
 	id := shortID(e.ID)
+	if e.Creating {
+		return fmt.Sprintf("container name %q is reserved for container %s, which the daemon is still creating: another berth or docker compose may be changing the project; run the command again once it is done",
+			e.Name, id)
+	}
 	if e.Project != "" && e.OwnerProject == e.Project {
 		return fmt.Sprintf("container name %q is already used by container %s of service %s in project %q: another berth or docker compose may be changing the project; run the command again once it is done",
 			e.Name, id, e.OwnerService, e.Project)
@@ -127,9 +135,13 @@ func (e *Engine) nameConflict(ctx context.Context, project string, err error) (*
 		return nil, false
 	}
 	nerr := &NameConflictError{Name: m[1], ID: m[2], Project: project, Err: err}
-	if res, ierr := e.cli.ContainerInspect(ctx, nerr.ID, client.ContainerInspectOptions{}); ierr == nil && res.Container.Config != nil {
+	res, ierr := e.cli.ContainerInspect(ctx, nerr.ID, client.ContainerInspectOptions{})
+	switch {
+	case ierr == nil && res.Container.Config != nil:
 		nerr.OwnerProject = res.Container.Config.Labels[engine.LabelProject]
 		nerr.OwnerService = res.Container.Config.Labels[engine.LabelService]
+	case cerrdefs.IsNotFound(ierr):
+		nerr.Creating = true
 	}
 	return nerr, true
 }

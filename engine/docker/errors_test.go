@@ -116,6 +116,21 @@ func TestDaemonErrors(t *testing.T) {
 			calls: []string{"POST /v1.41/containers/create", "GET /v1.41/containers/" + holderID + "/json"},
 		},
 		{
+			name: "name reserved by a create still under way",
+			opts: pinned,
+			api: func(_ int, req *http.Request) (*http.Response, error) {
+				if req.Method == http.MethodGet {
+					return daemonError(req, http.StatusNotFound, "No such container: "+holderID)
+				}
+				return daemonError(req, http.StatusConflict, `Conflict. The container name "/shop-web-1" is already in use by container "`+holderID+`". You have to remove (or rename) that container to be able to reuse that name.`)
+			},
+			run:   createWeb,
+			want:  `create container shop-web-1: container name "shop-web-1" is reserved for container 4f0a1b2c3d4e, which the daemon is still creating: another berth or docker compose may be changing the project; run the command again once it is done`,
+			is:    engine.ErrConflict,
+			as:    func(err error) bool { var x *NameConflictError; return errors.As(err, &x) && x.Creating },
+			calls: []string{"POST /v1.41/containers/create", "GET /v1.41/containers/" + holderID + "/json"},
+		},
+		{
 			name: "name held by a container of the same project",
 			opts: pinned,
 			api: func(_ int, req *http.Request) (*http.Response, error) {

@@ -38,6 +38,12 @@ const (
 	// that is restarting or shedding load recovers in that time or not at
 	// all within a command; no jitter, as one berth run makes few calls.
 	firstBackoff = 100 * time.Millisecond
+	// finishGrace bounds how long a once call runs on after its context is
+	// cancelled. The daemon carries out a create, connect or rename whether
+	// or not its client still waits; a berth that stopped waiting would exit
+	// while the daemon still held the name, and the next command would find
+	// a container it cannot inspect yet.
+	finishGrace = 10 * time.Second
 )
 
 // sleepCtx waits for d or until ctx ends.
@@ -144,7 +150,12 @@ func (e *Engine) retry(ctx context.Context, p policy, fn func(context.Context) e
 	backoff := firstBackoff
 	for try := 0; ; try++ {
 		a := &attempt{}
-		err := fn(a.context(ctx))
+		callCtx, done := ctx, context.CancelFunc(func() {})
+		if p == once {
+			callCtx, done = finishing(ctx, e.grace)
+		}
+		err := fn(a.context(callCtx))
+		done()
 		if err == nil {
 			return nil
 		}
@@ -162,6 +173,25 @@ func (e *Engine) retry(ctx context.Context, p policy, fn func(context.Context) e
 			return err
 		}
 		backoff *= 2
+	}
+}
+
+// finishing returns a context that outlives ctx's cancellation by up to
+// grace, for a call whose effect the daemon completes regardless.
+func finishing(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-fctx.Done():
+		}
+	})
+	return fctx, func() {
+		stop()
+		cancel()
 	}
 }
 

@@ -174,3 +174,42 @@ func TestRetryStopsWhenCancelled(t *testing.T) {
 		t.Errorf("Containers with a cancelled backoff made %d calls, want 1", got)
 	}
 }
+
+// TestOnceCallOutlivesCancel checks that a create whose context is
+// cancelled while the daemon works on it still waits for the answer, up to
+// the grace, so that berth never exits with a create in flight.
+func TestOnceCallOutlivesCancel(t *testing.T) {
+	created := `{"Id":"abc","Warnings":[]}`
+	for _, tc := range []struct {
+		name   string
+		grace  time.Duration
+		answer time.Duration // how long the daemon takes after the cancel
+		wantID string
+	}{
+		{"answer within the grace", time.Minute, 20 * time.Millisecond, "abc"},
+		{"daemon slower than the grace", 20 * time.Millisecond, time.Minute, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := &stub{api: func(_ int, req *http.Request) (*http.Response, error) {
+				cancel()
+				select {
+				case <-time.After(tc.answer):
+					return reply(req, http.StatusCreated, created)
+				case <-req.Context().Done():
+					return nil, req.Context().Err()
+				}
+			}}
+			e, _ := stubEngine(t, s, Options{APIVersion: "1.41"})
+			e.grace = tc.grace
+			id, err := e.CreateContainer(ctx, webSpec("berth-test"))
+			if id != tc.wantID || (err == nil) != (tc.wantID != "") {
+				t.Errorf("CreateContainer cancelled mid-call got %q, %v, want ID %q", id, err, tc.wantID)
+			}
+			if got := len(s.apiCalls()); got != 1 {
+				t.Errorf("CreateContainer cancelled mid-call made %d API calls, want 1", got)
+			}
+		})
+	}
+}
