@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -119,18 +121,37 @@ func (e *Engine) createError(ctx context.Context, spec engine.ContainerSpec, err
 }
 
 // previous gathers what createRequest needs to carry the anonymous volumes
-// of the container being replaced.
+// of the container being replaced; nil when it has none to carry.
+//
+// The mounts come from a list filtered by ID rather than an inspect: the
+// old container is stopping meanwhile, and the daemon answers an inspect
+// only once it has finished with the container's exit, while a list reads
+// its snapshot at once.
 func (e *Engine) previous(ctx context.Context, spec engine.ContainerSpec) (*previous, error) {
-	var old client.ContainerInspectResult
-	err := e.call(ctx, fmt.Sprintf("create container %s: inspect %s to inherit its volumes", spec.Name, spec.InheritVolumesFrom), idempotent, func(ctx context.Context) error {
+	var list client.ContainerListResult
+	op := fmt.Sprintf("create container %s: list %s to inherit its volumes", spec.Name, shortRef(spec.InheritVolumesFrom))
+	err := e.call(ctx, op, idempotent, func(ctx context.Context) error {
 		var err error
-		old, err = e.cli.ContainerInspect(ctx, spec.InheritVolumesFrom, client.ContainerInspectOptions{})
+		list, err = e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("id", spec.InheritVolumesFrom)})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	prev := &previous{Mounts: old.Container.Mounts}
+	// The daemon matches the id filter as a pattern, not only as a prefix.
+	i := slices.IndexFunc(list.Items, func(c container.Summary) bool { return strings.HasPrefix(c.ID, spec.InheritVolumesFrom) })
+	if i < 0 {
+		return nil, fmt.Errorf("%s: %w", op, engine.ErrNotFound)
+	}
+	prev := &previous{}
+	for _, m := range list.Items[i].Mounts {
+		if m.Type != mount.TypeTmpfs {
+			prev.Mounts = append(prev.Mounts, m)
+		}
+	}
+	if len(prev.Mounts) == 0 {
+		return nil, nil
+	}
 	image := spec.Service.Image
 	if image == "" {
 		image = spec.Labels[engine.LabelProject] + "-" + spec.Service.Name

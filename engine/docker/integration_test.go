@@ -424,6 +424,17 @@ func TestInheritVolumes(t *testing.T) {
 	old := d.spec("db", []string{"write", "/anon/state", "kept"})
 	old.Service.Volumes = []types.ServiceVolumeConfig{{Type: "volume", Target: "/anon"}}
 	oldID := d.run(old)
+	// Stopping the writer before its write would lose the data for a reason
+	// that has nothing to do with inheriting, so wait until a peer sees it.
+	probe := d.spec("probe", []string{"cat", "/anon/state"})
+	probe.Service.VolumesFrom = []string{"container:" + oldID}
+	eventually(t, 20*time.Second, func() error {
+		_ = d.e.RemoveContainer(ctx, probe.Name, engine.RemoveOptions{Force: true})
+		if code, err := d.e.WaitContainer(ctx, d.run(probe)); err != nil || code != 0 {
+			return fmt.Errorf("cat /anon/state beside the writer exited %d (%v)", code, err)
+		}
+		return nil
+	})
 	timeout := 5 * time.Second
 	if err := d.e.StopContainer(ctx, oldID, &timeout); err != nil {
 		t.Fatal(err)
