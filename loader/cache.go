@@ -108,6 +108,8 @@ type projectCache struct {
 	// identity is buildIdentity, for the base key (splice.go), which only
 	// a miss computes.
 	identity string
+	// background is Options.Background.
+	background func(write func())
 }
 
 // cacheFor returns the cache for in, or nil when caching is off.
@@ -117,24 +119,26 @@ func (in *input) cacheFor() *projectCache {
 	}
 	identity := buildIdentity()
 	return &projectCache{
-		dir:      cache.Dir{Path: in.opts.CacheDir, Max: maxCacheEntries},
-		key:      in.cacheKey(identity),
-		env:      maps.Clone(in.env),
-		name:     in.name,
-		identity: identity,
+		dir:        cache.Dir{Path: in.opts.CacheDir, Max: maxCacheEntries},
+		key:        in.cacheKey(identity),
+		env:        maps.Clone(in.env),
+		name:       in.name,
+		identity:   identity,
+		background: in.opts.Background,
 	}
 }
 
 // cacheKey digests every input of the load but the late dependencies.
 func (in *input) cacheKey(identity string) string {
-	return in.digestInputs(cacheFormat, identity, in.env, true)
+	return in.digestInputs(cacheFormat, identity, true)
 }
 
 // digestInputs digests the load's inputs under format. A cache key
 // (withContent) takes the compose files' bytes and the variables they may
 // read; a base key (splice.go), whose files change between the base and
-// the splice, takes only their names and the whole environment.
-func (in *input) digestInputs(format, identity string, env types.Mapping, withContent bool) string {
+// the splice, takes only their names, and the base record checks the
+// variables itself.
+func (in *input) digestInputs(format, identity string, withContent bool) string {
 	h := sha256.New()
 	w := keyWriter{h}
 	w.str(format)
@@ -157,15 +161,12 @@ func (in *input) digestInputs(format, identity string, env types.Mapping, withCo
 			w.bytes(f.content)
 		}
 	}
-	var keys []string
 	if withContent {
-		keys = keyedVars(env, in.files)
-	} else {
-		keys = slices.Sorted(maps.Keys(env))
-	}
-	w.list(keys)
-	for _, k := range keys {
-		w.str(env[k])
+		keys := keyedVars(in.env, in.files)
+		w.list(keys)
+		for _, k := range keys {
+			w.str(in.env[k])
+		}
 	}
 	w.list(in.envFiles)
 	w.list(in.profiles)
@@ -283,7 +284,7 @@ func (c *projectCache) store(p *types.Project, late lateInputs, warnings []warni
 }
 
 // put is store with the late variables listed; it reports whether the
-// entry was written.
+// entry is being written.
 func (c *projectCache) put(p *types.Project, deps []dependency, vars []varDep, warnings []warning) bool {
 	if !maps.Equal(p.Environment, c.projectEnvironment()) {
 		return false // compose-go changed the environment in a way a hit would not
@@ -303,7 +304,19 @@ func (c *projectCache) put(p *types.Project, deps []dependency, vars []varDep, w
 		_ = c.dir.Remove(c.key) // a stale entry must not outlive a failed write
 		return false
 	}
-	return c.dir.Put(c.key, data) == nil
+	c.save(c.key, data)
+	return true
+}
+
+// save writes data under key, now or in the background. A failed write
+// is not reported: the next run misses and loads again.
+func (c *projectCache) save(key string, data []byte) {
+	write := func() { _ = c.dir.Put(key, data) }
+	if c.background == nil {
+		write()
+		return
+	}
+	c.background(write)
 }
 
 // lateInputs are the files compose-go or finish read that the key does

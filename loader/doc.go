@@ -45,7 +45,8 @@
 // codec.go. After an edit of some services of a single compose file, only
 // those go through compose-go and replace their old versions in the cached
 // project (splice.go); anything that links services across the file falls
-// back to the full load.
+// back to the full load. With [Options.Background] set, the cache writes
+// run while the caller goes on.
 //
 // # Immutability
 //

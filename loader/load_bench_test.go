@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -44,24 +45,41 @@ func benchStack(tb testing.TB, size int) string {
 }
 
 // BenchmarkLoad measures Load on generated stacks, without the cache (what
-// a first run pays) and with a warm one (every later run).
+// a first run pays), with a warm one (every later run), and after an edit
+// of one service (a splice into the cached project).
 //
 //	go test -run '^$' -bench Load -benchmem ./loader/
 func BenchmarkLoad(b *testing.B) {
 	for _, size := range []int{50, 200} {
 		dir := benchStack(b, size)
 		environ := map[string]string{"HOME": b.TempDir(), "PATH": "/usr/bin:/bin"}
-		for _, mode := range []string{"nocache", "cached"} {
+		file := filepath.Join(dir, "compose.yaml")
+		orig, err := os.ReadFile(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []string{"nocache", "cached", "edited"} {
 			b.Run(fmt.Sprintf("%s/services=%d", mode, size), func(b *testing.B) {
 				opts := Options{WorkingDir: dir, Environ: environ}
-				if mode == "cached" {
+				if mode != "nocache" {
 					opts.CacheDir = b.TempDir()
 					if _, err := Load(context.Background(), opts); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportAllocs()
+				gen := 0
 				for b.Loop() {
+					if mode == "edited" {
+						b.StopTimer()
+						gen++
+						leaf := fmt.Sprintf("BENCH_SERVICE: svc%03d\n", size-1)
+						edit := bytes.Replace(orig, []byte(leaf), fmt.Appendf(nil, "BENCH_SERVICE: svc%03d-%d\n", size-1, gen), 1)
+						if err := os.WriteFile(file, edit, 0o644); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
 					p, err := Load(context.Background(), opts)
 					if err != nil {
 						b.Fatal(err)

@@ -47,4 +47,11 @@ type Options struct {
 	// every input (see cache.go). Empty means no cache: tests stay
 	// hermetic. [DefaultCacheDir] gives the usual place.
 	CacheDir string
+	// Background, when set, is handed the cache writes a load leaves
+	// behind, so that the caller can run them while it goes on (a write
+	// costs milliseconds, an up's first engine call waits for it
+	// otherwise). The caller must let them finish before it exits; a
+	// write cut short leaves only a temporary file, which a later write
+	// removes. Nil writes before Load returns.
+	Background func(write func())
 }

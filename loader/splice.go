@@ -33,8 +33,10 @@ import (
 //   - one compose file, one YAML document, no anchors or aliases (a shared
 //     anchor would make one edit change several services), no extends;
 //   - services as a block mapping, each service's text on lines of its own;
-//   - the same environment and options as the base (the base key is the
-//     cache key without the file's bytes, and with every variable);
+//   - the same options as the base (the base key is the cache key without
+//     the file's bytes and variables), and the same values for every
+//     variable the unchanged text may read (the base record lists the
+//     values its file could read);
 //   - the base project had no warnings and no disabled services, and the
 //     reduced load has neither;
 //   - the reduced load keeps the project's top-level networks, volumes,
@@ -46,7 +48,7 @@ import (
 // compose-go's own, from the full load.
 
 // baseFormat names the base record's layout.
-const baseFormat = "berth-loader-base-1"
+const baseFormat = "berth-loader-base-2"
 
 // baseRecord describes the file a cache entry was loaded from.
 type baseRecord struct {
@@ -56,6 +58,9 @@ type baseRecord struct {
 	Frame    string            // digest of the file without its services
 	Services map[string]string // service → digest of its text
 	TopLevel string            // digest of the unpruned top-level resources
+	// Vars are the variables the file may read that were set, each with
+	// its valueSum.
+	Vars map[string]string
 }
 
 // serviceText is where one service sits in a compose file: the lines from
@@ -222,11 +227,56 @@ func (s splitFile) reduced(changed map[string]bool) []byte {
 const defaultStub = "berth-splice-default-network"
 
 // baseKey is the key of the base record for in: the cache key without the
-// compose file's bytes, with the whole interpolation environment instead of
-// the variables the file names, since the file is what changes between a
-// base and a splice. c.env is the environment before compose-go added to it.
+// compose file's bytes and variables, which may change between a base and
+// a splice.
 func (c *projectCache) baseKey(in *input) string {
-	return in.digestInputs(baseFormat, c.identity, c.env, false)
+	return in.digestInputs(baseFormat, c.identity, false)
+}
+
+// setVars is what a base record keeps of env: the variables text may
+// read that are set, with their valueSum.
+func setVars(env types.Mapping, text []byte) map[string]string {
+	n := namesIn(text)
+	out := map[string]string{}
+	for name := range env {
+		if alwaysKeyed(name) || n.has(name) {
+			out[name] = valueSum(env, name)
+		}
+	}
+	return out
+}
+
+// sameVars reports whether every variable text may read has the value (or
+// is unset, as) the base had. text is part of the base's file, so every
+// such variable the base had set is in vars.
+func sameVars(vars map[string]string, env types.Mapping, text []byte) bool {
+	n := namesIn(text)
+	reads := func(name string) bool { return alwaysKeyed(name) || n.has(name) }
+	for name, sum := range vars {
+		if reads(name) && valueSum(env, name) != sum {
+			return false
+		}
+	}
+	for name := range env {
+		if _, ok := vars[name]; !ok && reads(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// unchanged is the file without the changed services' texts: what the
+// splice takes from the base as it was.
+func (s splitFile) unchanged(changed map[string]bool) []byte {
+	var b bytes.Buffer
+	b.Write(s.content[:s.services[0].start])
+	for _, t := range s.services {
+		if !changed[t.name] {
+			b.Write(s.text(t))
+		}
+	}
+	b.Write(s.content[s.services[len(s.services)-1].end:])
+	return b.Bytes()
 }
 
 // topLevel digests the resources compose-go declared for the project
@@ -282,6 +332,7 @@ func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
 		Frame:    s.frame(),
 		Services: s.digests(),
 		TopLevel: top,
+		Vars:     setVars(c.env, s.content),
 	}, true
 }
 
@@ -290,7 +341,7 @@ func (c *projectCache) storeBase(b baseRecord) {
 	if err != nil {
 		return
 	}
-	_ = c.dir.Put(b.Key, data)
+	c.save(b.Key, data)
 }
 
 // splice loads in from the base of an earlier load and the changed
@@ -321,6 +372,9 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 		if old != sum {
 			changed[name] = true
 		}
+	}
+	if !sameVars(base.Vars, c.env, s.unchanged(changed)) {
+		return nil, false
 	}
 	prev := *c
 	prev.key = base.Entry
@@ -374,6 +428,7 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	if c.put(p, deps, vars, nil) {
 		base.Entry = c.key
 		base.Services = sums
+		base.Vars = setVars(c.env, s.content)
 		c.storeBase(base)
 	}
 	return p, true

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,59 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 				t.Fatalf("load after the splice got source %d, error %v; want a cache hit", src, err)
 			}
 			assertSameProject(t, want, again)
+		})
+	}
+}
+
+// TestSpliceEnvironment changes the environment between the base and the
+// edit of job. A variable only the edited text reads, or none reads, leaves
+// the splice possible; one the unchanged services or berth itself read
+// must force the full load, as their values would be stale.
+func TestSpliceEnvironment(t *testing.T) {
+	base := map[string]string{"HOME": "/home/user", "TAG": "9", "OLDPWD": "/a"}
+	with := func(k, v string) map[string]string {
+		m := maps.Clone(base)
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name    string
+		environ map[string]string
+		splice  bool
+	}{
+		{"unchanged", base, true},
+		{"unread variable changed", with("OLDPWD", "/b"), true},
+		{"unread variable set", with("HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET", "42"), true},
+		{"variable of the edited service set", with("JOB_TAG", "5"), true},
+		{"variable of an unchanged service changed", with("TAG", "10"), false},
+		{"variable of an unchanged service unset", with("TAG", ""), false},
+		{"variable of an unchanged service set", with("DB_PASS", "hunter2"), false},
+		{"variable berth reads set", with("DOCKER_DEFAULT_PLATFORM", "linux/arm64"), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := spliceDir(t, spliceFixture)
+			cacheDir := t.TempDir()
+			if _, err := Load(context.Background(), Options{WorkingDir: dir, Environ: base, CacheDir: cacheDir}); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(dir, "compose.yaml"), replace("image: job:1", "image: job:${JOB_TAG:-1}")(spliceFixture))
+			got, src, err := loadVia(context.Background(), Options{WorkingDir: dir, Environ: tc.environ, CacheDir: cacheDir})
+			if err != nil {
+				t.Fatalf("load after the edit got error %v", err)
+			}
+			if (src == fromSplice) != tc.splice {
+				t.Errorf("load after the edit got source %d, want splice=%v", src, tc.splice)
+			}
+			want, err := Load(context.Background(), Options{WorkingDir: dir, Environ: tc.environ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameProject(t, want, got)
 		})
 	}
 }
@@ -267,5 +321,45 @@ func TestSpliceRoundTripFixtures(t *testing.T) {
 	// edits must have taken the short way for this test to test it.
 	if spliced == 0 {
 		t.Error("no edit of any fixture was spliced")
+	}
+}
+
+// TestBackgroundWrites: with Options.Background, the full load and the
+// splice hand their cache writes to the caller instead of writing, and
+// what they hand over is what the next run finds.
+func TestBackgroundWrites(t *testing.T) {
+	dir := spliceDir(t, spliceFixture)
+	var pending []func()
+	opts := Options{WorkingDir: dir, Environ: map[string]string{"HOME": "/home/user"}, CacheDir: t.TempDir(),
+		Background: func(write func()) { pending = append(pending, write) }}
+	runPending := func() {
+		for _, w := range pending {
+			w()
+		}
+		pending = nil
+	}
+	steps := []struct {
+		name   string
+		before func()
+		want   source
+		writes int // entry, and base when the load can be one
+	}{
+		{"first load", func() {}, fromCompose, 2},
+		{"load before the writes ran", func() { pending = nil }, fromCompose, 2},
+		{"load after the writes ran", runPending, fromCache, 0},
+		{"edit", func() {
+			writeFile(t, filepath.Join(dir, "compose.yaml"), replace("image: job:1", "image: job:2")(spliceFixture))
+		}, fromSplice, 2},
+		{"load after the splice's writes ran", runPending, fromCache, 0},
+	}
+	for _, st := range steps {
+		st.before()
+		_, src, err := loadVia(context.Background(), opts)
+		if err != nil || src != st.want {
+			t.Fatalf("%s got source %d, error %v; want source %d", st.name, src, err, st.want)
+		}
+		if len(pending) != st.writes {
+			t.Errorf("%s handed over %d writes, want %d", st.name, len(pending), st.writes)
+		}
 	}
 }

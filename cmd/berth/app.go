@@ -124,6 +124,7 @@ func (a *app) runSession(cmd *cobra.Command, s *session, fn func(ctx context.Con
 	ctx, stop := a.interruptible(cmd.Context())
 	defer stop()
 	err := fn(ctx, s)
+	a.g.writes.Wait()
 	if uerr := s.unlock(); uerr != nil && err == nil {
 		err = uerr
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -30,6 +31,10 @@ type globalOptions struct {
 	progress    string
 	dryRun      bool
 	env         string
+
+	// writes are the loader's cache writes, run while the command goes on
+	// and waited for when its session ends.
+	writes sync.WaitGroup
 }
 
 var (
@@ -160,8 +165,13 @@ func (g *globalOptions) loaderOptions(services []string, noDeps bool) loader.Opt
 
 // load reads the project for a command: services narrows it to those
 // services (and their dependencies unless noDeps).
+//
+// Only sessions load this way: runSession waits for the cache writes the
+// load hands to the background.
 func (g *globalOptions) load(ctx context.Context, services []string, noDeps bool) (*types.Project, error) {
-	return loader.Load(ctx, g.loaderOptions(services, noDeps))
+	opts := g.loaderOptions(services, noDeps)
+	opts.Background = g.writes.Go
+	return loader.Load(ctx, opts)
 }
 
 func envOr(env map[string]string, key, def string) string {
