@@ -23,8 +23,16 @@ func allTools() []string { return []string{toolBerth, toolCompose, toolV1, toolF
 
 // config is everything the flags decide.
 type config struct {
-	Sizes    []int
-	Runs     int
+	Sizes []int
+	Runs  int
+	// Changes is how many one-service changes each run makes, one sample
+	// each: a change costs a fraction of a second, and its ratio to the
+	// hand recreate is the target with the least room.
+	Changes int
+	// Repeats is how often each run measures the cheap operations
+	// (config -q, the no-op up, ps, logs), one sample each: they take
+	// milliseconds, and a single sample per run is mostly noise.
+	Repeats  int
 	Out      string
 	Tools    []string
 	Parallel int    // bound on concurrent engine calls in the floor
@@ -43,6 +51,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	sizes := fs.String("sizes", "10,50,200", "comma-separated stack `sizes` (number of services)")
 	runs := fs.Int("runs", 5, "measured runs per operation; each reported figure is the median")
+	changes := fs.Int("changes", 3, "one-service changes per run, each measured (and recreated by hand in the floor)")
+	repeats := fs.Int("repeats", 3, "measurements per run of each cheap operation (config -q, no-op up, ps, logs)")
 	out := fs.String("out", "bench/RESULTS.md", "markdown `file` to write the results to (\"\" to skip)")
 	tools := fs.String("tools", strings.Join(allTools(), ","), "comma-separated tools to measure: berth, compose (docker compose v2+), v1 (docker-compose), floor (engine only)")
 	toolRuns := fs.String("tool-runs", defaultToolRuns, "per-tool run counts overriding -runs, as `tool[:size]=N,...`")
@@ -54,7 +64,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q: bench takes flags only (see -h)", fs.Arg(0))
 	}
-	c := config{Runs: *runs, Out: *out, Parallel: *parallel, Image: *image}
+	c := config{Runs: *runs, Changes: *changes, Repeats: *repeats, Out: *out, Parallel: *parallel, Image: *image}
 	var errs []error
 	var err error
 	if c.Sizes, err = parseSizes(*sizes); err != nil {
@@ -68,6 +78,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.Runs < 1 {
 		errs = append(errs, fmt.Errorf("-runs %d: need at least 1 run", c.Runs))
+	}
+	if c.Repeats < 1 {
+		errs = append(errs, fmt.Errorf("-repeats %d: need at least 1 measurement", c.Repeats))
+	}
+	if c.Changes < 1 {
+		errs = append(errs, fmt.Errorf("-changes %d: need at least 1 change", c.Changes))
 	}
 	if c.Parallel < 1 {
 		errs = append(errs, fmt.Errorf("-parallel %d: need at least 1", c.Parallel))

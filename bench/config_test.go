@@ -17,18 +17,18 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
+			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 3, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
 				Parallel: 64, RunsFor: map[string]int{"v1:200": 2}},
 		},
 		{
 			name: "sizes sorted and deduplicated, tools in column order",
-			args: []string{"-sizes", "50, 10,50", "-tools", "floor,berth", "-runs", "3", "-tool-runs", "", "-out", ""},
-			want: config{Sizes: []int{10, 50}, Runs: 3, Tools: []string{"berth", "floor"}, Parallel: 64, RunsFor: map[string]int{}},
+			args: []string{"-sizes", "50, 10,50", "-tools", "floor,berth", "-runs", "3", "-changes", "1", "-repeats", "2", "-tool-runs", "", "-out", ""},
+			want: config{Sizes: []int{10, 50}, Runs: 3, Changes: 1, Repeats: 2, Tools: []string{"berth", "floor"}, Parallel: 64, RunsFor: map[string]int{}},
 		},
 		{
 			name: "tool-runs by tool and by tool and size",
 			args: []string{"-tool-runs", "v1=3,berth:10=7"},
-			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
+			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 3, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
 				Parallel: 64, RunsFor: map[string]int{"v1": 3, "berth:10": 7}},
 		},
 		{name: "zero size", args: []string{"-sizes", "10,0"}, wantErr: `"0" is not a positive number`},
@@ -36,6 +36,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad tool-runs", args: []string{"-tool-runs", "v1:200"}, wantErr: "is not tool[:size]=N"},
 		{name: "tool-runs unknown tool", args: []string{"-tool-runs", "kompose=2"}, wantErr: `unknown tool "kompose"`},
 		{name: "no runs", args: []string{"-runs", "0"}, wantErr: "need at least 1 run"},
+		{name: "no changes", args: []string{"-changes", "0"}, wantErr: "need at least 1 change"},
+		{name: "no repeats", args: []string{"-repeats", "0"}, wantErr: "need at least 1 measurement"},
 		{name: "stray argument", args: []string{"up"}, wantErr: `unexpected argument "up"`},
 		{
 			name:    "every problem reported at once",

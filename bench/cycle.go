@@ -34,6 +34,8 @@ type cliRunner struct {
 	Stack   *stack
 	Results *results
 	Log     io.Writer
+	Changes int // one-service changes per cycle
+	Repeats int // measurements of each cheap operation per cycle
 }
 
 // prepare writes the Compose file and runs one untimed config -q, which
@@ -75,12 +77,23 @@ func (c cliRunner) measure(ctx context.Context, run int, op string) (bool, error
 	return true, nil
 }
 
-func (c cliRunner) cycle(ctx context.Context, run int) error {
-	t, s, res := c.Tool, c.Stack, c.Results
-	for _, op := range []string{opConfigCold, opConfig} {
+// repeat measures op c.Repeats times, each a sample.
+func (c cliRunner) repeat(ctx context.Context, run int, op string) error {
+	for range c.Repeats {
 		if _, err := c.measure(ctx, run, op); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func (c cliRunner) cycle(ctx context.Context, run int) error {
+	t, s, res := c.Tool, c.Stack, c.Results
+	if _, err := c.measure(ctx, run, opConfigCold); err != nil {
+		return err
+	}
+	if err := c.repeat(ctx, run, opConfig); err != nil {
+		return err
 	}
 	if ok, err := c.measure(ctx, run, opColdUp); !ok {
 		return errors.Join(fmt.Errorf("%s up -d on %d services failed; skipping its remaining runs at this size", t.Name, s.Size), err)
@@ -88,20 +101,24 @@ func (c cliRunner) cycle(ctx context.Context, run int) error {
 	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
 		res.note("%s, %d services: after cold up: %v", toolTitle(t.Name), s.Size, err)
 	}
-	if err := measureUnchanged(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opNoopUp) }); err != nil {
-		return err
-	}
-	for _, op := range []string{opPs, opPsJSON, opLogs} {
-		if _, err := c.measure(ctx, run, op); err != nil {
+	for range c.Repeats {
+		if err := measureUnchanged(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opNoopUp) }); err != nil {
 			return err
 		}
 	}
-	s.Gen++
-	if err := s.write(); err != nil {
-		return err
+	for _, op := range []string{opPs, opPsJSON, opLogs} {
+		if err := c.repeat(ctx, run, op); err != nil {
+			return err
+		}
 	}
-	if err := measureChange(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opChange) }); err != nil {
-		return err
+	for range c.Changes {
+		s.Gen++
+		if err := s.write(); err != nil {
+			return err
+		}
+		if err := measureChange(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opChange) }); err != nil {
+			return err
+		}
 	}
 	// A failed down is recorded and the run goes on: bench removes the
 	// project anyway, and the next run has a project of its own.
@@ -118,6 +135,7 @@ type floorRunner struct {
 	Stack   *stack
 	Results *results
 	Log     io.Writer
+	Changes int // hand recreates per cycle
 }
 
 func (f floorRunner) prepare(ctx context.Context) error { return ctx.Err() }
@@ -151,17 +169,19 @@ func (f floorRunner) cycle(ctx context.Context, run int) error {
 	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
 		res.note("%s, %d services: after cold up: %v", toolTitle(toolFloor), s.Size, err)
 	}
-	s.Gen++
 	leaf := s.leaf()
-	err := measureChange(ctx, *s, res, toolFloor, func() (bool, error) {
-		err := f.timed(run, opChange, func() (err error) {
-			st.IDs[leaf], err = f.Floor.recreate(ctx, *s, leaf, st.IDs[leaf])
-			return err
+	for range f.Changes {
+		s.Gen++
+		err := measureChange(ctx, *s, res, toolFloor, func() (bool, error) {
+			err := f.timed(run, opChange, func() (err error) {
+				st.IDs[leaf], err = f.Floor.recreate(ctx, *s, leaf, st.IDs[leaf])
+				return err
+			})
+			return err == nil, err
 		})
-		return err == nil, err
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
 	}
 	if err := f.timed(run, opDown, func() error { return f.Floor.down(ctx, *s, st) }); err != nil {
 		return err

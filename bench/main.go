@@ -161,9 +161,9 @@ func (d *driver) benchSize(ctx context.Context, size int, tools []string) error 
 		}
 		stacks[tool] = s
 		if tool == toolFloor {
-			runners[tool] = floorRunner{Floor: d.floor, Stack: s, Results: d.res, Log: d.log}
+			runners[tool] = floorRunner{Floor: d.floor, Stack: s, Results: d.res, Log: d.log, Changes: d.cfg.Changes}
 		} else {
-			runners[tool] = cliRunner{Tool: d.tools[tool], Stack: s, Results: d.res, Log: d.log}
+			runners[tool] = cliRunner{Tool: d.tools[tool], Stack: s, Results: d.res, Log: d.log, Changes: d.cfg.Changes, Repeats: d.cfg.Repeats}
 		}
 		if err := runners[tool].prepare(ctx); err != nil {
 			return err

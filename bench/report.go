@@ -59,7 +59,7 @@ func (rp report) write(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "- Image: %s; every stack is a binary tree of `depends_on` (service i depends on (i-1)/2) on two networks, every fifth service mounting one named volume\n", m.Image)
-	fmt.Fprintf(&b, "- Runs: %s; each figure is the median, peak RSS the median of each run's peak\n", rp.runsText())
+	fmt.Fprintf(&b, "- Runs: %s, with %d one-service changes and %d measurements of each cheap operation (config -q, no-op up, ps, logs) in each; each figure is the median of all samples, peak RSS the median of their peaks\n", rp.runsText(), rp.Config.Changes, rp.Config.Repeats)
 	fmt.Fprintf(&b, "- Engine floor: at most %d engine calls in flight\n\n", rp.Config.Parallel)
 
 	b.WriteString("## Results\n\n")

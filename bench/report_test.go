@@ -55,7 +55,7 @@ func TestReportGolden(t *testing.T) {
 			Date: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), Image: sleeperImage, Steal: "12% of CPU time",
 			Tools: map[string]string{toolBerth: "built from this tree", toolCompose: "not measured: not installed", toolV1: "1.29.2", toolFloor: "engine/docker, API 1.41"},
 		},
-		Config:  config{Sizes: []int{10, 50}, Runs: 5, Parallel: 16, RunsFor: map[string]int{"v1:50": 2}},
+		Config:  config{Sizes: []int{10, 50}, Runs: 5, Changes: 3, Repeats: 3, Parallel: 16, RunsFor: map[string]int{"v1:50": 2}},
 		Results: r,
 		Tools:   []string{toolBerth, toolV1, toolFloor},
 	}
