@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -84,7 +85,10 @@ type PsOptions struct {
 func WritePsTable(w io.Writer, containers []engine.Container, opts PsOptions) error {
 	// docker's formatter uses these tabwriter settings; matching them keeps
 	// columns where scripts that cut them expect.
-	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
+	// The tabwriter writes each cell on its own; a buffer makes that one
+	// write to a pipe or terminal instead of several per container.
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 10, 1, 3, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 	for _, c := range containers {
 		r := newPsRecord(c, opts)
@@ -93,18 +97,25 @@ func WritePsTable(w io.Writer, containers []engine.Container, opts PsOptions) er
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write ps table: %w", err)
 	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write ps table: %w", err)
+	}
 	return nil
 }
 
 // WritePsJSON writes one JSON object per container per line, as docker
 // compose v2.21 and later do for ps --format json.
 func WritePsJSON(w io.Writer, containers []engine.Container, opts PsOptions) error {
-	enc := json.NewEncoder(w)
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, c := range containers {
 		if err := enc.Encode(newPsRecord(c, opts)); err != nil {
 			return fmt.Errorf("write ps json for %s: %w", c.Name, err)
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write ps json: %w", err)
 	}
 	return nil
 }
