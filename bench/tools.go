@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/berthbuild"
+
 	enginedocker "github.com/berth-dev/berth/engine/docker"
 	"github.com/berth-dev/berth/internal/testimage"
 )
@@ -46,15 +48,13 @@ func detectTools(ctx context.Context, cfg config, root, tmp string, versions, ab
 	for _, t := range cfg.Tools {
 		switch t {
 		case toolBerth:
-			bin := filepath.Join(tmp, "berth")
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/berth")
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				setAbsent(t, fmt.Sprintf("go build ./cmd/berth failed: %v: %s", err, tail(string(out), 3)))
+			bin, err := berthbuild.Build(ctx, root, tmp)
+			if err != nil {
+				setAbsent(t, fmt.Sprintf("building berth failed: %s", tail(err.Error(), 3)))
 				continue
 			}
 			tools[t] = cliTool{Name: t, Argv: []string{bin}}
-			versions[t] = "built with `go build ./cmd/berth` from this tree"
+			versions[t] = "built from this tree as `make build` does (front and full build)"
 		case toolCompose:
 			v, err := exec.CommandContext(ctx, "docker", "compose", "version", "--short").Output()
 			if err != nil {

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/internal/berthbuild"
+
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/internal/testimage"
 )
@@ -88,10 +90,9 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "berth")
-	build := exec.Command("go", "build", "-o", bin, "github.com/berth-dev/berth/cmd/berth")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "integration: go build ./cmd/berth: %v\n%s", err, out)
+	bin, err := berthbuild.Build(context.Background(), moduleRoot, dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "integration: build berth: %v\n", err)
 		return 1
 	}
 	berthBin = bin

@@ -220,7 +220,7 @@ func buildIdentity() string {
 			}
 		}
 	}
-	if exe, err := os.Executable(); err == nil {
+	if exe, err := loaderExecutable(); err == nil {
 		if st, err := os.Stat(exe); err == nil {
 			fmt.Fprintf(&b, "%s %d %d", exe, st.Size(), st.ModTime().UnixNano())
 		}

@@ -48,6 +48,13 @@
 // back to the full load. With [Options.Background] set, the cache writes
 // run while the caller goes on.
 //
+// # Front builds
+//
+// Built with -tags berthfront, the package leaves out compose-go's loader
+// (compose.go, load.go, splice.go) and [Load] only serves the cache,
+// returning [ErrFullLoad] for anything else; see front.go for why and how
+// cmd/berth then hands the command to the full build.
+//
 // # Immutability
 //
 // The returned project is fresh and shared with nobody; later stages must

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 
-	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
 )
@@ -26,7 +26,7 @@ func projectName(opts Options, env map[string]string, files []configFile, projec
 		return "", err
 	}
 	if name == "" {
-		name = loader.NormalizeProjectName(filepath.Base(projectDir))
+		name = NormalizeProjectName(filepath.Base(projectDir))
 		if name == "" {
 			return "", fmt.Errorf("%w: directory %s gives an empty project name: set one with -p or with a top-level `name` key", ErrInvalidProjectName, projectDir)
 		}
@@ -37,8 +37,25 @@ func projectName(opts Options, env map[string]string, files []configFile, projec
 	return name, nil
 }
 
+// NormalizeProjectName turns s into a valid project name as compose-go's
+// function of the same name does: lower case, only letters, digits, '-' and
+// '_', no leading '-' or '_'. berth has its own so that the build that
+// serves cached projects (see front.go) does not link compose-go's loader.
+func NormalizeProjectName(s string) string {
+	s = strings.ToLower(s)
+	// Bytes, not runes: no byte of a multi-byte UTF-8 sequence is ASCII, so
+	// those runes drop out as compose-go's ASCII-only pattern drops them.
+	b := make([]byte, 0, len(s))
+	for i := range len(s) {
+		if c := s[i]; 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' {
+			b = append(b, c)
+		}
+	}
+	return strings.TrimLeft(string(b), "_-")
+}
+
 func validName(name, source string) error {
-	if name != loader.NormalizeProjectName(name) {
+	if name != NormalizeProjectName(name) {
 		return fmt.Errorf("%w %q (from %s): use only lowercase letters, digits, '-' and '_', starting with a letter or digit", ErrInvalidProjectName, name, source)
 	}
 	return nil
@@ -47,7 +64,7 @@ func validName(name, source string) error {
 // validEnv checks a berth environment name: it becomes part of the project
 // name and of file names, so it follows the project name rules.
 func validEnv(env string) error {
-	if env != "" && env != loader.NormalizeProjectName(env) {
+	if env != "" && env != NormalizeProjectName(env) {
 		return fmt.Errorf("%w: environment %q: use only lowercase letters, digits, '-' and '_', starting with a letter or digit", ErrInvalidProjectName, env)
 	}
 	return nil
@@ -87,7 +104,7 @@ func nameFromFiles(files []configFile, env map[string]string, interpolate bool) 
 			return "", fmt.Errorf("top-level name: %w", classifyTemplate(err))
 		}
 	}
-	return loader.NormalizeProjectName(name), nil
+	return NormalizeProjectName(name), nil
 }
 
 // mayHaveName is false only when the content certainly has no top-level

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+
+	cgloader "github.com/compose-spec/compose-go/v2/loader"
 )
 
 func TestProjectName(t *testing.T) {
@@ -46,4 +48,38 @@ func TestProjectName(t *testing.T) {
 			}
 		})
 	}
+}
+
+// NormalizeProjectName must agree with compose-go's, which decides the
+// names docker compose gives the same directory.
+func TestNormalizeProjectName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"shop", "shop"},
+		{"My.App_1", "myapp_1"},
+		{"__-x", "x"},
+		{"-_", ""},
+		{"Straße 9", "strae9"},
+		{"\u212Aelvin", "kelvin"}, // the Kelvin sign lowers to an ASCII k
+		{"ÀB-c", "b-c"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := NormalizeProjectName(tt.in); got != tt.want {
+			t.Errorf("NormalizeProjectName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if cg := cgloader.NormalizeProjectName(tt.in); cg != tt.want {
+			t.Errorf("compose-go's NormalizeProjectName(%q) = %q, the table says %q", tt.in, cg, tt.want)
+		}
+	}
+}
+
+func FuzzNormalizeProjectName(f *testing.F) {
+	for _, s := range []string{"My.App_1", "\u212Aelvin", "-_x", "\xff\xfeA"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := NormalizeProjectName(s), cgloader.NormalizeProjectName(s); got != want {
+			t.Errorf("NormalizeProjectName(%q) = %q, compose-go says %q", s, got, want)
+		}
+	})
 }

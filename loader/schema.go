@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/compose-spec/compose-go/v2/schema"
 )
 
 // expectation completes an "unknown key" message with what the compose
@@ -47,7 +45,7 @@ func schemaSegments(path string, files []*configFile) []string {
 // the object found there, sorted.
 func allowedKeys(segs []string) []string {
 	var root map[string]any
-	if err := json.Unmarshal([]byte(schema.Schema), &root); err != nil {
+	if err := json.Unmarshal([]byte(composeSchema()), &root); err != nil {
 		return nil
 	}
 	node := resolve(root, root)
@@ -139,58 +137,4 @@ func lookupRef(root map[string]any, ref string) map[string]any {
 	}
 	m, _ := cur.(map[string]any)
 	return m
-}
-
-// closest returns the candidate nearest to s by edit distance, if it is
-// near enough to be a plausible typo.
-func closest(s string, candidates []string) string {
-	best, bestDist := "", len(s)/3+2
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and adjacent transpositions ("wbe" → "web") each
-// cost one, the common typos.
-func editDistance(a, b string) int {
-	rows := make([][]int, len(a)+1)
-	for i := range rows {
-		rows[i] = make([]int, len(b)+1)
-		rows[i][0] = i
-	}
-	for j := range rows[0] {
-		rows[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, rows[i-2][j-2]+1)
-			}
-			rows[i][j] = d
-		}
-	}
-	return rows[len(a)][len(b)]
-}
-
-// warmSchema compiles compose's JSON schema in the background. compose-go
-// compiles it on first use, once per process, and on a cold load that
-// compile is about a third of the work: done now, it overlaps reading,
-// guarding and parsing the files on the other core instead of following
-// them. compose-go's own Validate call then waits for it. Nothing calls this
-// on a cache hit, which needs no schema.
-func warmSchema() {
-	go func() {
-		// The empty document is valid; the result is of no interest,
-		// only the compiled schema it leaves behind.
-		_ = schema.Validate(map[string]any{})
-	}()
 }

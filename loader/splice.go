@@ -1,3 +1,5 @@
+//go:build !berthfront
+
 package loader
 
 import (

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	cgloader "github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
@@ -196,7 +195,7 @@ func (a *app) projectOrName(ctx context.Context, services []string, noDeps bool)
 	if name == "" {
 		return nil, err
 	}
-	if name != cgloader.NormalizeProjectName(name) {
+	if name != loader.NormalizeProjectName(name) {
 		return nil, fmt.Errorf("project name %q: use only lowercase letters, digits, '-' and '_', starting with a letter or digit", name)
 	}
 	return &types.Project{Name: name}, nil

@@ -29,8 +29,14 @@ func (e *exitError) Unwrap() error { return e.err }
 // run executes the command line and maps its outcome to an exit code. It is
 // the one place where errors become exit codes and get printed.
 func run(ctx context.Context, root *cobra.Command, args []string, stderr io.Writer) int {
+	return exitCode(runCommand(ctx, root, args), stderr)
+}
+
+// runCommand runs the command line and returns its error, before it becomes
+// an exit code: main hands loader.ErrFullLoad over to the full build.
+func runCommand(ctx context.Context, root *cobra.Command, args []string) error {
 	root.SetArgs(args)
-	return exitCode(root.ExecuteContext(ctx), stderr)
+	return root.ExecuteContext(ctx)
 }
 
 // exitCode: 0 for success, the exitError's code when a command chose one,

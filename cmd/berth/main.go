@@ -4,18 +4,25 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/berth-dev/berth/loader"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := newRootCmd(environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
-	code := run(ctx, root, os.Args[1:], os.Stderr)
+	err := runCommand(ctx, root, os.Args[1:])
+	if errors.Is(err, loader.ErrFullLoad) && ctx.Err() == nil {
+		err = handOff(os.Args, os.Environ())
+	}
 	stop()
-	os.Exit(code)
+	os.Exit(exitCode(err, os.Stderr))
 }
 
 // environ turns KEY=VALUE pairs into the map every layer of berth takes;
@@ -28,4 +35,19 @@ func environ(kv []string) map[string]string {
 		}
 	}
 	return env
+}
+
+// handOff replaces this process, a front build that found no cached
+// project (see loader/front.go), with the full build, which runs the same
+// command line from the start: nothing has been done or printed yet. It
+// returns only if the full build cannot be run.
+func handOff(argv, env []string) error {
+	full, err := loader.FullExecutable()
+	if err != nil {
+		return err
+	}
+	if err := syscall.Exec(full, argv, env); err != nil {
+		return fmt.Errorf("run %s to load the project: %w: install it beside berth, as `make build` does in bin/", full, err)
+	}
+	return nil
 }

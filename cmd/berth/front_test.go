@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/berthbuild"
+)
+
+// The front build exists to leave compose-go's loader and the JSON schema
+// library it brings out of the executable (see loader/front.go); a new
+// import anywhere in cmd/berth's dependencies could quietly bring them back.
+func TestFrontLinksNoComposeLoader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-tags", berthbuild.Tag, "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	for _, pkg := range []string{"github.com/compose-spec/compose-go/v2/loader", "github.com/compose-spec/compose-go/v2/schema", "github.com/santhosh-tekuri/jsonschema/v6"} {
+		if slices.Contains(deps, pkg) {
+			t.Errorf("the front build links %s", pkg)
+		}
+	}
+	if !slices.Contains(deps, "github.com/berth-dev/berth/loader") {
+		t.Errorf("go list -tags %s -deps . does not list berth's loader; the test no longer looks at the front build", berthbuild.Tag)
+	}
+}

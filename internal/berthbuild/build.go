@@ -1,0 +1,32 @@
+// Package berthbuild builds berth as `make build` does, for the tests and
+// the bench that run the real executables: the front, berth, and beside it
+// the full build it hands uncached loads to (see loader/front.go).
+package berthbuild
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+)
+
+// Tag selects the front build of cmd/berth.
+const Tag = "berthfront"
+
+// Build builds both executables from the module at moduleDir into outDir
+// and returns the path of the front, the one to run.
+func Build(ctx context.Context, moduleDir, outDir string) (string, error) {
+	front := filepath.Join(outDir, "berth")
+	builds := [][]string{
+		{"build", "-tags", Tag, "-o", front, "./cmd/berth"},
+		{"build", "-o", filepath.Join(outDir, "berth-full"), "./cmd/berth"},
+	}
+	for _, args := range builds {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = moduleDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go %v: %w\n%s", args, err, out)
+		}
+	}
+	return front, nil
+}
