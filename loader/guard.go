@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -38,7 +37,7 @@ const (
 
 // yamlDepthRe matches yaml.v3's own nesting limit (10000 levels), reached
 // before the tree exists for the walk to measure.
-var yamlDepthRe = regexp.MustCompile(`^yaml: line (\d+): exceeded max depth`)
+var yamlDepthRe = lazyRegexp(`^yaml: line (\d+): exceeded max depth`)
 
 // guardFiles checks every compose file; see guardFile.
 func guardFiles(files []*configFile) error {
@@ -64,7 +63,7 @@ func guardFile(f *configFile) error {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if err != nil {
-			if m := yamlDepthRe.FindStringSubmatch(err.Error()); m != nil {
+			if m := yamlDepthRe().FindStringSubmatch(err.Error()); m != nil {
 				line, _ := strconv.Atoi(m[1])
 				return nestingError(f, line)
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -19,16 +18,16 @@ import (
 // recognise is left to explain's generic handling.
 
 var (
-	castErrRe   = regexp.MustCompile(`^error while interpolating ([^\s:]+): failed to cast to expected type: (.*)$`)
-	decodeErrRe = regexp.MustCompile(`(?m)^'([^']+)' (.+)$`)
-	portErrRe   = regexp.MustCompile(`^invalid (containerPort|hostPort|IP address|proto): (.*)$`)
-	portRangeRe = regexp.MustCompile(`^invalid ranges specified for container and host Ports: (\S+) and (\S+)$`)
-	portTarget  = regexp.MustCompile(`^service ports services\.(.+)\.ports\.\[(\d+)\] is missing a target port$`)
-	tooManyRe   = regexp.MustCompile(`^invalid spec: (.+): too many colons$`)
-	deviceErrRe = regexp.MustCompile(`^confusing device mapping, please use long syntax: (.+)$`)
-	scaleNameRe = regexp.MustCompile(`^services\.scale: can't set container_name and (.+) as container name must be unique`)
-	noImageRe   = regexp.MustCompile(`^service "([^"]+)" has neither an image nor a build context specified`)
-	circularRe  = regexp.MustCompile(`(?m)^\s*(?:extends )?(\S+) in `)
+	castErrRe   = lazyRegexp(`^error while interpolating ([^\s:]+): failed to cast to expected type: (.*)$`)
+	decodeErrRe = lazyRegexp(`(?m)^'([^']+)' (.+)$`)
+	portErrRe   = lazyRegexp(`^invalid (containerPort|hostPort|IP address|proto): (.*)$`)
+	portRangeRe = lazyRegexp(`^invalid ranges specified for container and host Ports: (\S+) and (\S+)$`)
+	portTarget  = lazyRegexp(`^service ports services\.(.+)\.ports\.\[(\d+)\] is missing a target port$`)
+	tooManyRe   = lazyRegexp(`^invalid spec: (.+): too many colons$`)
+	deviceErrRe = lazyRegexp(`^confusing device mapping, please use long syntax: (.+)$`)
+	scaleNameRe = lazyRegexp(`^services\.scale: can't set container_name and (.+) as container name must be unique`)
+	noImageRe   = lazyRegexp(`^service "([^"]+)" has neither an image nor a build context specified`)
+	circularRe  = lazyRegexp(`(?m)^\s*(?:extends )?(\S+) in `)
 )
 
 const (
@@ -44,35 +43,35 @@ func reword(err error, msg string, files []*configFile) *Error {
 	switch {
 	case errors.As(err, &pathErr) && errors.Is(err, fs.ErrNotExist):
 		return missingReference(e, pathErr.Path, files)
-	case castErrRe.MatchString(msg):
-		m := castErrRe.FindStringSubmatch(msg)
+	case castErrRe().MatchString(msg):
+		m := castErrRe().FindStringSubmatch(msg)
 		return badValue(e, files, m[1], castExpectation(m[1], m[2]))
 	case strings.HasPrefix(msg, "decoding failed due to the following error(s):"):
 		return decodeErrors(e, files, msg)
-	case portErrRe.MatchString(msg):
-		m := portErrRe.FindStringSubmatch(msg)
+	case portErrRe().MatchString(msg):
+		m := portErrRe().FindStringSubmatch(msg)
 		why := map[string]string{"containerPort": "container port", "hostPort": "host port", "IP address": "host IP", "proto": "protocol"}[m[1]]
 		return badPort(e, files, fmt.Sprintf("invalid %s %q", why, m[2]), func(v string) bool { return strings.Contains(v, m[2]) })
-	case portRangeRe.MatchString(msg):
-		m := portRangeRe.FindStringSubmatch(msg)
+	case portRangeRe().MatchString(msg):
+		m := portRangeRe().FindStringSubmatch(msg)
 		return badPort(e, files, "the host and container ranges differ in length", func(v string) bool {
 			return strings.Contains(v, m[1]) && strings.Contains(v, m[2])
 		})
-	case portTarget.MatchString(msg):
-		m := portTarget.FindStringSubmatch(msg)
+	case portTarget().MatchString(msg):
+		m := portTarget().FindStringSubmatch(msg)
 		e.Path = "services." + m[1] + ".ports." + m[2]
 		e.Msg = fmt.Sprintf("services.%s.ports[%s]: no target port: add target: with the container port", m[1], m[2])
 		e.File, e.Line, e.Column = locateAny(files, e.Path)
-	case tooManyRe.MatchString(msg):
-		v := tooManyRe.FindStringSubmatch(msg)[1]
+	case tooManyRe().MatchString(msg):
+		v := tooManyRe().FindStringSubmatch(msg)[1]
 		return badListItem(e, files, "volumes", v, "has too many colons: use SOURCE:TARGET[:MODE]")
-	case deviceErrRe.MatchString(msg):
-		v := deviceErrRe.FindStringSubmatch(msg)[1]
+	case deviceErrRe().MatchString(msg):
+		v := deviceErrRe().FindStringSubmatch(msg)[1]
 		return badListItem(e, files, "devices", v, "is ambiguous: use HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]] or the long syntax")
-	case scaleNameRe.MatchString(msg):
-		return scaledContainerName(e, files, scaleNameRe.FindStringSubmatch(msg)[1])
-	case noImageRe.MatchString(msg):
-		name := noImageRe.FindStringSubmatch(msg)[1]
+	case scaleNameRe().MatchString(msg):
+		return scaledContainerName(e, files, scaleNameRe().FindStringSubmatch(msg)[1])
+	case noImageRe().MatchString(msg):
+		name := noImageRe().FindStringSubmatch(msg)[1]
 		e.Path = "services." + name
 		e.Msg = fmt.Sprintf("service %q has neither image nor build: add image: to run an image, or build: to build one", name)
 		e.File, e.Line, e.Column = locateAny(files, e.Path)
@@ -106,7 +105,7 @@ func castExpectation(path, cause string) string {
 
 // decodeErrors rewords mapstructure's list of failed fields.
 func decodeErrors(e *Error, files []*configFile, msg string) *Error {
-	m := decodeErrRe.FindStringSubmatch(msg)
+	m := decodeErrRe().FindStringSubmatch(msg)
 	if m == nil {
 		return nil
 	}
@@ -205,7 +204,7 @@ func scaledContainerName(e *Error, files []*configFile, service string) *Error {
 // service compose-go visited first.
 func extendsCycle(e *Error, files []*configFile, msg string) *Error {
 	var cycle []string
-	for _, m := range circularRe.FindAllStringSubmatch(msg, -1) {
+	for _, m := range circularRe().FindAllStringSubmatch(msg, -1) {
 		cycle = append(cycle, m[1])
 	}
 	if len(cycle) > 1 && cycle[0] == cycle[len(cycle)-1] {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,8 +21,8 @@ import (
 const constructPrefix = "yaml: construct errors:\n"
 
 var (
-	constructLineRe = regexp.MustCompile(`^line \d+: `)
-	nodeLimitRe     = regexp.MustCompile(`maximum node visit limit \((\d+)\)`)
+	constructLineRe = lazyRegexp(`^line \d+: `)
+	nodeLimitRe     = lazyRegexp(`maximum node visit limit \((\d+)\)`)
 )
 
 // lineOffset works around go.yaml.in/yaml/v4 v4.0.0-rc.4 (compose-go
@@ -44,7 +43,7 @@ func syntaxError(cause error, f *configFile, yamlMsg string, offset int) error {
 		return constructErrors(cause, f, rest)
 	}
 	if offset != 0 {
-		yamlMsg = yamlLineRe.ReplaceAllStringFunc(yamlMsg, func(s string) string {
+		yamlMsg = yamlLineRe().ReplaceAllStringFunc(yamlMsg, func(s string) string {
 			n, _ := strconv.Atoi(strings.TrimPrefix(s, "line "))
 			return "line " + strconv.Itoa(n+offset)
 		})
@@ -53,7 +52,7 @@ func syntaxError(cause error, f *configFile, yamlMsg string, offset int) error {
 	if f != nil {
 		e.File = f.display
 	}
-	marks := yamlMarkRe.FindAllStringSubmatchIndex(yamlMsg, -1)
+	marks := yamlMarkRe().FindAllStringSubmatchIndex(yamlMsg, -1)
 	if len(marks) == 0 {
 		return e
 	}
@@ -86,7 +85,7 @@ func constructErrors(cause error, f *configFile, list string) error {
 	var errs []error
 	for line := range strings.Lines(list) {
 		msg := strings.TrimSpace(line)
-		msg = constructLineRe.ReplaceAllString(msg, "")
+		msg = constructLineRe().ReplaceAllString(msg, "")
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		if msg == "" {
 			continue
@@ -95,7 +94,7 @@ func constructErrors(cause error, f *configFile, list string) error {
 		if f != nil {
 			e.File = f.display
 		}
-		if m := yamlMarkRe.FindStringSubmatchIndex(msg); m != nil && m[0] == 0 {
+		if m := yamlMarkRe().FindStringSubmatchIndex(msg); m != nil && m[0] == 0 {
 			e.Line, _ = strconv.Atoi(msg[m[2]:m[3]])
 			e.Msg = msg[m[1]:]
 		}
@@ -109,8 +108,8 @@ func constructErrors(cause error, f *configFile, list string) error {
 			}
 		case strings.Contains(e.Msg, "excessive aliasing"):
 			e.Msg = `YAML aliases expand too much (a "billion laughs" document?): refusing to load`
-		case nodeLimitRe.MatchString(e.Msg):
-			limit := nodeLimitRe.FindStringSubmatch(e.Msg)[1]
+		case nodeLimitRe().MatchString(e.Msg):
+			limit := nodeLimitRe().FindStringSubmatch(e.Msg)[1]
 			e.Msg = fmt.Sprintf("the file holds more than %s YAML nodes, more than the YAML parser accepts: split it up with include", limit)
 		}
 		errs = append(errs, e)

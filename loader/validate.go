@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -19,12 +18,12 @@ import (
 
 var (
 	// exposeRe is PORT[-PORT][/PROTOCOL], as the engine parses expose.
-	exposeRe = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(/(tcp|udp|sctp))?$`)
+	exposeRe = lazyRegexp(`^[0-9]+(-[0-9]+)?(/(tcp|udp|sctp))?$`)
 	// containerNameRe is the engine's rule for container names.
-	containerNameRe = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+	containerNameRe = lazyRegexp(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 	// windowsPathRe is an absolute Windows path, a valid target in a
 	// Windows container.
-	windowsPathRe = regexp.MustCompile(`^([a-zA-Z]:[\\/]|\\\\)`)
+	windowsPathRe = lazyRegexp(`^([a-zA-Z]:[\\/]|\\\\)`)
 )
 
 // checkValues reports the values of p the engine would refuse, sorted by
@@ -43,7 +42,7 @@ func checkValues(p *types.Project, files []*configFile) error {
 		s := p.Services[name]
 		at := "services." + name
 		for i, x := range s.Expose {
-			if !exposeRe.MatchString(x) {
+			if !exposeRe().MatchString(x) {
 				add(fmt.Sprintf("%s.expose.%d", at, i),
 					fmt.Sprintf("%s.expose[%d]: %q is not a port: use PORT[-PORT][/PROTOCOL], e.g. 8080 or 8080/udp", at, i, x))
 			}
@@ -63,7 +62,7 @@ func checkValues(p *types.Project, files []*configFile) error {
 			}
 			add(path, fmt.Sprintf("%s.volumes[%d]: %q has no valid container path: the target must be absolute, e.g. /data", at, i, text))
 		}
-		if c := s.ContainerName; c != "" && !containerNameRe.MatchString(c) {
+		if c := s.ContainerName; c != "" && !containerNameRe().MatchString(c) {
 			add(at+".container_name", fmt.Sprintf("%s.container_name: %q is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit", at, c))
 		}
 		if r := s.Restart; r != "" && !validRestart(r) {
@@ -95,7 +94,7 @@ func checkValues(p *types.Project, files []*configFile) error {
 // validTarget: the engine mounts only at absolute container paths; "." is
 // what compose-go makes of an empty target.
 func validTarget(t string) bool {
-	return strings.HasPrefix(t, "/") || windowsPathRe.MatchString(t)
+	return strings.HasPrefix(t, "/") || windowsPathRe().MatchString(t)
 }
 
 // validRestart is the engine's list of restart policies.
