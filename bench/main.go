@@ -80,6 +80,17 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	res := newResults()
 	tools, floorEng, closeEng := detectTools(ctx, cfg, root, tmp, m.Tools, res.Absent)
 	defer closeEng()
+	if len(tools) > 0 {
+		sp, err := startSpawner(ctx, root, tmp)
+		if err != nil {
+			return err
+		}
+		defer sp.close()
+		for name, t := range tools {
+			t.Spawn = sp
+			tools[name] = t
+		}
+	}
 	for _, t := range allTools() {
 		if !slices.Contains(cfg.Tools, t) {
 			res.Absent[t] = toolTitle(t) + " not in -tools"

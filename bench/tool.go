@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/berth-dev/berth/engine"
@@ -63,6 +60,8 @@ type cliTool struct {
 	// Lacks lists operations the tool does not have (docker-compose v1 has
 	// no ps --format json); they are reported as n/a.
 	Lacks []string
+	// Spawn runs the tool's commands.
+	Spawn *spawner
 }
 
 func (t cliTool) supports(op string) bool {
@@ -77,31 +76,35 @@ type sample struct {
 	RSS int64
 }
 
-// run executes op against s and measures its wall-clock time and peak RSS.
-// Output is captured rather than sent to a terminal, as a script would.
+// run executes op against s through bench/spawn and returns its wall-clock
+// time and peak RSS. Output is captured rather than sent to a terminal, as
+// a script would.
 func (t cliTool) run(ctx context.Context, s stack, op string) (sample, error) {
 	args := append([]string{}, t.Argv[1:]...)
 	args = append(args, "-f", s.file(), "-p", s.Project)
 	args = append(args, opArgs(op)...)
-	cmd := exec.CommandContext(ctx, t.Argv[0], args...)
-	cmd.Dir = s.Dir
+	if err := ctx.Err(); err != nil {
+		return sample{}, err
+	}
 	// Progress bars and colours are for terminals; ask for plain output so
 	// that every tool does the same work.
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	smp := sample{Wall: time.Since(start)}
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			smp.RSS = ru.Maxrss * 1024 // Linux reports kilobytes
-		}
-	}
+	env := append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain")
+	rep, err := t.Spawn.run(append([]string{t.Argv[0]}, args...), s.Dir, env)
 	if err != nil {
+		if ctx.Err() != nil {
+			return sample{}, ctx.Err()
+		}
+		return sample{}, err
+	}
+	smp := sample{Wall: time.Duration(rep.WallNs), RSS: rep.RSS}
+	if rep.Code != 0 || rep.Err != "" {
+		why := rep.Err
+		if why == "" {
+			why = fmt.Sprintf("exit status %d", rep.Code)
+		}
 		// The sample is returned too: the caller may still count it (see
 		// staleEndpoint).
-		return smp, fmt.Errorf("%s %s: %w\n%s", strings.Join(t.Argv, " "), strings.Join(args, " "), err, excerpt(errb.String()))
+		return smp, fmt.Errorf("%s %s: %s\n%s", strings.Join(t.Argv, " "), strings.Join(args, " "), why, excerpt(rep.Stderr))
 	}
 	return smp, nil
 }
