@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/editdist"
 )
 
 // ErrCycle is wrapped by the error [Build] returns when services depend on
@@ -64,7 +66,7 @@ func didYouMean(name string, known []string) string {
 	// enough for typos, too little to turn "a" into "z".
 	best, bestDist := "", max(1, len(name)/3)+1
 	for _, k := range known {
-		if d := editDistance(name, k); d < bestDist && d < len(name) {
+		if d := editdist.Distance(name, k); d < bestDist && d < len(name) {
 			best, bestDist = k, d
 		}
 	}
@@ -72,32 +74,4 @@ func didYouMean(name string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// Levenshtein plus swapping two adjacent characters, the commonest typo.
-// It works on bytes; service names are ASCII by the compose schema.
-func editDistance(a, b string) int {
-	// d[i][j] is the distance between a[:i] and b[:j].
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
