@@ -375,19 +375,27 @@ func TestApplyRepairsRecreateInterruptedBeforeRename(t *testing.T) {
 	if err := applyUp(t, f, changed, ApplyOptions{}); err == nil {
 		t.Fatal("Apply(rename fails) got no error")
 	}
-	f.Hooks = fake.Hooks{}
-	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
-		t.Fatalf("Apply(repair): %v", err)
-	}
-	if again := planUp(t, load(t, changed), observe(t, f), UpOptions{}); !again.Empty() {
-		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
-	}
+	mustRepair(t, f, changed, "repair")
 	var names []string
 	for _, c := range observe(t, f).Containers {
 		names = append(names, c.Name)
 	}
 	if !slices.Contains(names, "shop-db-1") || slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, "_shop-db-1") }) {
 		t.Errorf("containers after repair got %v, want shop-db-1 and no temporary name", names)
+	}
+}
+
+// mustRepair clears f's failure hooks, applies yaml again, which must
+// succeed (what describes what that apply does), and checks that nothing is
+// left to do.
+func mustRepair(t *testing.T, f *fake.Engine, yaml, what string) {
+	t.Helper()
+	f.Hooks = fake.Hooks{}
+	if err := applyUp(t, f, yaml, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply(%s): %v", what, err)
+	}
+	if again := planUp(t, load(t, yaml), observe(t, f), UpOptions{}); !again.Empty() {
+		t.Errorf("PlanUp after %s got\n%s\nwant nothing to do", what, again)
 	}
 }
 
@@ -413,11 +421,5 @@ func TestApplyRepairWaitsForTheRenamedDependency(t *testing.T) {
 	if err := applyUp(t, f, changed, ApplyOptions{}); err == nil {
 		t.Fatal("Apply(rename of db fails) got no error")
 	}
-	f.Hooks = fake.Hooks{}
-	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
-		t.Fatalf("Apply(repair db, recreate web): %v", err)
-	}
-	if again := planUp(t, load(t, changed), observe(t, f), UpOptions{}); !again.Empty() {
-		t.Errorf("PlanUp after repair got\n%s\nwant nothing to do", again)
-	}
+	mustRepair(t, f, changed, "repair db, recreate web")
 }
