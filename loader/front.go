@@ -4,7 +4,6 @@ package loader
 
 import (
 	"context"
-	"io"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -45,8 +44,6 @@ func LoadModel(context.Context, Options) (map[string]any, error) {
 type handOffStdin struct{}
 
 func (handOffStdin) Read([]byte) (int, error) { return 0, ErrFullLoad }
-
-var _ io.Reader = handOffStdin{}
 
 // composeSchema is empty: only compose-go's errors are explained with the
 // schema, and a front build has no compose-go loader to make them.
