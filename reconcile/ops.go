@@ -169,10 +169,15 @@ func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inher
 }
 
 // recreate replaces a container as compose does: create the replacement
-// under a temporary name while the old one stops, remove the old one, give
-// the new one the final name, then start it. Until the rename, the old
-// container's name stays valid, so an interruption leaves a state the next
-// plan repairs.
+// under a temporary name while the old one stops, then give it the final
+// name and start it. Until that rename, the old container's name stays
+// valid, so an interruption leaves a state the next plan repairs: a
+// container of the same number under another name is a duplicate.
+//
+// When the replacement starts, the old container is not removed first but
+// renamed out of the way and removed while the replacement starts: the
+// removal (about 10 ms on dockerd 20.10) no longer adds to the time the
+// service is down. Without a start, it is simply removed first.
 func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, error) {
 	old := a.Target.ID
 	if old == "" {
@@ -184,25 +189,50 @@ func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, 
 	}
 	// Each engine call names its container; describe adds that they are
 	// steps of this recreate.
-	if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
+	if !o.start {
+		if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
+			return "", err
+		}
+		if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
+			return "", err
+		}
+		r.ids.set(o.finalName, id)
+		return "", nil
+	}
+	if err := ignoreNotFound(r.eng.RenameContainer(ctx, old, retiredName(old, o.finalName))); err != nil {
 		return "", err
 	}
 	if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
 		return "", err
 	}
 	r.ids.set(o.finalName, id)
-	if !o.start {
-		return "", nil
-	}
-	r.emit(i, a, a.Target, StatusDone, "Recreated", nil)
-	if err := r.waitDeps(ctx, i, a, o); err != nil {
-		return "", err
-	}
-	r.emit(i, a, a.Target, StatusWorking, "Starting", nil)
-	if err := r.eng.StartContainer(ctx, id); err != nil {
+	// A plain group: the removal runs to its end whatever the start does.
+	var removal errgroup.Group
+	removal.Go(func() error {
+		return ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true}))
+	})
+	startErr := r.startReplacement(ctx, i, a, o, id)
+	if err := errors.Join(startErr, removal.Wait()); err != nil {
 		return "", err
 	}
 	return "Started", nil
+}
+
+// retiredName is what the replaced container is called while it is
+// removed: neither the final name nor the temporary one of any replacement.
+func retiredName(old, finalName string) string {
+	return shortID(old) + "_old_" + finalName
+}
+
+// startReplacement starts a recreate's replacement once its dependencies
+// are ready.
+func (r *runner) startReplacement(ctx context.Context, i int, a Action, o *op, id string) error {
+	r.emit(i, a, a.Target, StatusDone, "Recreated", nil)
+	if err := r.waitDeps(ctx, i, a, o); err != nil {
+		return err
+	}
+	r.emit(i, a, a.Target, StatusWorking, "Starting", nil)
+	return r.eng.StartContainer(ctx, id)
 }
 
 // replace creates the replacement of the recreated container under a

@@ -70,6 +70,103 @@ func TestApplyRecreateOverlapsCreateAndStop(t *testing.T) {
 	}
 }
 
+// TestApplyRecreateRemovesWhileStarting holds the old container's removal
+// and the replacement's start each until the other has begun: removed
+// first, as before, the old container would keep the service down for the
+// time of its removal, and the test fails after a timeout.
+func TestApplyRecreateRemovesWhileStarting(t *testing.T) {
+	f, changed, old := recreateWeb(t)
+	removing, starting := make(chan struct{}), make(chan struct{})
+	meet := func(ctx context.Context, mine, other chan struct{}, what string) error {
+		close(mine)
+		select {
+		case <-other:
+			return nil
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("%s ran alone, want the removal and the start at once", what)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	f.Hooks.RemoveContainer = func(ctx context.Context, id string, _ engine.RemoveOptions) error {
+		if id != old.ID {
+			return nil
+		}
+		return meet(ctx, removing, starting, "removal")
+	}
+	f.Hooks.StartContainer = func(ctx context.Context, id string) error {
+		if id == old.ID {
+			return nil
+		}
+		return meet(ctx, starting, removing, "start")
+	}
+	before := len(observe(t, f).Containers)
+	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply(recreate): %v", err)
+	}
+	s := observe(t, f)
+	if len(s.Containers) != before {
+		t.Errorf("after recreate got containers %v, want %d", containerNames(s.Containers), before)
+	}
+	if now := containerNamed(t, s, "shop-web-1"); now.ID == old.ID || now.State != "running" {
+		t.Errorf("after recreate shop-web-1 got %.12s (%s), want a new running container", now.ID, now.State)
+	}
+}
+
+// TestApplyRecreateFailsAfterRetiring fails a recreate once the old
+// container has been renamed out of the way: the next up must find the
+// service's containers, whatever their names, and leave one.
+func TestApplyRecreateFailsAfterRetiring(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		fail func(f *fake.Engine, old string)
+	}{
+		{"the replacement's rename fails", func(f *fake.Engine, _ string) {
+			f.Hooks.RenameContainer = func(_ context.Context, _, name string) error {
+				if name == "shop-web-1" {
+					return boom
+				}
+				return nil
+			}
+		}},
+		{"the replacement's start fails", func(f *fake.Engine, old string) {
+			f.Hooks.StartContainer = func(_ context.Context, id string) error {
+				if id != old {
+					return boom
+				}
+				return nil
+			}
+		}},
+		{"the old container's removal fails", func(f *fake.Engine, old string) {
+			f.Hooks.RemoveContainer = func(_ context.Context, id string, _ engine.RemoveOptions) error {
+				if id == old {
+					return boom
+				}
+				return nil
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, changed, old := recreateWeb(t)
+			before := len(observe(t, f).Containers)
+			tt.fail(f, old.ID)
+			if err := applyUp(t, f, changed, ApplyOptions{}); !errors.Is(err, boom) {
+				t.Fatalf("Apply(%s) got %v, want the injected failure", tt.name, err)
+			}
+			mustRepair(t, f, changed, "repair")
+			s := observe(t, f)
+			if len(s.Containers) != before {
+				t.Errorf("after repair got containers %v, want %d", containerNames(s.Containers), before)
+			}
+			if now := containerNamed(t, s, "shop-web-1"); now.ID == old.ID || now.State != "running" {
+				t.Errorf("after repair shop-web-1 got %.12s (%s), want a new running container", now.ID, now.State)
+			}
+		})
+	}
+}
+
 // TestApplyRecreateLeavesNothingHalfDone fails one step of a recreate and
 // checks that the old container is left as it was and no replacement
 // lingers under its temporary name.
