@@ -31,6 +31,35 @@ func recreateWeb(t *testing.T) (*fake.Engine, string, engine.Container) {
 // isTemporary reports whether a container name is a recreate's temporary one.
 func isTemporary(name string) bool { return strings.HasSuffix(name, "_shop-web-1") }
 
+// meet is a hook body that holds mine until other has begun too: closed
+// channels mark the two calls as started. Run one after the other, the
+// first never sees the second and fails after a timeout instead of hanging.
+func meet(ctx context.Context, mine, other chan struct{}, what, with string) error {
+	close(mine)
+	select {
+	case <-other:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("%s ran alone, want it at once with %s", what, with)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// wantReplaced checks that web's container old has given way to a new
+// running shop-web-1 and that the engine holds as many containers as
+// before, so that nothing of the recreate lingers under another name.
+func wantReplaced(t *testing.T, f *fake.Engine, old engine.Container, before int, after string) {
+	t.Helper()
+	s := observe(t, f)
+	if len(s.Containers) != before {
+		t.Errorf("after %s got containers %v, want %d", after, containerNames(s.Containers), before)
+	}
+	if now := containerNamed(t, s, "shop-web-1"); now.ID == old.ID || now.State != "running" {
+		t.Errorf("after %s shop-web-1 got %.12s (%s), want a new running container", after, now.ID, now.State)
+	}
+}
+
 // TestApplyRecreateOverlapsCreateAndStop holds the replacement's create
 // and the old container's stop each until the other has begun: run one
 // after the other, the first never sees the second and the test fails
@@ -38,28 +67,17 @@ func isTemporary(name string) bool { return strings.HasSuffix(name, "_shop-web-1
 func TestApplyRecreateOverlapsCreateAndStop(t *testing.T) {
 	f, changed, old := recreateWeb(t)
 	creating, stopping := make(chan struct{}), make(chan struct{})
-	meet := func(ctx context.Context, mine, other chan struct{}, what string) error {
-		close(mine)
-		select {
-		case <-other:
-			return nil
-		case <-time.After(10 * time.Second):
-			return fmt.Errorf("%s ran alone, want the create and the stop at once", what)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 	f.Hooks.CreateContainer = func(ctx context.Context, spec engine.ContainerSpec) error {
 		if !isTemporary(spec.Name) {
 			return nil
 		}
-		return meet(ctx, creating, stopping, "create")
+		return meet(ctx, creating, stopping, "the create", "the stop")
 	}
 	f.Hooks.StopContainer = func(ctx context.Context, id string, _ *time.Duration) error {
 		if id != old.ID {
 			return nil
 		}
-		return meet(ctx, stopping, creating, "stop")
+		return meet(ctx, stopping, creating, "the stop", "the create")
 	}
 	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
 		t.Fatalf("Apply(recreate): %v", err)
@@ -77,40 +95,23 @@ func TestApplyRecreateOverlapsCreateAndStop(t *testing.T) {
 func TestApplyRecreateRemovesWhileStarting(t *testing.T) {
 	f, changed, old := recreateWeb(t)
 	removing, starting := make(chan struct{}), make(chan struct{})
-	meet := func(ctx context.Context, mine, other chan struct{}, what string) error {
-		close(mine)
-		select {
-		case <-other:
-			return nil
-		case <-time.After(10 * time.Second):
-			return fmt.Errorf("%s ran alone, want the removal and the start at once", what)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 	f.Hooks.RemoveContainer = func(ctx context.Context, id string, _ engine.RemoveOptions) error {
 		if id != old.ID {
 			return nil
 		}
-		return meet(ctx, removing, starting, "removal")
+		return meet(ctx, removing, starting, "the removal", "the start")
 	}
 	f.Hooks.StartContainer = func(ctx context.Context, id string) error {
 		if id == old.ID {
 			return nil
 		}
-		return meet(ctx, starting, removing, "start")
+		return meet(ctx, starting, removing, "the start", "the removal")
 	}
 	before := len(observe(t, f).Containers)
 	if err := applyUp(t, f, changed, ApplyOptions{}); err != nil {
 		t.Fatalf("Apply(recreate): %v", err)
 	}
-	s := observe(t, f)
-	if len(s.Containers) != before {
-		t.Errorf("after recreate got containers %v, want %d", containerNames(s.Containers), before)
-	}
-	if now := containerNamed(t, s, "shop-web-1"); now.ID == old.ID || now.State != "running" {
-		t.Errorf("after recreate shop-web-1 got %.12s (%s), want a new running container", now.ID, now.State)
-	}
+	wantReplaced(t, f, old, before, "recreate")
 }
 
 // TestApplyRecreateFailsAfterRetiring fails a recreate once the old
@@ -156,13 +157,7 @@ func TestApplyRecreateFailsAfterRetiring(t *testing.T) {
 				t.Fatalf("Apply(%s) got %v, want the injected failure", tt.name, err)
 			}
 			mustRepair(t, f, changed, "repair")
-			s := observe(t, f)
-			if len(s.Containers) != before {
-				t.Errorf("after repair got containers %v, want %d", containerNames(s.Containers), before)
-			}
-			if now := containerNamed(t, s, "shop-web-1"); now.ID == old.ID || now.State != "running" {
-				t.Errorf("after repair shop-web-1 got %.12s (%s), want a new running container", now.ID, now.State)
-			}
+			wantReplaced(t, f, old, before, "repair")
 		})
 	}
 }
