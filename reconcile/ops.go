@@ -189,28 +189,31 @@ func (r *runner) recreate(ctx context.Context, i int, a Action, o *op) (string, 
 	}
 	// Each engine call names its container; describe adds that they are
 	// steps of this recreate.
-	if !o.start {
-		if err := ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true})); err != nil {
-			return "", err
-		}
-		if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
-			return "", err
-		}
-		r.ids.set(o.finalName, id)
-		return "", nil
+	remove := func() error {
+		return ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true}))
 	}
-	if err := ignoreNotFound(r.eng.RenameContainer(ctx, old, retiredName(old, o.finalName))); err != nil {
+	// The final name must be free before the replacement takes it: the old
+	// container is removed, or, when the replacement starts, only renamed
+	// out of the way and removed during the start.
+	freeName := remove
+	if o.start {
+		freeName = func() error {
+			return ignoreNotFound(r.eng.RenameContainer(ctx, old, retiredName(old, o.finalName)))
+		}
+	}
+	if err := freeName(); err != nil {
 		return "", err
 	}
 	if err := r.eng.RenameContainer(ctx, id, o.finalName); err != nil {
 		return "", err
 	}
 	r.ids.set(o.finalName, id)
+	if !o.start {
+		return "", nil
+	}
 	// A plain group: the removal runs to its end whatever the start does.
 	var removal errgroup.Group
-	removal.Go(func() error {
-		return ignoreNotFound(r.eng.RemoveContainer(ctx, old, engine.RemoveOptions{Force: true}))
-	})
+	removal.Go(remove)
 	startErr := r.startReplacement(ctx, i, a, o, id)
 	if err := errors.Join(startErr, removal.Wait()); err != nil {
 		return "", err
