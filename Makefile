@@ -19,9 +19,13 @@ FUZZTIME ?= 30s
 # Two executables (see loader/front.go): bin/berth serves cached projects
 # without linking compose-go's loader, and hands every other load to
 # bin/berth-full, the plain build, which must sit beside it.
+#
+# Both are static (CGO_ENABLED=0): berth needs nothing from libc, and
+# without the dynamic loader, libc and their thread stacks every process
+# maps about 1.5 MiB less and starts sooner.
 build:
-	$(GO) build -tags berthfront -ldflags "-X main.version=$(VERSION)" -o bin/berth ./cmd/berth
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth-full ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -tags berthfront -ldflags "-X main.version=$(VERSION)" -o bin/berth ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth-full ./cmd/berth
 
 # The demo's one binary; static so that it runs in a FROM scratch image.
 shop:

@@ -6,6 +6,7 @@ package berthbuild
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 )
@@ -24,6 +25,8 @@ func Build(ctx context.Context, moduleDir, outDir string) (string, error) {
 	for _, args := range builds {
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = moduleDir
+		// Static, as `make build` makes them.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go %v: %w\n%s", args, err, out)
 		}
