@@ -308,6 +308,20 @@ func topLevel(p *types.Project) (string, bool) {
 	return hex.EncodeToString(d[:]), true
 }
 
+// sameDependencies reports whether a and b depend on the same services,
+// the edges of compose-go's cycle check.
+func sameDependencies(a, b types.ServiceConfig) bool {
+	if len(a.DependsOn) != len(b.DependsOn) {
+		return false
+	}
+	for name := range a.DependsOn {
+		if _, ok := b.DependsOn[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // spliceable says whether a load of in may become a base, or use one.
 func (in *input) spliceable() bool {
 	return len(in.files) == 1 && len(in.opts.Services) == 0 && !in.opts.NoInterpolate && !in.opts.AllResources
@@ -410,14 +424,17 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	p := entry.Project
 	p.Environment = rp.Environment
 	p.Networks, p.Volumes, p.Secrets, p.Configs, p.Models, p.Extensions = rp.Networks, rp.Volumes, rp.Secrets, rp.Configs, rp.Models, rp.Extensions
+	rewired := false
 	for name := range changed {
 		svc, ok := rp.Services[name]
 		if !ok {
 			return nil, false
 		}
+		rewired = rewired || !sameDependencies(p.Services[name], svc)
 		p.Services[name] = svc
 	}
-	if graph.CheckCycle(p) != nil {
+	// A cycle needs an edge the cached project, which had none, lacked.
+	if rewired && graph.CheckCycle(p) != nil {
 		return nil, false
 	}
 	p, err = in.finish(p)
