@@ -68,8 +68,8 @@ func (d Dir) Get(key string) ([]byte, error) {
 	return b, nil
 }
 
-// Put stores data under key atomically, then drops the least recently used
-// entries beyond Max.
+// Put stores data under key atomically, then, when the directory holds
+// more than Max entries, drops the least recently used (see trim).
 func (d Dir) Put(key string, data []byte) error {
 	if err := validKey(key); err != nil {
 		return err
@@ -108,8 +108,11 @@ func (d Dir) Remove(key string) error {
 
 func (d Dir) file(key string) string { return filepath.Join(d.Path, key+suffix) }
 
-// trim removes the least recently used entries beyond Max and temporary
-// files left by killed writers. Files it does not know are left alone.
+// trim removes temporary files left by killed writers and, once there are
+// more than Max entries, the least recently used down to Max less a
+// quarter. Counting needs only the directory listing; the entries' times
+// are read and sorted only when some must go, once every Max/4 writes
+// rather than on every one. Files it does not know are left alone.
 func (d Dir) trim() error {
 	ents, err := os.ReadDir(d.Path)
 	if err != nil {
@@ -121,22 +124,28 @@ func (d Dir) trim() error {
 	}
 	var entries []entry
 	var errs []error
+	over := d.Max > 0 && countEntries(ents) > d.Max
 	for _, e := range ents {
 		name := e.Name()
+		temp := strings.HasPrefix(name, tmpPrefix)
+		if !temp && (!over || !strings.HasSuffix(name, suffix)) {
+			continue
+		}
 		info, err := e.Info()
 		if err != nil || !info.Mode().IsRegular() {
 			continue // removed meanwhile, or not ours
 		}
 		switch {
-		case strings.HasPrefix(name, tmpPrefix):
+		case temp:
 			if time.Since(info.ModTime()) > staleTemp {
 				errs = append(errs, removeIfPresent(filepath.Join(d.Path, name)))
 			}
-		case strings.HasSuffix(name, suffix):
+		default:
 			entries = append(entries, entry{name, info.ModTime()})
 		}
 	}
-	if d.Max <= 0 || len(entries) <= d.Max {
+	keep := d.Max - d.Max/4
+	if !over || len(entries) <= keep {
 		return errors.Join(errs...)
 	}
 	// Newest first; ties by name so that the outcome does not depend on
@@ -147,10 +156,21 @@ func (d Dir) trim() error {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	for _, e := range entries[d.Max:] {
+	for _, e := range entries[keep:] {
 		errs = append(errs, removeIfPresent(filepath.Join(d.Path, e.name)))
 	}
 	return errors.Join(errs...)
+}
+
+// countEntries counts the listed files that may be entries.
+func countEntries(ents []os.DirEntry) int {
+	n := 0
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), tmpPrefix) {
+			n++
+		}
+	}
+	return n
 }
 
 // removeIfPresent removes p; another process removing it first is fine.

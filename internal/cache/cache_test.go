@@ -121,3 +121,36 @@ func TestTrim(t *testing.T) {
 		t.Errorf("directory after Put(d) with Max 3 got %v, want %v", got, want)
 	}
 }
+
+// TestTrimBatches checks that going over Max drops the least recently used
+// entries down to Max less a quarter, and that nothing is dropped before.
+func TestTrimBatches(t *testing.T) {
+	d := Dir{Path: t.TempDir(), Max: 8}
+	base := time.Now().Add(-time.Hour)
+	var keys []string
+	for i := range 9 {
+		key := string(rune('a' + i))
+		keys = append(keys, key)
+		if err := d.Put(key, []byte(key)); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(d.file(key), at, at); err != nil {
+			t.Fatal(err)
+		}
+		ents, err := os.ReadDir(d.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 8 && len(ents) != i+1 {
+			t.Fatalf("after %d puts with Max 8 the directory holds %d entries, want %d", i+1, len(ents), i+1)
+		}
+	}
+	// The ninth put went over: the three least recently used went.
+	for i, key := range keys {
+		_, err := d.Get(key)
+		if gone := i < 3; gone != errors.Is(err, ErrMiss) {
+			t.Errorf("Get(%q) after trim got %v, want gone=%v", key, err, gone)
+		}
+	}
+}
