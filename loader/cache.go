@@ -299,19 +299,23 @@ func (c *projectCache) put(p *types.Project, deps []dependency, vars []varDep, w
 		Warnings: warnings,
 		Project:  &q,
 	}
-	data, err := encodeValue(nil, reflect.ValueOf(e))
-	if err != nil {
-		_ = c.dir.Remove(c.key) // a stale entry must not outlive a failed write
-		return false
-	}
-	c.save(c.key, data)
+	c.save(c.key, e)
 	return true
 }
 
-// save writes data under key, now or in the background. A failed write
-// is not reported: the next run misses and loads again.
-func (c *projectCache) save(key string, data []byte) {
-	write := func() { _ = c.dir.Put(key, data) }
+// save encodes v and writes it under key, now or in the background: the
+// encoding only reads v, which the caller may read meanwhile but never
+// changes. A failed write is not reported: the next run misses and loads
+// again.
+func (c *projectCache) save(key string, v any) {
+	write := func() {
+		data, err := encodeValue(nil, reflect.ValueOf(v))
+		if err != nil {
+			_ = c.dir.Remove(key) // a stale entry must not outlive a failed write
+			return
+		}
+		_ = c.dir.Put(key, data)
+	}
 	if c.background == nil {
 		write()
 		return

@@ -352,13 +352,7 @@ func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
 	}, true
 }
 
-func (c *projectCache) storeBase(b baseRecord) {
-	data, err := encodeValue(nil, reflect.ValueOf(b))
-	if err != nil {
-		return
-	}
-	c.save(b.Key, data)
-}
+func (c *projectCache) storeBase(b baseRecord) { c.save(b.Key, b) }
 
 // splice loads in from the base of an earlier load and the changed
 // services; ok is false when it cannot, and the caller loads in full.

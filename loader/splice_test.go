@@ -2,11 +2,14 @@ package loader
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // spliceFixture touches what compose-go links across services: the implicit
@@ -332,10 +335,21 @@ func TestBackgroundWrites(t *testing.T) {
 	var pending []func()
 	opts := Options{WorkingDir: dir, Environ: map[string]string{"HOME": "/home/user"}, CacheDir: t.TempDir(),
 		Background: func(write func()) { pending = append(pending, write) }}
+	var last *types.Project
+	// The writes encode the project while the caller reads it, as an up
+	// plans from it: under the race detector, this checks they only read.
 	runPending := func() {
-		for _, w := range pending {
-			w()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for _, w := range pending {
+				w()
+			}
+		}()
+		if _, err := json.Marshal(last); err != nil {
+			t.Error(err)
 		}
+		<-done
 		pending = nil
 	}
 	steps := []struct {
@@ -354,12 +368,13 @@ func TestBackgroundWrites(t *testing.T) {
 	}
 	for _, st := range steps {
 		st.before()
-		_, src, err := loadVia(context.Background(), opts)
+		p, src, err := loadVia(context.Background(), opts)
 		if err != nil || src != st.want {
 			t.Fatalf("%s got source %d, error %v; want source %d", st.name, src, err, st.want)
 		}
 		if len(pending) != st.writes {
 			t.Errorf("%s handed over %d writes, want %d", st.name, len(pending), st.writes)
 		}
+		last = p
 	}
 }

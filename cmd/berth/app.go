@@ -365,6 +365,7 @@ func (a *app) observe(ctx context.Context, s *session, p *types.Project) (engine
 // execute applies plan with progress, or prints it under --dry-run and
 // changes nothing.
 func (a *app) execute(ctx context.Context, eng reconcile.Engine, plan reconcile.Plan) error {
+	a.g.writes.Start()
 	if a.g.dryRun {
 		return a.printPlan(plan, "text")
 	}
@@ -482,5 +483,7 @@ func (a *app) projectContainers(ctx context.Context, s *session, services []stri
 	if err != nil {
 		return nil, nil, err
 	}
+	// What is left, printing, costs less than the writes.
+	a.g.writes.Start()
 	return eng, all, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -32,9 +31,9 @@ type globalOptions struct {
 	dryRun      bool
 	env         string
 
-	// writes are the loader's cache writes, run while the command goes on
-	// and waited for when its session ends.
-	writes sync.WaitGroup
+	// writes are the loader's cache writes, run while the command applies
+	// its plan and waited for when its session ends.
+	writes cacheWrites
 }
 
 var (
