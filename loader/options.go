@@ -48,10 +48,12 @@ type Options struct {
 	// hermetic. [DefaultCacheDir] gives the usual place.
 	CacheDir string
 	// Background, when set, is handed the cache writes a load leaves
-	// behind, so that the caller can run them while it goes on (a write
-	// costs milliseconds, an up's first engine call waits for it
-	// otherwise). The caller must let them finish before it exits; a
-	// write cut short leaves only a temporary file, which a later write
-	// removes. Nil writes before Load returns.
+	// behind, encoding included, so that the caller can run them when
+	// they cost it least (a write of a large project costs milliseconds,
+	// an up's first engine call waits for it otherwise). A write only
+	// reads the returned project, which the caller may read meanwhile.
+	// The caller must let them finish before it exits; a write cut short
+	// leaves only a temporary file, which a later write removes. Nil
+	// writes before Load returns.
 	Background func(write func())
 }
