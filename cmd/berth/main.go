@@ -21,7 +21,7 @@ import (
 const memoryBase = 16 << 20
 
 func main() {
-	memlimit.Install(memoryBase)
+	memlimit.Install(memoryBase, os.Getenv("GOMEMLIMIT"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := newRootCmd(environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
 	err := runCommand(ctx, root, os.Args[1:])

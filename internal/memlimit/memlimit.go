@@ -20,13 +20,15 @@ import (
 const Headroom = 3
 
 // Install sets the process's soft memory limit to base bytes, then raises
-// it after every collection that finds more than base/Headroom live. It
-// does nothing when GOMEMLIMIT already set a limit: that is the user's.
-func Install(base int64) {
-	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+// it whenever a collection finds more than a Headroom-th of it live. It
+// does nothing when the GOMEMLIMIT environment variable, passed as
+// gomemlimit, is set, to a limit or to off: that is the user's choice.
+func Install(base int64, gomemlimit string) {
+	if gomemlimit != "" {
 		return
 	}
-	debug.SetMemoryLimit(base)
+	limit := base
+	debug.SetMemoryLimit(limit)
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var arm func()
 	arm = func() {
@@ -35,7 +37,8 @@ func Install(base int64) {
 		runtime.AddCleanup(new(beacon), func(struct{}) {
 			metrics.Read(sample)
 			if sample[0].Value.Kind() == metrics.KindUint64 {
-				debug.SetMemoryLimit(Limit(base, sample[0].Value.Uint64()))
+				limit = Limit(limit, sample[0].Value.Uint64())
+				debug.SetMemoryLimit(limit)
 			}
 			arm()
 		}, struct{}{})
@@ -48,11 +51,14 @@ func Install(base int64) {
 // of it is.
 type beacon [16]byte
 
-// Limit is the soft limit for a process with live bytes live after a
-// collection: base, or Headroom times the live heap when that is more.
-func Limit(base int64, live uint64) int64 {
+// Limit is the soft limit after a collection that found live bytes live,
+// under the limit current: Headroom times the live heap when that is more.
+// It never comes down: once a large load is over, the heap it grew stays
+// mapped for a while and counts against the limit, and a limit below it
+// would have the collector run back to back over a small live heap.
+func Limit(current int64, live uint64) int64 {
 	if live > uint64(math.MaxInt64/Headroom) {
 		return math.MaxInt64
 	}
-	return max(base, Headroom*int64(live))
+	return max(current, Headroom*int64(live))
 }

@@ -13,18 +13,19 @@ import (
 func TestLimit(t *testing.T) {
 	const mib = 1 << 20
 	for _, tc := range []struct {
-		base int64
-		live uint64
-		want int64
+		current int64
+		live    uint64
+		want    int64
 	}{
-		{base: 16 * mib, live: 0, want: 16 * mib},
-		{base: 16 * mib, live: 5 * mib, want: 16 * mib},
-		{base: 16 * mib, live: 6 * mib, want: 18 * mib},
-		{base: 16 * mib, live: 100 * mib, want: 300 * mib},
-		{base: 16 * mib, live: math.MaxUint64, want: math.MaxInt64},
+		{current: 16 * mib, live: 0, want: 16 * mib},
+		{current: 16 * mib, live: 5 * mib, want: 16 * mib},
+		{current: 16 * mib, live: 6 * mib, want: 18 * mib},
+		{current: 16 * mib, live: 100 * mib, want: 300 * mib},
+		{current: 300 * mib, live: 6 * mib, want: 300 * mib}, // never down
+		{current: 16 * mib, live: math.MaxUint64, want: math.MaxInt64},
 	} {
-		if got := Limit(tc.base, tc.live); got != tc.want {
-			t.Errorf("Limit(%d, %d) = %d, want %d", tc.base, tc.live, got, tc.want)
+		if got := Limit(tc.current, tc.live); got != tc.want {
+			t.Errorf("Limit(%d, %d) = %d, want %d", tc.current, tc.live, got, tc.want)
 		}
 	}
 }
@@ -39,7 +40,7 @@ const childEnv = "MEMLIMIT_TEST_CHILD"
 func TestInstallFollowsLiveHeap(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestInstallFollowsLiveHeap$", "-test.v")
-		cmd.Env = append(os.Environ(), childEnv+"=1", "GOMEMLIMIT=off")
+		cmd.Env = append(os.Environ(), childEnv+"=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
@@ -48,7 +49,7 @@ func TestInstallFollowsLiveHeap(t *testing.T) {
 		return
 	}
 	const mib = 1 << 20
-	Install(4 * mib)
+	Install(4*mib, "")
 	if got := debug.SetMemoryLimit(-1); got != 4*mib {
 		t.Fatalf("limit after Install = %d, want %d", got, 4*mib)
 	}
@@ -77,22 +78,40 @@ func TestInstallFollowsLiveHeap(t *testing.T) {
 	if n := after.NumGC - before.NumGC; n > 2 {
 		t.Errorf("%d collections while allocating 25 MiB over 40 MiB live, want at most 2", n)
 	}
+	runtime.KeepAlive(sink)
+
+	// Once the 40 MiB are garbage, the heap they took stays mapped for a
+	// while: a limit that came down with the live heap would have the
+	// collector run over and over.
 	runtime.KeepAlive(live)
+	live = nil
+	for range 3 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := debug.SetMemoryLimit(-1); got < 3*40*mib {
+		t.Errorf("limit after the 40 MiB were freed = %d MiB, want it kept at 120 or more", got/mib)
+	}
 	runtime.KeepAlive(sink)
 }
 
-// Install leaves a limit set through GOMEMLIMIT alone.
+// Install leaves the limit alone when GOMEMLIMIT is set, to off included.
 func TestInstallKeepsGOMEMLIMIT(t *testing.T) {
-	if os.Getenv(childEnv) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestInstallKeepsGOMEMLIMIT$")
-		cmd.Env = append(os.Environ(), childEnv+"=1", "GOMEMLIMIT=64MiB")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
-		return
-	}
-	Install(4 << 20)
-	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
-		t.Errorf("limit = %d with GOMEMLIMIT=64MiB, want %d", got, 64<<20)
+	for _, value := range []string{"64MiB", "off"} {
+		t.Run(value, func(t *testing.T) {
+			if os.Getenv(childEnv) == "" {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestInstallKeepsGOMEMLIMIT$/^"+value+"$")
+				cmd.Env = append(os.Environ(), childEnv+"=1", "GOMEMLIMIT="+value)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("child: %v\n%s", err, out)
+				}
+				return
+			}
+			before := debug.SetMemoryLimit(-1)
+			Install(4<<20, os.Getenv("GOMEMLIMIT"))
+			if got := debug.SetMemoryLimit(-1); got != before {
+				t.Errorf("limit = %d after Install with GOMEMLIMIT=%s, want %d as before", got, value, before)
+			}
+		})
 	}
 }
