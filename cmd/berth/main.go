@@ -17,13 +17,15 @@ import (
 
 // memoryBase is the soft memory limit every berth process starts with (see
 // internal/memlimit): a little above what loading a 200-service project
-// needs, so that only the collector's timing, not the project, decides less.
+// needs, so that it binds only where the collector's timing would
+// otherwise decide the peak.
 const memoryBase = 16 << 20
 
 func main() {
-	memlimit.Install(memoryBase, os.Getenv("GOMEMLIMIT"))
+	env := environ(os.Environ())
+	memlimit.Install(memoryBase, env["GOMEMLIMIT"])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	root := newRootCmd(environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
+	root := newRootCmd(env, os.Stdin, os.Stdout, os.Stderr)
 	err := runCommand(ctx, root, os.Args[1:])
 	if errors.Is(err, loader.ErrFullLoad) && ctx.Err() == nil {
 		err = handOff(os.Args, os.Environ())
