@@ -3,7 +3,8 @@ package main
 import "sync"
 
 // cacheWrites holds the loader's cache writes (loader.Options.Background)
-// until the command has made its plan, then runs them while it applies it.
+// until the command has made its plan, then runs them while it applies it
+// (ps and logs: once they have listed the containers).
 // Until then every millisecond of berth's own work delays the first engine
 // call, and encoding a large project for the cache would compete with it
 // for the CPU; once the plan is applied berth mostly waits on the daemon.

@@ -14,13 +14,13 @@ import (
 	"runtime/metrics"
 )
 
-// Headroom is how far above the live heap the limit sits once a project
+// headroom is how far above the live heap the limit sits once a project
 // is large enough for the base limit to bind: three times covers the heap's
 // own doubling and the runtime's stacks and metadata.
-const Headroom = 3
+const headroom = 3
 
 // Install sets the process's soft memory limit to base bytes, then raises
-// it whenever a collection finds more than a Headroom-th of it live. It
+// it whenever a collection finds more than a third of it live. It
 // does nothing when the GOMEMLIMIT environment variable, passed as
 // gomemlimit, is set, to a limit or to off: that is the user's choice.
 func Install(base int64, gomemlimit string) {
@@ -37,7 +37,7 @@ func Install(base int64, gomemlimit string) {
 		runtime.AddCleanup(new(beacon), func(struct{}) {
 			metrics.Read(sample)
 			if sample[0].Value.Kind() == metrics.KindUint64 {
-				limit = Limit(limit, sample[0].Value.Uint64())
+				limit = nextLimit(limit, sample[0].Value.Uint64())
 				debug.SetMemoryLimit(limit)
 			}
 			arm()
@@ -51,14 +51,14 @@ func Install(base int64, gomemlimit string) {
 // of it is.
 type beacon [16]byte
 
-// Limit is the soft limit after a collection that found live bytes live,
-// under the limit current: Headroom times the live heap when that is more.
+// nextLimit is the soft limit after a collection that found live bytes live,
+// under the limit current: headroom times the live heap when that is more.
 // It never comes down: once a large load is over, the heap it grew stays
 // mapped for a while and counts against the limit, and a limit below it
 // would have the collector run back to back over a small live heap.
-func Limit(current int64, live uint64) int64 {
-	if live > uint64(math.MaxInt64/Headroom) {
+func nextLimit(current int64, live uint64) int64 {
+	if live > uint64(math.MaxInt64/headroom) {
 		return math.MaxInt64
 	}
-	return max(current, Headroom*int64(live))
+	return max(current, headroom*int64(live))
 }

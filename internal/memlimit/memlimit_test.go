@@ -24,8 +24,8 @@ func TestLimit(t *testing.T) {
 		{current: 300 * mib, live: 6 * mib, want: 300 * mib}, // never down
 		{current: 16 * mib, live: math.MaxUint64, want: math.MaxInt64},
 	} {
-		if got := Limit(tc.current, tc.live); got != tc.want {
-			t.Errorf("Limit(%d, %d) = %d, want %d", tc.current, tc.live, got, tc.want)
+		if got := nextLimit(tc.current, tc.live); got != tc.want {
+			t.Errorf("nextLimit(%d, %d) = %d, want %d", tc.current, tc.live, got, tc.want)
 		}
 	}
 }
