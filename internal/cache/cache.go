@@ -128,7 +128,7 @@ func (d Dir) trim() error {
 	for _, e := range ents {
 		name := e.Name()
 		temp := strings.HasPrefix(name, tmpPrefix)
-		if !temp && (!over || !strings.HasSuffix(name, suffix)) {
+		if !temp && (!over || !isEntry(name)) {
 			continue
 		}
 		info, err := e.Info()
@@ -166,11 +166,17 @@ func (d Dir) trim() error {
 func countEntries(ents []os.DirEntry) int {
 	n := 0
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), suffix) && !strings.HasPrefix(e.Name(), tmpPrefix) {
+		if isEntry(e.Name()) {
 			n++
 		}
 	}
 	return n
+}
+
+// isEntry reports whether a file name is an entry's, not a temporary
+// file's or one the cache does not know.
+func isEntry(name string) bool {
+	return strings.HasSuffix(name, suffix) && !strings.HasPrefix(name, tmpPrefix)
 }
 
 // removeIfPresent removes p; another process removing it first is fine.
