@@ -56,4 +56,11 @@ type Options struct {
 	// leaves only a temporary file, which a later write removes. Nil
 	// writes before Load returns.
 	Background func(write func())
+	// Edited, when set, is told which services' text changed when the
+	// project is spliced from the cached load of the same file as it was
+	// before those edits (see splice.go). It is a hint that lets an up act
+	// on them before it has observed the whole project, not a diff: other
+	// loads do not call it, and the engine may differ from the file in
+	// other ways.
+	Edited func(services []string)
 }

@@ -444,5 +444,8 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 		base.Vars = setVars(c.env, s.content)
 		c.storeBase(base)
 	}
+	if in.opts.Edited != nil && len(changed) > 0 {
+		in.opts.Edited(slices.Sorted(maps.Keys(changed)))
+	}
 	return p, true
 }

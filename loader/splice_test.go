@@ -73,28 +73,29 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 		fixture string // spliceFixture when empty
 		edit    func(string) string
 		splice  bool
+		edited  string // the services Options.Edited is told of, space-separated
 	}{
-		{"image changed", "", replace("image: api:1", "image: api:2"), true},
-		{"dependency added", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [api]\n"), true},
-		{"value interpolated", "", replace("image: worker:1", "image: worker:${TAG:-3}"), true},
-		{"default network left by one of its users", "", replace("    deploy: {replicas: 2}\n", "    deploy: {replicas: 2}\n    networks: [back]\n"), true},
+		{"image changed", "", replace("image: api:1", "image: api:2"), true, "api"},
+		{"dependency added", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [api]\n"), true, "job"},
+		{"value interpolated", "", replace("image: worker:1", "image: worker:${TAG:-3}"), true, "worker"},
+		{"default network left by one of its users", "", replace("    deploy: {replicas: 2}\n", "    deploy: {replicas: 2}\n    networks: [back]\n"), true, "job"},
 		{"two services changed", "", func(s string) string {
 			return replace("image: job:1", "image: job:2")(replace("interval: 5s", "interval: 7s")(s))
-		}, true},
-		{"comment only", "", replace("    container_name: sp-web\n", "    container_name: sp-web\n    # a note\n"), true},
-		{"env file added", "", replace("    image: job:1\n", "    image: job:1\n    env_file: [job.env]\n"), true},
-		{"dependency cycle", "", replace("    image: postgres:16\n", "    image: postgres:16\n    depends_on: [worker]\n"), false},
-		{"undefined network", "", replace("networks: [front, back]", "networks: [front, nope]"), false},
-		{"undefined dependency", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [ghost]\n"), false},
-		{"container name taken", "", replace("    image: worker:1\n", "    image: worker:1\n    container_name: sp-web\n"), false},
-		{"unknown key", "", replace("image: job:1", "imag: job:1"), false},
-		{"top level changed", "", replace("  front: {}", "  front: {internal: true}"), false},
+		}, true, "db job"},
+		{"comment only", "", replace("    container_name: sp-web\n", "    container_name: sp-web\n    # a note\n"), true, "web"},
+		{"env file added", "", replace("    image: job:1\n", "    image: job:1\n    env_file: [job.env]\n"), true, "job"},
+		{"dependency cycle", "", replace("    image: postgres:16\n", "    image: postgres:16\n    depends_on: [worker]\n"), false, ""},
+		{"undefined network", "", replace("networks: [front, back]", "networks: [front, nope]"), false, ""},
+		{"undefined dependency", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [ghost]\n"), false, ""},
+		{"container name taken", "", replace("    image: worker:1\n", "    image: worker:1\n    container_name: sp-web\n"), false, ""},
+		{"unknown key", "", replace("image: job:1", "imag: job:1"), false, ""},
+		{"top level changed", "", replace("  front: {}", "  front: {internal: true}"), false, ""},
 		{"service added", "", func(s string) string {
 			return strings.Replace(s, "networks:\n  front", "  extra:\n    image: extra:1\nnetworks:\n  front", 1)
-		}, false},
-		{"service renamed", "", replace("  worker:\n", "  worker2:\n"), false},
-		{"no default network", explicit, replace("image: b:1", "image: b:2"), true},
-		{"default network joined", explicit, replace("    image: b:1\n    networks: [n]\n", "    image: b:1\n"), true},
+		}, false, ""},
+		{"service renamed", "", replace("  worker:\n", "  worker2:\n"), false, ""},
+		{"no default network", explicit, replace("image: b:1", "image: b:2"), true, "b"},
+		{"default network joined", explicit, replace("    image: b:1\n    networks: [n]\n", "    image: b:1\n"), true, "b"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,13 +105,21 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 			}
 			dir := spliceDir(t, fixture)
 			environ := map[string]string{"HOME": "/home/user", "TAG": "9"}
-			opts := Options{WorkingDir: dir, Environ: environ, CacheDir: t.TempDir()}
+			var edited []string
+			opts := Options{WorkingDir: dir, Environ: environ, CacheDir: t.TempDir(),
+				Edited: func(s []string) { edited = append(edited, s...) }}
 			if _, src, err := loadVia(context.Background(), opts); err != nil || src != fromCompose {
 				t.Fatalf("first load got source %d, error %v; want a full load", src, err)
+			}
+			if edited != nil {
+				t.Fatalf("first load told Edited of %q, want nothing", edited)
 			}
 			writeFile(t, filepath.Join(dir, "compose.yaml"), tc.edit(fixture))
 
 			got, src, err := loadVia(context.Background(), opts)
+			if got := strings.Join(edited, " "); got != tc.edited {
+				t.Errorf("load after the edit told Edited of %q, want %q", got, tc.edited)
+			}
 			want, wantErr := Load(context.Background(), Options{WorkingDir: dir, Environ: environ})
 			if (src == fromSplice) != tc.splice {
 				t.Errorf("load after the edit got source %d, want splice=%v", src, tc.splice)
@@ -126,10 +135,14 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 			}
 			assertSameProject(t, want, got)
 
-			// What the splice stored serves the next run.
+			// What the splice stored serves the next run, which edited nothing.
+			edited = nil
 			again, src, err := loadVia(context.Background(), opts)
 			if err != nil || src != fromCache {
 				t.Fatalf("load after the splice got source %d, error %v; want a cache hit", src, err)
+			}
+			if edited != nil {
+				t.Errorf("cache hit told Edited of %q, want nothing", edited)
 			}
 			assertSameProject(t, want, again)
 		})
