@@ -262,18 +262,24 @@ func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, e
 	create := func() {
 		id, createErr = r.create(ctx, i, a, o, tmp, inherit, replaceLabel(*o.service, a.Target.Number))
 	}
+	stop := func() error { return r.eng.StopContainer(ctx, old, o.timeout) }
+	wasRunning := o.wasRunning
+	if wait, ok := r.env.early.take(old); ok {
+		// The up stopped it before it observed it, so it ran.
+		stop, wasRunning = wait, true
+	}
 	if o.start {
 		// A plain group: both results are needed, so neither call may
 		// cancel the other.
 		var g errgroup.Group
 		g.Go(func() error { create(); return nil })
-		stopErr = r.eng.StopContainer(ctx, old, o.timeout)
+		stopErr = stop()
 		_ = g.Wait()
 	} else {
 		if create(); createErr != nil {
 			return "", createErr
 		}
-		stopErr = r.eng.StopContainer(ctx, old, o.timeout)
+		stopErr = stop()
 	}
 	// Undoing a step needs the old container, so one already gone is left gone.
 	gone := errors.Is(stopErr, engine.ErrNotFound)
@@ -293,7 +299,7 @@ func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, e
 	}
 	// Only a recreate that starts its replacement gets here: otherwise the
 	// stop waited for the create.
-	if gone || !o.wasRunning {
+	if gone || !wasRunning {
 		return "", createErr
 	}
 	// Left unsaid, a failed restart would look like a service that kept

@@ -140,6 +140,8 @@ type planEnv struct {
 	// dropState makes Apply remove the project's state directory once the
 	// plan succeeded: set by PlanDown, after which no container uses it.
 	dropState bool
+	// early holds the stops an up began before planning (see StopEarly).
+	early *EarlyStops
 }
 
 // Empty reports whether applying the plan would change nothing.

@@ -39,6 +39,9 @@ type UpOptions struct {
 	NoBuild bool
 	// Timeout is the stop timeout; nil uses each container's own.
 	Timeout *time.Duration
+	// Early holds the stops StopEarly began for this up: the recreates of
+	// those containers take them over instead of stopping again.
+	Early *EarlyStops
 }
 
 // upPlanner holds what PlanUp learns while it walks the project.
@@ -84,9 +87,11 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan up: %w", err)
 	}
+	env := newEnv(p)
+	env.early = opts.Early
 	u := &upPlanner{
 		p: p, g: g, opts: opts,
-		plan:      Plan{Project: p.Name, env: newEnv(p)},
+		plan:      Plan{Project: p.Name, env: env},
 		explicit:  map[string]bool{},
 		observed:  map[string][]engine.Container{},
 		images:    imagesByTag(s.Images),

@@ -184,7 +184,7 @@ func (a *app) interruptible(parent context.Context) (context.Context, func()) {
 // compose file is found but -p or COMPOSE_PROJECT_NAME names a project, the
 // project carries only that name, as in docker compose.
 func (a *app) projectOrName(ctx context.Context, services []string, noDeps bool) (*types.Project, error) {
-	p, err := a.g.load(ctx, services, noDeps)
+	p, err := a.g.load(ctx, services, noDeps, nil)
 	if err == nil || !errors.Is(err, loader.ErrNoConfigFile) {
 		return p, err
 	}
@@ -323,43 +323,60 @@ func withScale(p *types.Project, scale []string) (*types.Project, error) {
 }
 
 // planUp is the chain up, create and plan share: load, graph, observe,
-// decide.
-func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags, opts reconcile.UpOptions) (*types.Project, reconcile.Plan, error) {
-	p, err := a.g.load(ctx, args, f.noDeps)
+// decide. An up that applies what it plans passes stopEarly: the stale
+// containers of the services the load found edited then stop beside the
+// observation (see reconcile.StopEarly), and the caller must Restore the
+// returned stops once it applied the plan. On error planUp has restored
+// them itself.
+func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags, opts reconcile.UpOptions, stopEarly bool) (*types.Project, reconcile.Plan, *reconcile.EarlyStops, error) {
+	var edited []string
+	p, err := a.g.load(ctx, args, f.noDeps, func(names []string) { edited = names })
 	if err != nil {
-		return nil, reconcile.Plan{}, err
+		return nil, reconcile.Plan{}, nil, err
 	}
 	if p, err = withScale(p, f.scale); err != nil {
-		return nil, reconcile.Plan{}, err
+		return nil, reconcile.Plan{}, nil, err
 	}
 	g, err := planner.Build(p)
 	if err != nil {
-		return nil, reconcile.Plan{}, err
+		return nil, reconcile.Plan{}, nil, err
 	}
-	_, state, err := a.observe(ctx, s, p)
+	eng, err := a.lockedEngine(ctx, s, p)
 	if err != nil {
-		return nil, reconcile.Plan{}, err
+		return nil, reconcile.Plan{}, nil, err
 	}
-	plan, err := reconcile.PlanUp(p, g, state, opts)
+	if stopEarly && len(edited) > 0 {
+		opts.Early = reconcile.StopEarly(ctx, eng, p, edited, opts)
+	}
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	var plan reconcile.Plan
+	if err == nil {
+		plan, err = reconcile.PlanUp(p, g, state, opts)
+	}
 	if err != nil {
-		return nil, reconcile.Plan{}, err
+		return nil, reconcile.Plan{}, nil, errors.Join(err, opts.Early.Restore(context.WithoutCancel(ctx), eng))
 	}
-	return p, plan, nil
+	return p, plan, opts.Early, nil
 }
 
-// observe takes the snapshot a lifecycle planner needs, after taking the
-// project lock when the session changes state: a snapshot taken before the
-// lock could be stale by the time the plan made from it is applied.
+// observe takes the snapshot a lifecycle planner needs; see lockedEngine.
 func (a *app) observe(ctx context.Context, s *session, p *types.Project) (engine.Engine, reconcile.State, error) {
-	if err := s.lock(ctx, p.Name); err != nil {
-		return nil, reconcile.State{}, err
-	}
-	eng, err := s.engine(ctx)
+	eng, err := a.lockedEngine(ctx, s, p)
 	if err != nil {
 		return nil, reconcile.State{}, err
 	}
 	state, err := reconcile.Observe(ctx, eng, p.Name)
 	return eng, state, err
+}
+
+// lockedEngine connects to the engine after taking the project lock when
+// the session changes state: a snapshot taken before the lock could be
+// stale by the time the plan made from it is applied.
+func (a *app) lockedEngine(ctx context.Context, s *session, p *types.Project) (engine.Engine, error) {
+	if err := s.lock(ctx, p.Name); err != nil {
+		return nil, err
+	}
+	return s.engine(ctx)
 }
 
 // execute applies plan with progress, or prints it under --dry-run and

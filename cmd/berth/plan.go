@@ -30,7 +30,7 @@ func newPlanCmd(a *app) *cobra.Command {
 				return fmt.Errorf("--format %q: use text or json", o.format)
 			}
 			return a.run(cmd, func(ctx context.Context, s *session) error {
-				_, plan, err := a.planUp(ctx, s, args, &o.upFlags, o.options(cmd, args))
+				_, plan, _, err := a.planUp(ctx, s, args, &o.upFlags, o.options(cmd, args), false)
 				if err != nil {
 					return err
 				}

@@ -163,13 +163,16 @@ func (g *globalOptions) loaderOptions(services []string, noDeps bool) loader.Opt
 }
 
 // load reads the project for a command: services narrows it to those
-// services (and their dependencies unless noDeps).
+// services (and their dependencies unless noDeps). edited, when not nil,
+// is told which services a load spliced from an earlier one found edited
+// (see loader.Options.Edited).
 //
 // Only sessions load this way: runSession waits for the cache writes the
 // load hands to the background.
-func (g *globalOptions) load(ctx context.Context, services []string, noDeps bool) (*types.Project, error) {
+func (g *globalOptions) load(ctx context.Context, services []string, noDeps bool, edited func([]string)) (*types.Project, error) {
 	opts := g.loaderOptions(services, noDeps)
 	opts.Background = g.writes.Go
+	opts.Edited = edited
 	return loader.Load(ctx, opts)
 }
 

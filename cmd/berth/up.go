@@ -79,21 +79,22 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
 	opts := o.options(cmd, args)
 	opts.NoStart = o.noStart
-	p, plan, err := a.planUp(ctx, s, args, &o.upFlags, opts)
+	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun)
 	if err != nil {
 		return err
 	}
-	if o.exitCodeFrom != "" {
-		if _, err := p.GetService(o.exitCodeFrom); err != nil {
-			return fmt.Errorf("--exit-code-from %s: no such service in project %s", o.exitCodeFrom, p.Name)
-		}
-	}
+	// planUp connected, so this is the session's engine.
 	eng, err := s.engine(ctx)
 	if err != nil {
 		return err
 	}
 	startedAt := a.now()
-	err = a.execute(ctx, eng, plan)
+	if err = o.checkExitCodeFrom(p); err == nil {
+		err = a.execute(ctx, eng, plan)
+	}
+	// The early stops the plan did not take over are undone, whatever
+	// happened, before another berth may take the lock.
+	err = errors.Join(err, early.Restore(context.WithoutCancel(ctx), eng))
 	// The apply phase is over: waiting for health and following logs only
 	// read, and may last for hours; another berth must not wait that long.
 	if uerr := s.unlock(); err == nil {
@@ -109,6 +110,17 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 		return nil
 	}
 	return a.attach(ctx, s, eng, p, plan, args, o, opts.Timeout, startedAt)
+}
+
+// checkExitCodeFrom makes sure --exit-code-from names a service of p.
+func (o *upOptions) checkExitCodeFrom(p *types.Project) error {
+	if o.exitCodeFrom == "" {
+		return nil
+	}
+	if _, err := p.GetService(o.exitCodeFrom); err != nil {
+		return fmt.Errorf("--exit-code-from %s: no such service in project %s", o.exitCodeFrom, p.Name)
+	}
+	return nil
 }
 
 // attach follows the logs of the selected services' containers until they

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -261,5 +262,92 @@ configs:
 	h.mustRun(0, "down")
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("after down, stat %s got %v, want it removed", dir, err)
+	}
+}
+
+// TestUpAfterEditStopsEarly edits web and runs up: the load names web as
+// edited, so web's old container begins to stop before up has listed the
+// project. The list waits for that stop; without it, it fails after a
+// timeout. A second edit to an image the engine does not have makes the up
+// fail after the early stop, which must leave the old container running.
+func TestUpAfterEditStopsEarly(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	h.env["XDG_CACHE_HOME"] = t.TempDir()
+	h.mustRun(0, "up", "-d")
+	old, db := h.containerID("shop-web-1"), h.containerID("shop-db-1")
+
+	stopping := make(chan struct{})
+	var once sync.Once
+	h.f.Hooks.StopContainer = func(_ context.Context, id string, _ *time.Duration) error {
+		if id == old {
+			once.Do(func() { close(stopping) })
+		}
+		return nil
+	}
+	h.f.Hooks.Containers = func(ctx context.Context, _ string) error {
+		select {
+		case <-stopping:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("the project was listed before web's stop began")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	edited := strings.Replace(shopCompose, "    depends_on: [db]\n", "    depends_on: [db]\n    environment: {MODE: fast}\n", 1)
+	if err := os.WriteFile(h.file, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun(0, "up", "-d")
+	h.f.Hooks = fake.Hooks{}
+	if now := h.containerID("shop-web-1"); now == old {
+		t.Errorf("after the edit shop-web-1 is still %.12s, want a new container", old)
+	}
+	if now := h.containerID("shop-db-1"); now != db {
+		t.Errorf("after the edit shop-db-1 got %.12s, want unchanged %.12s", now, db)
+	}
+	want := map[string]string{"shop-db-1": "running", "shop-web-1": "running"}
+	if got := h.containers(); !equalMaps(got, want) {
+		t.Fatalf("after the edit got containers %v, want %v", got, want)
+	}
+
+	old = h.containerID("shop-web-1")
+	missing := strings.Replace(edited, "    image: app:latest\n    depends_on", "    image: app:missing\n    depends_on", 1)
+	if err := os.WriteFile(h.file, []byte(missing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.f.ResetCalls()
+	if code, _, stderr := h.run("up", "-d"); code == 0 {
+		t.Fatalf("up -d with a missing image got exit 0, want a failure\n%s", stderr)
+	}
+	var calls []string
+	for _, c := range h.f.Mutations() {
+		calls = append(calls, c.Method)
+	}
+	if !slices.Equal(calls, []string{"StopContainer", "StartContainer"}) {
+		t.Errorf("failed up made changes %v, want web's early stop and its undoing", calls)
+	}
+	if got := h.containers(); !equalMaps(got, want) || h.containerID("shop-web-1") != old {
+		t.Errorf("after the failed up got containers %v (web %.12s), want %v with web %.12s", got, h.containerID("shop-web-1"), want, old)
+	}
+}
+
+// TestUpDryRunAfterEditStopsNothing: a dry run prints the plan and never
+// stops early, edited services or not.
+func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	h.env["XDG_CACHE_HOME"] = t.TempDir()
+	h.mustRun(0, "up", "-d")
+	edited := strings.Replace(shopCompose, "    depends_on: [db]\n", "    depends_on: [db]\n    environment: {MODE: fast}\n", 1)
+	if err := os.WriteFile(h.file, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.f.ResetCalls()
+	stdout, _ := h.mustRun(0, "--dry-run", "up", "-d")
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("up --dry-run after an edit made changes %v, want none", m)
+	}
+	if !strings.Contains(stdout, "recreate container shop-web-1") {
+		t.Errorf("up --dry-run after an edit printed\n%s\nwant the recreate of shop-web-1", stdout)
 	}
 }

@@ -1,0 +1,170 @@
+package reconcile
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+// After an edit of one service, an up recreates one container, and the
+// stop of the old one is its first engine call. Before that call the up
+// lists every container of the project and plans: on 200 services about 35
+// ms, most of it the daemon answering the list. The loader knows which
+// services were edited (loader.Options.Edited), and a container of such a
+// service that runs with another config hash is one the plan is certain to
+// recreate. So its stop begins at once, beside the list and the plan, and
+// the recreate takes it over when Apply reaches it.
+//
+// A stop begun early is undone when nothing takes it over (the plan failed,
+// or Apply stopped before the recreate): Restore starts the container again,
+// so that an up that fails leaves the old container running, as a recreate
+// that fails does.
+
+// earlyEngine is what early stops need from the engine.
+type earlyEngine interface {
+	InspectContainer(ctx context.Context, id string) (engine.Container, error)
+	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
+	StartContainer(ctx context.Context, id string) error
+}
+
+// EarlyStops are the stops an up began before it planned. The zero value
+// and nil hold none.
+type EarlyStops struct {
+	decided chan struct{} // closed once stops holds every stop begun
+	mu      sync.Mutex
+	stops   map[string]*earlyStop // by container ID
+}
+
+type earlyStop struct {
+	id    string
+	name  string
+	done  chan struct{} // closed when the stop returned
+	err   error
+	taken bool // by a recreate, or by Restore
+}
+
+// StopEarly begins to stop the running containers of the edited services
+// that an up with opts recreates whatever else it finds: those of an
+// explicitly selected service that runs a config hash other than the
+// project's. It returns at once; pass the result in UpOptions.Early, and
+// call Restore once the up is over. Services whose hash or recreate depends
+// on other containers (network_mode, volumes_from, pid or ipc of another
+// service) or on a build are left to the plan.
+func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []string, opts UpOptions) *EarlyStops {
+	e := &EarlyStops{decided: make(chan struct{}), stops: map[string]*earlyStop{}}
+	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
+		close(e.decided)
+		return e
+	}
+	go func() {
+		defer close(e.decided)
+		for _, name := range edited {
+			svc, ok := p.Services[name]
+			if !ok || svc.Build != nil || len(parents(svc)) > 0 {
+				continue
+			}
+			want, err := serviceHash(svc)
+			if err != nil {
+				continue
+			}
+			for n := 1; n <= svc.GetScale(); n++ {
+				e.stopIfStale(ctx, eng, p.Name, svc, n, want, opts.Timeout)
+			}
+		}
+	}()
+	return e
+}
+
+// serviceHash is the config hash of a service that refers to no other
+// service's container.
+func serviceHash(svc types.ServiceConfig) (string, error) {
+	resolved, err := resolveRefs(svc, func(string) (string, bool) { return "", false })
+	if err != nil {
+		return "", err
+	}
+	b, err := hashInput(resolved)
+	if err != nil {
+		return "", err
+	}
+	return sha256Hex(b), nil
+}
+
+// stopIfStale begins the stop of container number n of svc if it is the
+// project's, running, and carries a hash other than want. Anything unclear
+// (an error, another name, a one-off) leaves it to the plan.
+func (e *EarlyStops) stopIfStale(ctx context.Context, eng earlyEngine, project string, svc types.ServiceConfig, n int, want string, timeout *time.Duration) {
+	name := containerName(project, svc, n)
+	c, err := eng.InspectContainer(ctx, name)
+	if err != nil || c.Name != name || !ours(c.Labels, project) || isOneoff(c) ||
+		c.Labels[engine.LabelService] != svc.Name || containerNumber(c) != n ||
+		!isRunning(c) || c.Labels[engine.LabelConfigHash] == want {
+		return
+	}
+	s := &earlyStop{id: c.ID, name: name, done: make(chan struct{})}
+	e.mu.Lock()
+	e.stops[c.ID] = s
+	e.mu.Unlock()
+	go func() {
+		defer close(s.done)
+		s.err = eng.StopContainer(ctx, c.ID, timeout)
+	}()
+}
+
+// take hands the early stop of container id to the recreate that replaces
+// it: wait returns the stop's result. ok is false when no early stop of id
+// began, or another took it.
+func (e *EarlyStops) take(id string) (wait func() error, ok bool) {
+	if e == nil || e.decided == nil {
+		return nil, false
+	}
+	<-e.decided
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, found := e.stops[id]
+	if !found || s.taken {
+		return nil, false
+	}
+	s.taken = true
+	return func() error { <-s.done; return s.err }, true
+}
+
+// Restore waits for the early stops and starts again each container that
+// was stopped but that no recreate took over. Call it once the up has
+// applied its plan, or failed before; a second call does nothing.
+func (e *EarlyStops) Restore(ctx context.Context, eng interface {
+	StartContainer(ctx context.Context, id string) error
+}) error {
+	if e == nil || e.decided == nil {
+		return nil
+	}
+	<-e.decided
+	e.mu.Lock()
+	var undo []*earlyStop
+	for _, s := range e.stops {
+		if !s.taken {
+			s.taken = true
+			undo = append(undo, s)
+		}
+	}
+	e.mu.Unlock()
+	slices.SortFunc(undo, func(a, b *earlyStop) int { return cmp.Compare(a.name, b.name) })
+	var errs []error
+	for _, s := range undo {
+		<-s.done
+		if s.err != nil {
+			continue // not stopped: nothing to undo
+		}
+		if err := ignoreNotFound(eng.StartContainer(ctx, s.id)); err != nil {
+			errs = append(errs, fmt.Errorf("start %s again after stopping it for a recreate that did not happen: %w", s.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
