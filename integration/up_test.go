@@ -174,3 +174,48 @@ services:
 		t.Errorf("up -d --remove-orphans: %s ID got %.12s, want unchanged %.12s", n, after[n], before[n])
 	}
 }
+
+// TestFailedUpAfterEditKeepsOldContainers edits the file straight before
+// each up, so that berth stops the edited services' old containers while
+// it still observes the project. The first edit recreates b. The second
+// also names an image the daemon does not have for a, on which b depends:
+// a's recreate fails and starts a's old container again, and b's recreate
+// never runs, so b's old container, stopped early, must run again too.
+func TestFailedUpAfterEditKeepsOldContainers(t *testing.T) {
+	t.Parallel()
+	const compose = `
+services:
+  a:
+    image: %s
+  b:
+    image: @IMAGE@
+    depends_on: [a]
+    environment:
+      COLOUR: %s
+`
+	s := newStack(t, fmt.Sprintf(compose, "@IMAGE@", "blue"))
+	s.mustBerth("up", "-d")
+	before := s.wantRunning(s.name("a", 1), s.name("b", 1))
+
+	s.write("compose.yaml", fmt.Sprintf(compose, "@IMAGE@", "green"))
+	s.mustBerth("up", "-d")
+	recreated := s.wantRunning(s.name("a", 1), s.name("b", 1))
+	if n := s.name("b", 1); recreated[n] == before[n] {
+		t.Fatalf("%s: ID unchanged (%.12s) after its edit, want a new container", n, before[n])
+	}
+
+	s.write("compose.yaml", fmt.Sprintf(compose, "berth-test-absent:never", "red"))
+	if r := s.berth("up", "-d"); r.code == 0 || !strings.Contains(r.stderr, "berth-test-absent:never") {
+		t.Fatalf("up -d with an absent image for a got exit %d, want a failure naming the image\n%v", r.code, r)
+	}
+	after := s.wantRunning(s.name("a", 1), s.name("b", 1))
+	for n, id := range recreated {
+		if after[n] != id {
+			t.Errorf("%s after the failed up got %.12s, want %.12s", n, after[n], id)
+		}
+	}
+	env := s.inspect(s.name("b", 1), "{{range .Config.Env}}{{println .}}{{end}}")
+	if !slices.Contains(nonEmptyLines(env), "COLOUR=green") {
+		t.Errorf("%s env got %q, want COLOUR=green", s.name("b", 1), env)
+	}
+}
