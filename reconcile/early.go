@@ -90,11 +90,7 @@ func serviceHash(svc types.ServiceConfig) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := hashInput(resolved)
-	if err != nil {
-		return "", err
-	}
-	return sha256Hex(b), nil
+	return ServiceHash(resolved)
 }
 
 // stopIfStale begins the stop of container number n of svc if it is the
