@@ -110,6 +110,19 @@ func (h *harness) runCtx(ctx context.Context, args ...string) (code int, stdout,
 	return code, out.String(), errOut.String()
 }
 
+// mustDryRun runs a dry run, which must succeed, change nothing and print
+// want among the plan it shows.
+func (h *harness) mustDryRun(want string, args ...string) {
+	h.t.Helper()
+	stdout, _ := h.mustRun(0, args...)
+	if m := h.f.Mutations(); len(m) != 0 {
+		h.t.Errorf("berth %s made changes %v, want none", strings.Join(args, " "), m)
+	}
+	if !strings.Contains(stdout, want) {
+		h.t.Errorf("berth %s printed\n%s\nwant it to contain %q", strings.Join(args, " "), stdout, want)
+	}
+}
+
 // mustRun fails the test unless berth exits with want.
 func (h *harness) mustRun(want int, args ...string) (stdout, stderr string) {
 	h.t.Helper()
