@@ -35,12 +35,10 @@ type earlyEngine interface {
 	StartContainer(ctx context.Context, id string) error
 }
 
-// EarlyStops are the stops an up began before it planned. The zero value
-// and nil hold none.
+// EarlyStops are the stops an up began before it planned. Nil holds none.
 type EarlyStops struct {
-	decided chan struct{} // closed once stops holds every stop begun
-	mu      sync.Mutex
-	stops   map[string]*earlyStop // by container ID
+	mu    sync.Mutex
+	stops map[string]*earlyStop // by container ID; fixed once StopEarly returns
 }
 
 type earlyStop struct {
@@ -54,32 +52,31 @@ type earlyStop struct {
 // StopEarly begins to stop the running containers of the edited services
 // that an up with opts recreates whatever else it finds: those of an
 // explicitly selected service that runs a config hash other than the
-// project's. It returns at once; pass the result in UpOptions.Early, and
-// call Restore once the up is over. Services whose hash or recreate depends
+// project's. It returns once it has looked at them (an inspect each) and
+// sent the stops, before they finish: the daemon answers an inspect in a
+// few milliseconds, unless the project's list competes with it, so the
+// list should follow. Pass the result in UpOptions.Early, and call Restore
+// once the up is over. Services whose hash or recreate depends
 // on other containers (network_mode, volumes_from, pid or ipc of another
 // service) or on a build are left to the plan.
 func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []string, opts UpOptions) *EarlyStops {
-	e := &EarlyStops{decided: make(chan struct{}), stops: map[string]*earlyStop{}}
+	e := &EarlyStops{stops: map[string]*earlyStop{}}
 	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
-		close(e.decided)
 		return e
 	}
-	go func() {
-		defer close(e.decided)
-		for _, name := range edited {
-			svc, ok := p.Services[name]
-			if !ok || svc.Build != nil || len(parents(svc)) > 0 {
-				continue
-			}
-			want, err := serviceHash(svc)
-			if err != nil {
-				continue
-			}
-			for n := 1; n <= svc.GetScale(); n++ {
-				e.stopIfStale(ctx, eng, p.Name, svc, n, want, opts.Timeout)
-			}
+	for _, name := range edited {
+		svc, ok := p.Services[name]
+		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
+			continue
 		}
-	}()
+		want, err := serviceHash(svc)
+		if err != nil {
+			continue
+		}
+		for n := 1; n <= svc.GetScale(); n++ {
+			e.stopIfStale(ctx, eng, p.Name, svc, n, want, opts.Timeout)
+		}
+	}
 	return e
 }
 
@@ -105,9 +102,7 @@ func (e *EarlyStops) stopIfStale(ctx context.Context, eng earlyEngine, project s
 		return
 	}
 	s := &earlyStop{id: c.ID, name: name, done: make(chan struct{})}
-	e.mu.Lock()
 	e.stops[c.ID] = s
-	e.mu.Unlock()
 	go func() {
 		defer close(s.done)
 		s.err = eng.StopContainer(ctx, c.ID, timeout)
@@ -118,10 +113,9 @@ func (e *EarlyStops) stopIfStale(ctx context.Context, eng earlyEngine, project s
 // it: wait returns the stop's result. ok is false when no early stop of id
 // began, or another took it.
 func (e *EarlyStops) take(id string) (wait func() error, ok bool) {
-	if e == nil || e.decided == nil {
+	if e == nil {
 		return nil, false
 	}
-	<-e.decided
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, found := e.stops[id]
@@ -138,10 +132,9 @@ func (e *EarlyStops) take(id string) (wait func() error, ok bool) {
 func (e *EarlyStops) Restore(ctx context.Context, eng interface {
 	StartContainer(ctx context.Context, id string) error
 }) error {
-	if e == nil || e.decided == nil {
+	if e == nil {
 		return nil
 	}
-	<-e.decided
 	e.mu.Lock()
 	var undo []*earlyStop
 	for _, s := range e.stops {

@@ -11,9 +11,8 @@ import (
 	"github.com/berth-dev/berth/engine/fake"
 )
 
-// earlyNames waits until e has decided and names the containers it stops.
+// earlyNames names the containers e stops.
 func earlyNames(e *EarlyStops) []string {
-	<-e.decided
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []string
