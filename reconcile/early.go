@@ -28,11 +28,10 @@ import (
 // so that an up that fails leaves the old container running, as a recreate
 // that fails does.
 
-// earlyEngine is what early stops need from the engine.
+// earlyEngine is what beginning early stops needs from the engine.
 type earlyEngine interface {
 	InspectContainer(ctx context.Context, id string) (engine.Container, error)
 	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
-	StartContainer(ctx context.Context, id string) error
 }
 
 // EarlyStops are the stops an up began before it planned. Nil holds none.
@@ -52,12 +51,10 @@ type earlyStop struct {
 // StopEarly begins to stop the running containers of the edited services
 // that an up with opts recreates whatever else it finds: those of an
 // explicitly selected service that runs a config hash other than the
-// project's. It returns once it has looked at them (an inspect each) and
-// sent the stops, before they finish: the daemon answers an inspect in a
-// few milliseconds, unless the project's list competes with it, so the
-// list should follow. Pass the result in UpOptions.Early, and call Restore
-// once the up is over. Services whose hash or recreate depends
-// on other containers (network_mode, volumes_from, pid or ipc of another
+// project's. It returns once it has inspected them and sent the stops,
+// before those finish. Pass the result in UpOptions.Early, and call
+// Restore once the up is over. Services whose hash or recreate depends on
+// other containers (network_mode, volumes_from, pid or ipc of another
 // service) or on a build are left to the plan.
 func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []string, opts UpOptions) *EarlyStops {
 	e := &EarlyStops{stops: map[string]*earlyStop{}}
@@ -69,7 +66,7 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []
 		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
 			continue
 		}
-		want, err := serviceHash(svc)
+		want, err := standaloneHash(svc)
 		if err != nil {
 			continue
 		}
@@ -80,9 +77,9 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []
 	return e
 }
 
-// serviceHash is the config hash of a service that refers to no other
+// standaloneHash is the config hash of a service that refers to no other
 // service's container.
-func serviceHash(svc types.ServiceConfig) (string, error) {
+func standaloneHash(svc types.ServiceConfig) (string, error) {
 	resolved, err := resolveRefs(svc, func(string) (string, bool) { return "", false })
 	if err != nil {
 		return "", err
