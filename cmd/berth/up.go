@@ -79,7 +79,9 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
 	opts := o.options(cmd, args)
 	opts.NoStart = o.noStart
-	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun)
+	// --exit-code-from is checked against the loaded project, after
+	// planning; a wrong name must change nothing, so it stops nothing early.
+	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
 	if err != nil {
 		return err
 	}

@@ -353,3 +353,20 @@ func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
 	h.f.ResetCalls()
 	h.mustDryRun("recreate container shop-web-1", "--dry-run", "up", "-d")
 }
+
+// TestUpBadExitCodeFromAfterEditStopsNothing: --exit-code-from naming no
+// service fails before anything changes, after an edit too.
+func TestUpBadExitCodeFromAfterEditStopsNothing(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	h.env["XDG_CACHE_HOME"] = t.TempDir()
+	h.mustRun(0, "up", "-d")
+	h.editWeb()
+	h.f.ResetCalls()
+	_, stderr := h.mustRun(1, "up", "--exit-code-from", "nope")
+	if !strings.Contains(stderr, "--exit-code-from nope") {
+		t.Errorf("up --exit-code-from nope printed %q, want it to name the flag", stderr)
+	}
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("up --exit-code-from nope after an edit made changes %v, want none", m)
+	}
+}
