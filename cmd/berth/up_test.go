@@ -354,19 +354,26 @@ func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
 	h.mustDryRun("recreate container shop-web-1", "--dry-run", "up", "-d")
 }
 
-// TestUpBadExitCodeFromAfterEditStopsNothing: --exit-code-from naming no
-// service fails before anything changes, after an edit too.
-func TestUpBadExitCodeFromAfterEditStopsNothing(t *testing.T) {
+// TestUpBadFlagsAfterEditStopNothing: flags that are checked only when up
+// applies its plan (an --exit-code-from naming no service, a wrong
+// --progress or --ansi) fail before anything changes, after an edit too.
+func TestUpBadFlagsAfterEditStopNothing(t *testing.T) {
 	h := newHarness(t, shopCompose)
 	h.env["XDG_CACHE_HOME"] = t.TempDir()
 	h.mustRun(0, "up", "-d")
 	h.editWeb()
 	h.f.ResetCalls()
-	_, stderr := h.mustRun(1, "up", "--exit-code-from", "nope")
-	if !strings.Contains(stderr, "--exit-code-from nope") {
-		t.Errorf("up --exit-code-from nope printed %q, want it to name the flag", stderr)
-	}
-	if m := h.f.Mutations(); len(m) != 0 {
-		t.Errorf("up --exit-code-from nope after an edit made changes %v, want none", m)
+	for _, args := range [][]string{
+		{"up", "--exit-code-from", "nope"},
+		{"--progress", "bogus", "up", "-d"},
+		{"--ansi", "bogus", "up", "-d"},
+	} {
+		_, stderr := h.mustRun(1, args...)
+		if !strings.Contains(stderr, args[1]) {
+			t.Errorf("berth %v printed %q, want it to name %s", args, stderr, args[1])
+		}
+		if m := h.f.Mutations(); len(m) != 0 {
+			t.Errorf("berth %v after an edit made changes %v, want none", args, m)
+		}
 	}
 }
