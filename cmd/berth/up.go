@@ -79,11 +79,6 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
 	opts := o.options(cmd, args)
 	opts.NoStart = o.noStart
-	// The progress settings are read only to apply the plan; a wrong
-	// value must fail before an early stop has changed anything.
-	if _, _, err := a.newProgress(); err != nil {
-		return err
-	}
 	// --exit-code-from is checked against the loaded project, after
 	// planning; a wrong name must change nothing, so it stops nothing early.
 	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
