@@ -354,9 +354,10 @@ func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
 	h.mustDryRun("recreate container shop-web-1", "--dry-run", "up", "-d")
 }
 
-// TestUpBadFlagsAfterEditStopNothing: flags that are checked only when up
-// applies its plan (an --exit-code-from naming no service, a wrong
-// --progress or --ansi) fail before anything changes, after an edit too.
+// TestUpBadFlagsAfterEditStopNothing: a wrong flag fails the up before
+// anything changes, after an edit too: an --exit-code-from naming no
+// service, which is checked against the loaded project, and a wrong
+// --progress or --ansi, which matter only once the plan is applied.
 func TestUpBadFlagsAfterEditStopNothing(t *testing.T) {
 	h := newHarness(t, shopCompose)
 	h.env["XDG_CACHE_HOME"] = t.TempDir()
