@@ -175,38 +175,46 @@ services:
 	}
 }
 
-// TestFailedUpAfterEditKeepsOldContainers edits the file straight before
-// each up, so that berth stops the edited services' old containers while
-// it still observes the project. The first edit recreates b. The second
-// also names an image the daemon does not have for a, on which b depends:
-// a's recreate fails and starts a's old container again, and b's recreate
-// never runs, so b's old container, stopped early, must run again too.
-func TestFailedUpAfterEditKeepsOldContainers(t *testing.T) {
+// TestFailedUpAfterEditKeepsOldContainer edits b straight before each up,
+// so that berth stops b's old container while it still observes the
+// project. The first edit recreates b. Before the second, the external
+// network b uses is removed: the up fails before it replaces b, and b's
+// old container, stopped early, must run again with its old config.
+func TestFailedUpAfterEditKeepsOldContainer(t *testing.T) {
 	t.Parallel()
 	const compose = `
 services:
   a:
-    image: %s
+    image: @IMAGE@
   b:
     image: @IMAGE@
-    depends_on: [a]
+    networks: [default, ext]
     environment:
       COLOUR: %s
+networks:
+  ext:
+    external: true
+    name: @PROJECT@-ext
 `
-	s := newStack(t, fmt.Sprintf(compose, "@IMAGE@", "blue"))
+	s := newStack(t, fmt.Sprintf(compose, "blue"))
+	ext := s.project + "-ext"
+	mustDocker(t, "network", "create", ext)
+	t.Cleanup(func() { _, _ = docker("network", "rm", ext) })
 	s.mustBerth("up", "-d")
 	before := s.wantRunning(s.name("a", 1), s.name("b", 1))
 
-	s.write("compose.yaml", fmt.Sprintf(compose, "@IMAGE@", "green"))
+	s.write("compose.yaml", fmt.Sprintf(compose, "green"))
 	s.mustBerth("up", "-d")
 	recreated := s.wantRunning(s.name("a", 1), s.name("b", 1))
 	if n := s.name("b", 1); recreated[n] == before[n] {
 		t.Fatalf("%s: ID unchanged (%.12s) after its edit, want a new container", n, before[n])
 	}
 
-	s.write("compose.yaml", fmt.Sprintf(compose, "berth-test-absent:never", "red"))
-	if r := s.berth("up", "-d"); r.code == 0 || !strings.Contains(r.stderr, "berth-test-absent:never") {
-		t.Fatalf("up -d with an absent image for a got exit %d, want a failure naming the image\n%v", r.code, r)
+	mustDocker(t, "network", "disconnect", ext, s.name("b", 1))
+	mustDocker(t, "network", "rm", ext)
+	s.write("compose.yaml", fmt.Sprintf(compose, "red"))
+	if r := s.berth("up", "-d"); r.code == 0 || !strings.Contains(r.stderr, ext) {
+		t.Fatalf("up -d without the external network got exit %d, want a failure naming %s\n%v", r.code, ext, r)
 	}
 	after := s.wantRunning(s.name("a", 1), s.name("b", 1))
 	for n, id := range recreated {

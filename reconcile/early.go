@@ -53,9 +53,10 @@ type earlyStop struct {
 // explicitly selected service that runs a config hash other than the
 // project's. It returns once it has inspected them and sent the stops,
 // before those finish. Pass the result in UpOptions.Early, and call
-// Restore once the up is over. Services whose hash or recreate depends on
-// other containers (network_mode, volumes_from, pid or ipc of another
-// service) or on a build are left to the plan.
+// Restore once the up is over. Left to the plan are services whose hash or
+// recreate depends on other containers (network_mode, volumes_from, pid or
+// ipc of another service) or on a build, and services that depend on
+// another edited service, whose recreate comes first.
 func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []string, opts UpOptions) *EarlyStops {
 	e := &EarlyStops{stops: map[string]*earlyStop{}}
 	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
@@ -63,7 +64,7 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []
 	}
 	for _, name := range edited {
 		svc, ok := p.Services[name]
-		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
+		if !ok || svc.Build != nil || len(parents(svc)) > 0 || dependsOnAny(p, name, edited) {
 			continue
 		}
 		want, err := standaloneHash(svc)
@@ -75,6 +76,28 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []
 		}
 	}
 	return e
+}
+
+// dependsOnAny reports whether service name depends, directly or through
+// other services, on one of services. Its recreate then waits for theirs,
+// so stopping it early would only keep it down longer.
+func dependsOnAny(p *types.Project, name string, services []string) bool {
+	seen := map[string]bool{name: true}
+	next := []string{name}
+	for len(next) > 0 {
+		svc := p.Services[next[0]]
+		next = next[1:]
+		for _, dep := range projectDeps(svc) {
+			if slices.Contains(services, dep) {
+				return true
+			}
+			if !seen[dep] {
+				seen[dep] = true
+				next = append(next, dep)
+			}
+		}
+	}
+	return false
 }
 
 // standaloneHash is the config hash of a service that refers to no other

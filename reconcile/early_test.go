@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/engine"
@@ -50,9 +49,12 @@ func TestStopEarly(t *testing.T) {
 		want    []string
 	}{
 		{name: "edited service runs an old config", change: webImage, edited: []string{"web"}, want: []string{"shop-web-1"}},
-		{name: "edited twice, both stale", change: func(y string) string {
+		{name: "two edited services apart", base: shop + "  cache:\n    image: redis:7\n", change: func(y string) string {
+			return edit(t, webImage(y), "image: redis:7", "image: redis:7\n    environment: {A: b}")
+		}, edited: []string{"cache", "web"}, want: []string{"shop-cache-1", "shop-web-1"}},
+		{name: "edited with what it depends on", change: func(y string) string {
 			return edit(t, webImage(y), "image: postgres:16", "image: postgres:16\n    environment: {A: b}")
-		}, edited: []string{"db", "web"}, want: []string{"shop-db-1", "shop-web-1"}},
+		}, edited: []string{"db", "web"}, want: []string{"shop-db-1"}},
 		{name: "edit left the config as it was", change: func(y string) string { return y }, edited: []string{"web"}},
 		{name: "another service was edited", change: webImage, edited: []string{"db"}},
 		{name: "edited service not in the project", change: webImage, edited: []string{"ghost"}},
@@ -142,30 +144,37 @@ func TestEarlyStopTakenOver(t *testing.T) {
 	wantReplaced(t, f, old, before, "recreate taking over the early stop")
 }
 
-// TestEarlyStopRestoredAfterFailure stops db and web early, then fails db's
-// recreate: web's recreate, which waits for db, never runs, so Restore must
-// start web's old container again, and db's own rollback starts db's.
+// TestEarlyStopRestoredAfterFailure stops web early, then fails the start
+// of db, which someone had stopped and which web depends on: web's
+// recreate, which waits for db, never runs, so Restore must start web's
+// old container again. db stays as it was, stopped.
 func TestEarlyStopRestoredAfterFailure(t *testing.T) {
 	f := newFake()
 	up(t, f, shop, UpOptions{})
-	changed := edit(t, edit(t, shop, "example/api:1.4", "example/api:1.5"),
-		"image: postgres:16", "image: postgres:16\n    environment: {A: b}")
+	db := containerNamed(t, observe(t, f), "shop-db-1")
+	if err := f.StopContainer(context.Background(), db.ID, nil); err != nil {
+		t.Fatal(err)
+	}
 	before := observe(t, f)
+	web := containerNamed(t, before, "shop-web-1")
 	boom := errors.New("boom")
-	f.Hooks.CreateContainer = func(_ context.Context, spec engine.ContainerSpec) error {
-		if strings.HasSuffix(spec.Name, "_shop-db-1") {
+	f.Hooks.StartContainer = func(_ context.Context, id string) error {
+		if id == db.ID {
 			return boom
 		}
 		return nil
 	}
 	f.ResetCalls()
 	opts := UpOptions{}
-	p := load(t, changed)
-	opts.Early = StopEarly(context.Background(), f, p, []string{"db", "web"}, opts)
+	p := load(t, edit(t, shop, "example/api:1.4", "example/api:1.5"))
+	opts.Early = StopEarly(context.Background(), f, p, []string{"web"}, opts)
+	if got := earlyNames(opts.Early); !slices.Equal(got, []string{"shop-web-1"}) {
+		t.Fatalf("StopEarly stopped %v, want [shop-web-1]", got)
+	}
 	plan := planUp(t, p, observe(t, f), opts)
 	err := Apply(context.Background(), plan, f, ApplyOptions{})
 	if !errors.Is(err, boom) {
-		t.Fatalf("Apply got %v, want the create's failure", err)
+		t.Fatalf("Apply got %v, want db's start failure", err)
 	}
 	if err := opts.Early.Restore(context.Background(), f); err != nil {
 		t.Fatalf("Restore: %v", err)
@@ -175,13 +184,13 @@ func TestEarlyStopRestoredAfterFailure(t *testing.T) {
 	}
 	after := observe(t, f)
 	for _, c := range before.Containers {
-		if now := containerNamed(t, after, c.Name); now.ID != c.ID || now.State != "running" {
-			t.Errorf("after the failed up %s got %.12s (%s), want %.12s running", c.Name, now.ID, now.State, c.ID)
+		if now := containerNamed(t, after, c.Name); now.ID != c.ID || now.State != c.State {
+			t.Errorf("after the failed up %s got %.12s (%s), want %.12s (%s)", c.Name, now.ID, now.State, c.ID, c.State)
 		}
 	}
 	starts := 0
 	for _, c := range f.Calls() {
-		if c.Method == "StartContainer" && c.Args[0] == containerNamed(t, before, "shop-web-1").ID {
+		if c.Method == "StartContainer" && c.Args[0] == web.ID {
 			starts++
 		}
 	}
