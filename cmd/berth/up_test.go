@@ -265,6 +265,16 @@ configs:
 	}
 }
 
+// upCached brings shop up with berth's project cache on, so that the next
+// load after an edit is spliced and names the edited services.
+func upCached(t *testing.T) *harness {
+	t.Helper()
+	h := newHarness(t, shopCompose)
+	h.env["XDG_CACHE_HOME"] = t.TempDir()
+	h.mustRun(0, "up", "-d")
+	return h
+}
+
 // editWeb gives web an environment in the harness's compose file, as a
 // user's edit of one service, and returns the file's new content.
 func (h *harness) editWeb() string {
@@ -287,9 +297,7 @@ func (h *harness) writeCompose(content string) {
 // timeout. A second edit to an image the engine does not have makes the up
 // fail after the early stop, which must leave the old container running.
 func TestUpAfterEditStopsEarly(t *testing.T) {
-	h := newHarness(t, shopCompose)
-	h.env["XDG_CACHE_HOME"] = t.TempDir()
-	h.mustRun(0, "up", "-d")
+	h := upCached(t)
 	old, db := h.containerID("shop-web-1"), h.containerID("shop-db-1")
 
 	stopping := make(chan struct{})
@@ -346,9 +354,7 @@ func TestUpAfterEditStopsEarly(t *testing.T) {
 // TestUpDryRunAfterEditStopsNothing: a dry run prints the plan and never
 // stops early, edited services or not.
 func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
-	h := newHarness(t, shopCompose)
-	h.env["XDG_CACHE_HOME"] = t.TempDir()
-	h.mustRun(0, "up", "-d")
+	h := upCached(t)
 	h.editWeb()
 	h.f.ResetCalls()
 	h.mustDryRun("recreate container shop-web-1", "--dry-run", "up", "-d")
@@ -359,9 +365,7 @@ func TestUpDryRunAfterEditStopsNothing(t *testing.T) {
 // service, which is checked against the loaded project, and a wrong
 // --progress or --ansi, which matter only once the plan is applied.
 func TestUpBadFlagsAfterEditStopNothing(t *testing.T) {
-	h := newHarness(t, shopCompose)
-	h.env["XDG_CACHE_HOME"] = t.TempDir()
-	h.mustRun(0, "up", "-d")
+	h := upCached(t)
 	h.editWeb()
 	h.f.ResetCalls()
 	for _, args := range [][]string{
