@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/planner"
 )
 
 // After an edit of one service, an up recreates one container, and the
@@ -57,14 +58,20 @@ type earlyStop struct {
 // recreate depends on other containers (network_mode, volumes_from, pid or
 // ipc of another service) or on a build, and services that depend on
 // another edited service, whose recreate comes first.
-func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []string, opts UpOptions) *EarlyStops {
+func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, g *planner.Graph, edited []string, opts UpOptions) *EarlyStops {
 	e := &EarlyStops{stops: map[string]*earlyStop{}}
 	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
 		return e
 	}
 	for _, name := range edited {
 		svc, ok := p.Services[name]
-		if !ok || svc.Build != nil || len(parents(svc)) > 0 || dependsOnAny(p, name, edited) {
+		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
+			continue
+		}
+		// Its recreate waits for that of an edited service it depends
+		// on, directly or not: stopped now, it would only be down longer.
+		deps, err := g.Select([]string{name}, true)
+		if err != nil || slices.ContainsFunc(deps, func(d string) bool { return d != name && slices.Contains(edited, d) }) {
 			continue
 		}
 		want, err := standaloneHash(svc)
@@ -76,28 +83,6 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, edited []
 		}
 	}
 	return e
-}
-
-// dependsOnAny reports whether service name depends, directly or through
-// other services, on one of services. Its recreate then waits for theirs,
-// so stopping it early would only keep it down longer.
-func dependsOnAny(p *types.Project, name string, services []string) bool {
-	seen := map[string]bool{name: true}
-	next := []string{name}
-	for len(next) > 0 {
-		svc := p.Services[next[0]]
-		next = next[1:]
-		for _, dep := range projectDeps(svc) {
-			if slices.Contains(services, dep) {
-				return true
-			}
-			if !seen[dep] {
-				seen[dep] = true
-				next = append(next, dep)
-			}
-		}
-	}
-	return false
 }
 
 // standaloneHash is the config hash of a service that refers to no other

@@ -91,7 +91,8 @@ func TestStopEarly(t *testing.T) {
 			}
 			before := observe(t, f)
 			f.ResetCalls()
-			e := StopEarly(context.Background(), f, load(t, tc.change(base)), tc.edited, tc.opts)
+			p := load(t, tc.change(base))
+			e := StopEarly(context.Background(), f, p, graph(t, p), tc.edited, tc.opts)
 			got := earlyNames(e)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("StopEarly(%v) stopped %v, want %v", tc.edited, got, tc.want)
@@ -122,7 +123,7 @@ func TestEarlyStopTakenOver(t *testing.T) {
 	f.ResetCalls()
 	opts := UpOptions{}
 	p := load(t, changed)
-	opts.Early = StopEarly(context.Background(), f, p, []string{"web"}, opts)
+	opts.Early = StopEarly(context.Background(), f, p, graph(t, p), []string{"web"}, opts)
 	if got := earlyNames(opts.Early); !slices.Equal(got, []string{"shop-web-1"}) {
 		t.Fatalf("StopEarly stopped %v, want [shop-web-1]", got)
 	}
@@ -167,7 +168,7 @@ func TestEarlyStopRestoredAfterFailure(t *testing.T) {
 	f.ResetCalls()
 	opts := UpOptions{}
 	p := load(t, edit(t, shop, "example/api:1.4", "example/api:1.5"))
-	opts.Early = StopEarly(context.Background(), f, p, []string{"web"}, opts)
+	opts.Early = StopEarly(context.Background(), f, p, graph(t, p), []string{"web"}, opts)
 	if got := earlyNames(opts.Early); !slices.Equal(got, []string{"shop-web-1"}) {
 		t.Fatalf("StopEarly stopped %v, want [shop-web-1]", got)
 	}

@@ -346,7 +346,7 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 		return nil, reconcile.Plan{}, nil, err
 	}
 	if stopEarly && len(edited) > 0 {
-		opts.Early = reconcile.StopEarly(ctx, eng, p, edited, opts)
+		opts.Early = reconcile.StopEarly(ctx, eng, p, g, edited, opts)
 	}
 	state, err := reconcile.Observe(ctx, eng, p.Name)
 	var plan reconcile.Plan
