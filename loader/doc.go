@@ -45,7 +45,8 @@
 // codec.go. After an edit of some services of a single compose file, only
 // those go through compose-go and replace their old versions in the cached
 // project (splice.go); anything that links services across the file falls
-// back to the full load. With [Options.Background] set, the cache writes
+// back to the full load. An edit of values only that compose's schema takes
+// whatever they are skips compose-go's schema check (valueedit.go). With [Options.Background] set, the cache writes
 // run while the caller goes on.
 //
 // # Front builds

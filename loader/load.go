@@ -33,9 +33,10 @@ func load(ctx context.Context, opts Options) (project *types.Project, cached boo
 type source int
 
 const (
-	fromCompose source = iota // compose-go loaded every service
-	fromCache                 // the cache had it
-	fromSplice                // compose-go loaded the changed services (splice.go)
+	fromCompose   source = iota // compose-go loaded every service
+	fromCache                   // the cache had it
+	fromSplice                  // compose-go loaded the changed services (splice.go)
+	fromValueEdit               // the same, without its schema check (valueedit.go)
 )
 
 func loadVia(ctx context.Context, opts Options) (project *types.Project, src source, err error) {
@@ -61,13 +62,15 @@ func loadVia(ctx context.Context, opts Options) (project *types.Project, src sou
 		return p, fromCache, nil
 	}
 	// Only now: a hit never reaches compose-go, so it needs no guard and no
-	// schema.
-	warmSchema()
+	// schema. A splice may not need the schema either, and warms it itself.
+	if !in.spliceable() {
+		warmSchema()
+	}
 	if err := guardFiles(in.files); err != nil {
 		return nil, fromCompose, err
 	}
-	if p, ok := in.splice(ctx, c); ok {
-		return p, fromSplice, nil
+	if p, src, ok := in.splice(ctx, c); ok {
+		return p, src, nil
 	}
 	p, err := in.loadAndStore(ctx, c)
 	return p, fromCompose, err
@@ -76,6 +79,7 @@ func loadVia(ctx context.Context, opts Options) (project *types.Project, src sou
 // loadAndStore is a load that fills the cache: it records what compose-go
 // prints and which files it reads, so that a hit can do the same.
 func (in *input) loadAndStore(ctx context.Context, c *projectCache) (*types.Project, error) {
+	warmSchema()
 	var (
 		u        uncacheable
 		warnings []warning

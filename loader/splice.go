@@ -22,8 +22,8 @@ import (
 // reloads every service, and its cost grows with them: about 45 ms at 50
 // services and 110 ms at 200, most of the time berth spends on an up after
 // the edit. So, next to a cache entry, berth keeps a small base record of
-// how the file was cut into services: a digest of each service's text and
-// of the rest (the frame). When only some services' texts changed, compose-go
+// how the file was cut into services: each service's text, and a digest of
+// the rest (the frame). When only some services' texts changed, compose-go
 // loads just those (the frame kept, the others left out, or reduced to a
 // stub when a changed service names them), and they replace their old
 // versions in the cached project.
@@ -50,7 +50,7 @@ import (
 // compose-go's own, from the full load.
 
 // baseFormat names the base record's layout.
-const baseFormat = "berth-loader-base-2"
+const baseFormat = "berth-loader-base-3"
 
 // baseRecord describes the file a cache entry was loaded from.
 type baseRecord struct {
@@ -58,7 +58,7 @@ type baseRecord struct {
 	Key      string            // the base key
 	Entry    string            // the cache key of the finished project
 	Frame    string            // digest of the file without its services
-	Services map[string]string // service → digest of its text
+	Services map[string]string // service → its text
 	TopLevel string            // digest of the unpruned top-level resources
 	// Vars are the variables the file may read that were set, each with
 	// its valueSum.
@@ -185,11 +185,10 @@ func (s splitFile) frame() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (s splitFile) digests() map[string]string {
+func (s splitFile) texts() map[string]string {
 	out := make(map[string]string, len(s.services))
 	for _, t := range s.services {
-		d := sha256.Sum256(s.text(t))
-		out[t.name] = hex.EncodeToString(d[:])
+		out[t.name] = string(s.text(t))
 	}
 	return out
 }
@@ -346,7 +345,7 @@ func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
 		Key:      c.baseKey(in),
 		Entry:    c.key,
 		Frame:    s.frame(),
-		Services: s.digests(),
+		Services: s.texts(),
 		TopLevel: top,
 		Vars:     setVars(c.env, s.content),
 	}, true
@@ -355,42 +354,59 @@ func (in *input) newBase(p *types.Project, c *projectCache) (baseRecord, bool) {
 func (c *projectCache) storeBase(b baseRecord) { c.save(b.Key, b) }
 
 // splice loads in from the base of an earlier load and the changed
-// services; ok is false when it cannot, and the caller loads in full.
-func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, bool) {
+// services; src says whether compose-go checked them against its schema
+// (see valueedit.go). ok is false when it cannot, and the caller loads in
+// full.
+func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, source, bool) {
 	if !in.spliceable() {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	var base baseRecord
 	data, err := c.dir.Get(c.baseKey(in))
 	if err != nil || decodeInto(data, &base) != nil || base.Format != baseFormat {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	s, ok := splitServices(in.files[0])
 	if !ok || s.frame() != base.Frame || len(s.services) != len(base.Services) {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	if _, ok := base.Services[defaultStub]; ok {
-		return nil, false
+		return nil, fromCompose, false
 	}
-	sums := s.digests()
+	texts := s.texts()
 	changed := map[string]bool{}
-	for name, sum := range sums {
+	var before []byte // the changed services' texts in the base
+	for name, text := range texts {
 		old, ok := base.Services[name]
 		if !ok {
-			return nil, false
+			return nil, fromCompose, false
 		}
-		if old != sum {
+		if old != text {
 			changed[name] = true
+			before = append(before, old...)
 		}
 	}
 	if !sameVars(base.Vars, c.env, s.unchanged(changed)) {
-		return nil, false
+		return nil, fromCompose, false
+	}
+	src := fromValueEdit
+	for name := range changed {
+		if !valueEdit([]byte(base.Services[name]), []byte(texts[name])) {
+			src = fromSplice
+			break
+		}
+	}
+	if !sameVars(base.Vars, c.env, before) {
+		src = fromSplice
+	}
+	if src == fromSplice {
+		warmSchema()
 	}
 	prev := *c
 	prev.key = base.Entry
 	entry, ok := prev.entry()
 	if !ok || len(entry.Warnings) > 0 {
-		return nil, false
+		return nil, fromCompose, false
 	}
 
 	reduced := in.details()
@@ -399,17 +415,18 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	stop := record()
 	rp, err := loader.LoadWithContext(ctx, reduced, in.loaderOptions(true), func(o *loader.Options) {
 		o.Listeners = append(o.Listeners, u.listen)
+		o.SkipValidation = src == fromValueEdit
 	})
 	warnings, exact := stop()
 	if err != nil || len(warnings) > 0 || !exact || len(rp.DisabledServices) > 0 {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	if top, ok := topLevel(rp); !ok || top != base.TopLevel {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	late, cacheable := lateDependencies(rp, &u)
 	if !cacheable {
-		return nil, false
+		return nil, fromCompose, false
 	}
 
 	// entry.Project holds finished services, which finish leaves as they
@@ -422,30 +439,30 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, b
 	for name := range changed {
 		svc, ok := rp.Services[name]
 		if !ok {
-			return nil, false
+			return nil, fromCompose, false
 		}
 		rewired = rewired || !sameDependencies(p.Services[name], svc)
 		p.Services[name] = svc
 	}
 	// A cycle needs an edge the cached project, which had none, lacked.
 	if rewired && graph.CheckCycle(p) != nil {
-		return nil, false
+		return nil, fromCompose, false
 	}
 	p, err = in.finish(p)
 	if err != nil {
-		return nil, false
+		return nil, fromCompose, false
 	}
 
 	deps := append(late.files, entry.Deps...)
 	vars := append(lateVars(c.env, late.contents), entry.Vars...)
 	if c.put(p, deps, vars, nil) {
 		base.Entry = c.key
-		base.Services = sums
+		base.Services = texts
 		base.Vars = setVars(c.env, s.content)
 		c.storeBase(base)
 	}
 	if in.opts.Edited != nil && len(changed) > 0 {
 		in.opts.Edited(slices.Sorted(maps.Keys(changed)))
 	}
-	return p, true
+	return p, src, true
 }

@@ -68,34 +68,49 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 	// explicit has every service on a declared network: the default
 	// network is in no load but the reduced one.
 	explicit := "services:\n  a:\n    image: a:1\n    networks: [n]\n  b:\n    image: b:1\n    networks: [n]\n    depends_on: [a]\nnetworks:\n  n: {}\n"
+	// lists has the list forms of environment and command.
+	lists := "services:\n  a:\n    image: a:1\n    environment: [A=1, B=2]\n    command: [sleep, \"1\"]\n  b:\n    image: b:1\n"
+	const (
+		full      = fromCompose   // no splice: a full load
+		checked   = fromSplice    // compose-go checked the changed services
+		unchecked = fromValueEdit // only values changed that need no check
+	)
 	cases := []struct {
 		name    string
 		fixture string // spliceFixture when empty
 		edit    func(string) string
-		splice  bool
+		src     source
 		edited  string // the services Options.Edited is told of, space-separated
 	}{
-		{"image changed", "", replace("image: api:1", "image: api:2"), true, "api"},
-		{"dependency added", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [api]\n"), true, "job"},
-		{"value interpolated", "", replace("image: worker:1", "image: worker:${TAG:-3}"), true, "worker"},
-		{"default network left by one of its users", "", replace("    deploy: {replicas: 2}\n", "    deploy: {replicas: 2}\n    networks: [back]\n"), true, "job"},
+		{"image changed", "", replace("image: api:1", "image: api:2"), unchecked, "api"},
+		{"dependency added", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [api]\n"), checked, "job"},
+		{"value interpolated", "", replace("image: worker:1", "image: worker:${TAG:-3}"), unchecked, "worker"},
+		{"environment value changed", "", replace("${DB_PASS:-secret}", "${DB_PASS:-other}"), unchecked, "db"},
+		{"environment value made a number", "", replace("      TAG:\n", "      TAG: 5\n"), unchecked, "db"},
+		{"port changed", "", replace("8080:80", "8081:80"), checked, "api"},
+		{"default network left by one of its users", "", replace("    deploy: {replicas: 2}\n", "    deploy: {replicas: 2}\n    networks: [back]\n"), checked, "job"},
 		{"two services changed", "", func(s string) string {
 			return replace("image: job:1", "image: job:2")(replace("interval: 5s", "interval: 7s")(s))
-		}, true, "db job"},
-		{"comment only", "", replace("    container_name: sp-web\n", "    container_name: sp-web\n    # a note\n"), true, "web"},
-		{"env file added", "", replace("    image: job:1\n", "    image: job:1\n    env_file: [job.env]\n"), true, "job"},
-		{"dependency cycle", "", replace("    image: postgres:16\n", "    image: postgres:16\n    depends_on: [worker]\n"), false, ""},
-		{"undefined network", "", replace("networks: [front, back]", "networks: [front, nope]"), false, ""},
-		{"undefined dependency", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [ghost]\n"), false, ""},
-		{"container name taken", "", replace("    image: worker:1\n", "    image: worker:1\n    container_name: sp-web\n"), false, ""},
-		{"unknown key", "", replace("image: job:1", "imag: job:1"), false, ""},
-		{"top level changed", "", replace("  front: {}", "  front: {internal: true}"), false, ""},
+		}, checked, "db job"},
+		{"comment only", "", replace("    container_name: sp-web\n", "    container_name: sp-web\n    # a note\n"), unchecked, "web"},
+		{"env file added", "", replace("    image: job:1\n", "    image: job:1\n    env_file: [job.env]\n"), checked, "job"},
+		{"dependency cycle", "", replace("    image: postgres:16\n", "    image: postgres:16\n    depends_on: [worker]\n"), full, ""},
+		{"undefined network", "", replace("networks: [front, back]", "networks: [front, nope]"), full, ""},
+		{"undefined dependency", "", replace("    image: job:1\n", "    image: job:1\n    depends_on: [ghost]\n"), full, ""},
+		{"container name taken", "", replace("    image: worker:1\n", "    image: worker:1\n    container_name: sp-web\n"), full, ""},
+		{"unknown key", "", replace("image: job:1", "imag: job:1"), full, ""},
+		{"image made a number", "", replace("image: job:1", "image: 5"), full, ""},
+		{"environment value made a mapping", "", replace("      NOT_SET:\n", "      NOT_SET: {a: 1}\n"), full, ""},
+		{"top level changed", "", replace("  front: {}", "  front: {internal: true}"), full, ""},
 		{"service added", "", func(s string) string {
 			return strings.Replace(s, "networks:\n  front", "  extra:\n    image: extra:1\nnetworks:\n  front", 1)
-		}, false, ""},
-		{"service renamed", "", replace("  worker:\n", "  worker2:\n"), false, ""},
-		{"no default network", explicit, replace("image: b:1", "image: b:2"), true, "b"},
-		{"default network joined", explicit, replace("    image: b:1\n    networks: [n]\n", "    image: b:1\n"), true, "b"},
+		}, full, ""},
+		{"service renamed", "", replace("  worker:\n", "  worker2:\n"), full, ""},
+		{"no default network", explicit, replace("image: b:1", "image: b:2"), unchecked, "b"},
+		{"default network joined", explicit, replace("    image: b:1\n    networks: [n]\n", "    image: b:1\n"), checked, "b"},
+		{"environment list item changed", lists, replace("A=1", "A=3"), checked, "a"},
+		{"environment list item duplicated", lists, replace("A=1", "B=2"), checked, "a"},
+		{"command item changed", lists, replace(`"1"`, `"2"`), unchecked, "a"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,8 +136,8 @@ func TestSpliceMatchesFullLoad(t *testing.T) {
 				t.Errorf("load after the edit told Edited of %q, want %q", got, tc.edited)
 			}
 			want, wantErr := Load(context.Background(), Options{WorkingDir: dir, Environ: environ})
-			if (src == fromSplice) != tc.splice {
-				t.Errorf("load after the edit got source %d, want splice=%v", src, tc.splice)
+			if src != tc.src {
+				t.Errorf("load after the edit got source %d, want %d", src, tc.src)
 			}
 			if wantErr != nil {
 				if err == nil || err.Error() != wantErr.Error() {
@@ -190,7 +205,7 @@ func TestSpliceEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load after the edit got error %v", err)
 			}
-			if (src == fromSplice) != tc.splice {
+			if spliced(src) != tc.splice {
 				t.Errorf("load after the edit got source %d, want splice=%v", src, tc.splice)
 			}
 			want, err := Load(context.Background(), Options{WorkingDir: dir, Environ: tc.environ})
@@ -213,7 +228,7 @@ func TestSpliceKeepsDependencies(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "compose.yaml"), replace("image: job:1", "image: job:2")(spliceFixture))
-	if _, src, err := loadVia(context.Background(), opts); err != nil || src != fromSplice {
+	if _, src, err := loadVia(context.Background(), opts); err != nil || !spliced(src) {
 		t.Fatalf("load after the edit got source %d, error %v; want a splice", src, err)
 	}
 	writeFile(t, filepath.Join(dir, "api.env"), "API_MODE=changed\n")
@@ -258,6 +273,9 @@ func TestSpliceRefused(t *testing.T) {
 	}
 }
 
+// spliced says whether a load took the short way, checked or not.
+func spliced(src source) bool { return src == fromSplice || src == fromValueEdit }
+
 func replace(old, new string) func(string) string {
 	return func(s string) string {
 		if !strings.Contains(s, old) {
@@ -290,7 +308,7 @@ func writeFile(t *testing.T, path, content string) {
 // checks the load after the edit against a fresh one: the services taken
 // from the cached project must come back exactly as a full load makes them.
 func TestSpliceRoundTripFixtures(t *testing.T) {
-	spliced := 0
+	splices := 0
 	for _, tc := range roundTripCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "project")
@@ -322,8 +340,8 @@ func TestSpliceRoundTripFixtures(t *testing.T) {
 				}
 				writeFile(t, file, edited)
 				got, src, err := loadVia(context.Background(), opts)
-				if src == fromSplice {
-					spliced++
+				if spliced(src) {
+					splices++
 				}
 				if err != nil {
 					t.Fatalf("load after editing %s got error %v", name, err)
@@ -335,7 +353,7 @@ func TestSpliceRoundTripFixtures(t *testing.T) {
 	}
 	// Most fixtures have profiles or several files, but not all: some
 	// edits must have taken the short way for this test to test it.
-	if spliced == 0 {
+	if splices == 0 {
 		t.Error("no edit of any fixture was spliced")
 	}
 }
@@ -376,7 +394,7 @@ func TestBackgroundWrites(t *testing.T) {
 		{"load after the writes ran", runPending, fromCache, 0},
 		{"edit", func() {
 			writeFile(t, filepath.Join(dir, "compose.yaml"), replace("image: job:1", "image: job:2")(spliceFixture))
-		}, fromSplice, 2},
+		}, fromValueEdit, 2},
 		{"load after the splice's writes ran", runPending, fromCache, 0},
 	}
 	for _, st := range steps {
