@@ -3,6 +3,7 @@ package loader
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 
@@ -14,6 +15,14 @@ import (
 // finish does what compose does after loading: select services, drop
 // unused resources, merge env_file into environment, label services.
 func (in *input) finish(p *types.Project) (*types.Project, error) {
+	return in.finishOnly(p, nil)
+}
+
+// finishOnly is finish for a project whose services other than those named
+// are finished already, as a splice's are: only the named ones (all when
+// names is nil) are resolved and labelled, so that a splice copies the
+// changed services rather than all of them. p must be the caller's own.
+func (in *input) finishOnly(p *types.Project, names []string) (*types.Project, error) {
 	p.ComposeFiles = in.paths
 	var err error
 	if len(in.opts.Services) > 0 {
@@ -24,19 +33,28 @@ func (in *input) finish(p *types.Project) (*types.Project, error) {
 	if !in.opts.AllResources {
 		p = p.WithoutUnnecessaryResources()
 	}
-	resolved, err := p.WithServicesEnvironmentResolved(true)
+	part := *p
+	if names != nil {
+		part.Services = make(types.Services, len(names))
+		for _, name := range names {
+			part.Services[name] = p.Services[name]
+		}
+	}
+	resolved, err := part.WithServicesEnvironmentResolved(true)
 	if err != nil {
 		return nil, in.envFileError(p, err)
 	}
-	p = resolved
+	// resolved holds fresh copies of the services it resolved; they are
+	// set up in place rather than copied once more.
+	services := maps.Clone(p.Services)
+	maps.Copy(services, resolved.Services)
+	p.Services = services
 	if err := errors.Join(checkContainerNames(p, in.files), checkValues(p, in.files)); err != nil {
 		return nil, err
 	}
-	// p is a fresh copy made by the step above and shared with nobody, so
-	// it is set up in place rather than copied once more.
 	labels := in.customLabels(p)
 	platform := p.Environment["DOCKER_DEFAULT_PLATFORM"]
-	for name, s := range p.Services {
+	for name, s := range resolved.Services {
 		s.CustomLabels = labels(name)
 		// compose sets the default platform on built services before it
 		// hashes them; the hash must see the same value.

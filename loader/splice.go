@@ -448,7 +448,7 @@ func (in *input) splice(ctx context.Context, c *projectCache) (*types.Project, s
 	if rewired && graph.CheckCycle(p) != nil {
 		return nil, fromCompose, false
 	}
-	p, err = in.finish(p)
+	p, err = in.finishOnly(p, slices.AppendSeq([]string{}, maps.Keys(changed)))
 	if err != nil {
 		return nil, fromCompose, false
 	}
