@@ -51,7 +51,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	sizes := fs.String("sizes", "10,50,200", "comma-separated stack `sizes` (number of services)")
 	runs := fs.Int("runs", 5, "measured runs per operation; each reported figure is the median")
-	changes := fs.Int("changes", 3, "one-service changes per run, each measured (and recreated by hand in the floor)")
+	changes := fs.Int("changes", 5, "one-service changes per run, each measured (and recreated by hand in the floor)")
 	repeats := fs.Int("repeats", 3, "measurements per run of each cheap operation (config -q, no-op up, ps, logs)")
 	out := fs.String("out", "bench/RESULTS.md", "markdown `file` to write the results to (\"\" to skip)")
 	tools := fs.String("tools", strings.Join(allTools(), ","), "comma-separated tools to measure: berth, compose (docker compose v2+), v1 (docker-compose), floor (engine only)")

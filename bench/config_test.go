@@ -17,7 +17,7 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 3, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
+			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 5, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
 				Parallel: 64, RunsFor: map[string]int{"v1:200": 2}},
 		},
 		{
@@ -28,7 +28,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "tool-runs by tool and by tool and size",
 			args: []string{"-tool-runs", "v1=3,berth:10=7"},
-			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 3, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
+			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 5, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
 				Parallel: 64, RunsFor: map[string]int{"v1": 3, "berth:10": 7}},
 		},
 		{name: "zero size", args: []string{"-sizes", "10,0"}, wantErr: `"0" is not a positive number`},
