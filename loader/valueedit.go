@@ -90,9 +90,9 @@ func serviceNode(text []byte) (*yaml.Node, bool) {
 }
 
 // sameButFree compares o and n, the nodes at path, ignoring the values of
-// free scalars. Kinds, keys, lengths and tags must match, but for a free
-// scalar's tag; an anchor, an alias or a tag of compose's own (!reset,
-// !override) fails the comparison.
+// free scalars. Kinds, keys, lengths, tags and the other scalars must match,
+// but for a free scalar's tag; an anchor, an alias or a tag of compose's own
+// (!reset, !override) fails the comparison.
 func sameButFree(o, n *yaml.Node, path []step) bool {
 	free := n.Kind == yaml.ScalarNode && freeScalar(path, n.ShortTag())
 	switch {
@@ -103,7 +103,9 @@ func sameButFree(o, n *yaml.Node, path []step) bool {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		return free || o.Value == n.Value
+		// The style too: compose-go reads the file with another YAML
+		// library, which need not type a plain scalar as this one does.
+		return free || o.Value == n.Value && o.Style == n.Style
 	case yaml.MappingNode:
 		if len(o.Content) != len(n.Content) {
 			return false

@@ -32,6 +32,7 @@ func TestValueEdit(t *testing.T) {
 		{"command item added", "\"80\"]", "\"80\", -v]", false},
 		{"command item made a number", "\"80\"]", "80]", false},
 		{"port changed", "80:80", "81:80", false},
+		{"port quoted otherwise", `"80:80"`, `'80:80'`, false},
 		{"key added", "    ports:", "    init: true\n    ports:", false},
 		{"compose tag", "environment:", "environment: !reset", false},
 		{"anchor", "MODE: fast", "MODE: &m fast", false},
