@@ -72,6 +72,11 @@ func loadVia(ctx context.Context, opts Options) (project *types.Project, src sou
 	if p, src, ok := in.splice(ctx, c); ok {
 		return p, src, nil
 	}
+	if in.spliceable() {
+		// Not warmed above. A splice that failed after it had warmed the
+		// schema warms it twice, which costs a goroutine and no compile.
+		warmSchema()
+	}
 	p, err := in.loadAndStore(ctx, c)
 	return p, fromCompose, err
 }
@@ -79,7 +84,6 @@ func loadVia(ctx context.Context, opts Options) (project *types.Project, src sou
 // loadAndStore is a load that fills the cache: it records what compose-go
 // prints and which files it reads, so that a hit can do the same.
 func (in *input) loadAndStore(ctx context.Context, c *projectCache) (*types.Project, error) {
-	warmSchema()
 	var (
 		u        uncacheable
 		warnings []warning

@@ -3,7 +3,6 @@ package loader
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"strings"
 
@@ -44,14 +43,8 @@ func (in *input) finishOnly(p *types.Project, names []string) (*types.Project, e
 	if err != nil {
 		return nil, in.envFileError(p, err)
 	}
-	// resolved holds fresh copies of the services it resolved; they are
-	// set up in place rather than copied once more.
-	services := maps.Clone(p.Services)
-	maps.Copy(services, resolved.Services)
-	p.Services = services
-	if err := errors.Join(checkContainerNames(p, in.files), checkValues(p, in.files)); err != nil {
-		return nil, err
-	}
+	// resolved holds fresh copies of the services it resolved: they are set
+	// up and put into p, the caller's own, rather than copied once more.
 	labels := in.customLabels(p)
 	platform := p.Environment["DOCKER_DEFAULT_PLATFORM"]
 	for name, s := range resolved.Services {
@@ -62,6 +55,9 @@ func (in *input) finishOnly(p *types.Project, names []string) (*types.Project, e
 			s.Platform = platform
 		}
 		p.Services[name] = s
+	}
+	if err := errors.Join(checkContainerNames(p, in.files), checkValues(p, in.files)); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
