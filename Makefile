@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 10m
 FUZZTIME ?= 30s
 
-.PHONY: build shop test fmt-check vet staticcheck front-check unit bench-smoke fuzz fuzz-smoke demo bench clean
+.PHONY: build shop test test-deps fmt-check vet staticcheck front-check unit bench-smoke fuzz fuzz-smoke demo bench clean
 
 # Two executables (see loader/front.go): bin/berth serves cached projects
 # without linking compose-go's loader, and hands every other load to
@@ -31,7 +31,11 @@ build:
 shop:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o examples/shop/bin/shop ./examples/shop
 
-test: fmt-check vet staticcheck front-check unit bench-smoke fuzz-smoke
+test: test-deps fmt-check vet staticcheck front-check unit bench-smoke fuzz-smoke
+
+# What the tests need besides Go and Docker, checked first.
+test-deps:
+	@scripts/test-deps.sh
 
 # testdata may hold deliberately odd Go files (goldens), so it is skipped.
 fmt-check:

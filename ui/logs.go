@@ -32,10 +32,13 @@ const maxLineBytes = 64 << 10
 // prefixed like docker compose does: the name padded to the longest name
 // plus one, then " | ". A line is written only once complete, under one
 // lock, so lines of different containers never mix.
+//
+// A container's stdout and stderr both go to out, as with compose: what a
+// container logs is the command's data (`berth logs | grep x` must see it),
+// while berth's own messages go elsewhere.
 type LogMux struct {
 	mu       sync.Mutex
-	stdout   io.Writer
-	stderr   io.Writer
+	out      io.Writer
 	opts     LogOptions
 	colors   []paint
 	services map[string]int // service -> index into colors
@@ -45,10 +48,9 @@ type LogMux struct {
 
 // NewLogMux returns a mux for sources. Colours are assigned to services in
 // name order, so the same stack gets the same colours on every run.
-func NewLogMux(stdout, stderr io.Writer, opts LogOptions, sources []LogSource) *LogMux {
+func NewLogMux(out io.Writer, opts LogOptions, sources []LogSource) *LogMux {
 	m := &LogMux{
-		stdout:   stdout,
-		stderr:   stderr,
+		out:      out,
 		opts:     opts,
 		colors:   rainbow(opts.Color),
 		services: map[string]int{},
@@ -113,23 +115,24 @@ func (m *LogMux) paint(name string) paint {
 func (m *LogMux) Status(name, msg string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, _ = io.WriteString(m.stdout, m.paint(name)(name+" "+msg)+"\n")
+	_, _ = io.WriteString(m.out, m.paint(name)(name+" "+msg)+"\n")
 }
 
-// Writers returns the writers for a container's stdout and stderr. They must
+// Writers returns the writers for a container's stdout and stderr: two, so
+// that a partial line on one stream is not joined to the other's. They must
 // be flushed when the stream ends, to print a last line without a newline.
 func (m *LogMux) Writers(name string) (stdout, stderr *LineWriter) {
-	return &LineWriter{mux: m, name: name, out: m.stdout}, &LineWriter{mux: m, name: name, out: m.stderr}
+	return &LineWriter{mux: m, name: name}, &LineWriter{mux: m, name: name}
 }
 
 // writeLine writes one complete line, newline included.
-func (m *LogMux) writeLine(out io.Writer, name string, line []byte) {
+func (m *LogMux) writeLine(name string, line []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b bytes.Buffer
 	b.WriteString(m.prefix(name))
 	b.Write(line)
-	_, _ = out.Write(b.Bytes())
+	_, _ = m.out.Write(b.Bytes())
 }
 
 // LineWriter is an io.Writer for one stream of one container. It holds a
@@ -138,7 +141,6 @@ func (m *LogMux) writeLine(out io.Writer, name string, line []byte) {
 type LineWriter struct {
 	mux  *LogMux
 	name string
-	out  io.Writer
 	buf  []byte
 }
 
@@ -155,7 +157,7 @@ func (w *LineWriter) Write(p []byte) (int, error) {
 			break
 		}
 		line := append(w.buf, p[:i+1]...)
-		w.mux.writeLine(w.out, w.name, line)
+		w.mux.writeLine(w.name, line)
 		w.buf = w.buf[:0]
 		p = p[i+1:]
 	}
@@ -167,7 +169,7 @@ func (w *LineWriter) Flush() {
 	if len(w.buf) == 0 {
 		return
 	}
-	w.mux.writeLine(w.out, w.name, append(w.buf, '\n'))
+	w.mux.writeLine(w.name, append(w.buf, '\n'))
 	w.buf = w.buf[:0]
 }
 

@@ -74,7 +74,7 @@ func TestLogMuxPrefix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			m := NewLogMux(&out, &out, tt.opts, sources)
+			m := NewLogMux(&out, tt.opts, sources)
 			stdout, _ := m.Writers(tt.source)
 			if _, err := stdout.Write([]byte(tt.input)); err != nil {
 				t.Fatal(err)
@@ -87,19 +87,23 @@ func TestLogMuxPrefix(t *testing.T) {
 	}
 }
 
-func TestLogMuxStderrGoesToStderr(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	m := NewLogMux(&stdout, &stderr, LogOptions{Prefix: true}, []LogSource{{Name: "a-1", Service: "a"}})
-	_, errw := m.Writers("a-1")
+// A container's stderr is output like its stdout, as with compose, and a
+// partial line on one stream is not joined to a line of the other.
+func TestLogMuxStreamsShareOutput(t *testing.T) {
+	var out bytes.Buffer
+	m := NewLogMux(&out, LogOptions{Prefix: true}, []LogSource{{Name: "a-1", Service: "a"}})
+	outw, errw := m.Writers("a-1")
+	_, _ = outw.Write([]byte("half"))
 	_, _ = errw.Write([]byte("boom\n"))
-	if stdout.Len() != 0 || stderr.String() != "a-1  | boom\n" {
-		t.Errorf("stderr line got stdout %q stderr %q, want stderr %q", stdout.String(), stderr.String(), "a-1  | boom\n")
+	outw.Flush()
+	if want := "a-1  | boom\na-1  | half\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }
 
 func TestLogMuxAddWidensPrefixes(t *testing.T) {
 	var out bytes.Buffer
-	m := NewLogMux(&out, &out, LogOptions{Prefix: true}, []LogSource{{Name: "a-1", Service: "a"}})
+	m := NewLogMux(&out, LogOptions{Prefix: true}, []LogSource{{Name: "a-1", Service: "a"}})
 	m.Add(LogSource{Name: "longer-1", Service: "longer"})
 	w, _ := m.Writers("a-1")
 	_, _ = w.Write([]byte("x\n"))
@@ -110,7 +114,7 @@ func TestLogMuxAddWidensPrefixes(t *testing.T) {
 
 func TestLogMuxStatus(t *testing.T) {
 	var out bytes.Buffer
-	m := NewLogMux(&out, &out, LogOptions{Prefix: true}, []LogSource{{Name: "web-1", Service: "web"}})
+	m := NewLogMux(&out, LogOptions{Prefix: true}, []LogSource{{Name: "web-1", Service: "web"}})
 	m.Status("web-1", "exited with code 0")
 	if want := "web-1 exited with code 0\n"; out.String() != want {
 		t.Errorf("Status got %q, want %q", out.String(), want)
@@ -126,7 +130,7 @@ func TestLogMuxNeverInterleaves(t *testing.T) {
 	for _, n := range names {
 		sources = append(sources, LogSource{Name: n, Service: n[:1]})
 	}
-	m := NewLogMux(&out, &out, LogOptions{Prefix: true}, sources)
+	m := NewLogMux(&out, LogOptions{Prefix: true}, sources)
 	const lines = 200
 	var wg sync.WaitGroup
 	for _, n := range names {
@@ -167,7 +171,7 @@ func TestLogMuxNeverInterleaves(t *testing.T) {
 
 func TestLineWriterBoundsBuffer(t *testing.T) {
 	var out bytes.Buffer
-	m := NewLogMux(&out, &out, LogOptions{}, nil)
+	m := NewLogMux(&out, LogOptions{}, nil)
 	w, _ := m.Writers("a")
 	_, _ = w.Write(bytes.Repeat([]byte("y"), maxLineBytes+10))
 	if got := strings.Count(out.String(), "\n"); got != 1 {

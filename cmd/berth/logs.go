@@ -93,5 +93,5 @@ func (a *app) logMux(containers []engine.Container, noColor, prefix bool) (*ui.L
 		// An invalid --ansi was rejected when the command started.
 		color, _ = ui.UseColor(a.g.ansi, ui.IsTerminal(a.stdout), a.g.environ)
 	}
-	return ui.NewLogMux(a.stdout, a.stderr, ui.LogOptions{Color: color, Prefix: prefix}, sources), sources
+	return ui.NewLogMux(a.stdout, ui.LogOptions{Color: color, Prefix: prefix}, sources), sources
 }

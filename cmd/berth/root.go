@@ -84,6 +84,10 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	g.bind(root)
+	showGlobalFlags(root)
+	// --version as in docker compose; `berth version` has the formats.
+	root.Version = version
+	root.SetVersionTemplate("berth version {{.Version}}\n")
 
 	root.AddCommand(
 		newVersionCmd(stdout),
