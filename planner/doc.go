@@ -25,14 +25,6 @@
 // service is an error wrapping [ErrUnknownService]; a cycle is an error
 // wrapping [ErrCycle] that lists the whole cycle.
 //
-// # Walking
-//
-// [Graph.Walk] calls a function once per service, dependencies first
-// ([Forward], for up) or dependents first ([Reverse], for down), with an
-// optional concurrency limit. It never starts a service whose dependency
-// failed, and on the first error it cancels the context of the calls still
-// running and waits for them.
-//
 // # Determinism
 //
 // Every list the graph returns is sorted or in a fixed topological order with

@@ -20,7 +20,7 @@ func TestLogsMultiplexed(t *testing.T) {
 		notWantOut []string
 	}{
 		{
-			args:    []string{"logs"},
+			args: []string{"logs"},
 			// A container's stderr is output too: `berth logs | grep` sees it.
 			wantOut: []string{"web-1  | GET /\n", "web-1  | GET /health\n", "db-1   | ready\n", "web-1  | oops\n"},
 		},
