@@ -50,19 +50,23 @@ type earlyStop struct {
 }
 
 // StopEarly begins to stop the running containers of the edited services
-// that an up with opts recreates whatever else it finds: those of an
-// explicitly selected service that runs a config hash other than the
-// project's. It returns once it has inspected them and sent the stops,
-// before those finish. Pass the result in UpOptions.Early, and call
-// Restore once the up is over. Left to the plan are services whose hash or
-// recreate depends on other containers (network_mode, volumes_from, pid or
-// ipc of another service) or on a build, and services that depend on
-// another edited service, whose recreate comes first.
+// that an up with opts recreates: those the up's own planner, given just
+// these containers, replaces. It returns once it has inspected them and
+// sent the stops, before those finish. Pass the result in UpOptions.Early,
+// and call Restore once the up is over.
+//
+// Left to the full plan are the cases where that partial view could decide
+// otherwise than the whole one: services whose hash or recreate depends on
+// other containers (network_mode, volumes_from, pid or ipc of another
+// service) or on a build, and services that depend on another edited
+// service, whose recreate comes first.
 func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, g *planner.Graph, edited []string, opts UpOptions) *EarlyStops {
 	e := &EarlyStops{stops: map[string]*earlyStop{}}
 	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
 		return e
 	}
+	var services []string
+	var seen []engine.Container
 	for _, name := range edited {
 		svc, ok := p.Services[name]
 		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
@@ -74,43 +78,50 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, g *planne
 		if err != nil || slices.ContainsFunc(deps, func(d string) bool { return d != name && slices.Contains(edited, d) }) {
 			continue
 		}
-		want, err := standaloneHash(svc)
-		if err != nil {
-			continue
-		}
+		services = append(services, name)
 		for n := 1; n <= svc.GetScale(); n++ {
-			e.stopIfStale(ctx, eng, p.Name, svc, n, want, opts.Timeout)
+			if c, ok := runningReplica(ctx, eng, p.Name, svc, n); ok {
+				seen = append(seen, c)
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return e
+	}
+	partial := opts
+	partial.Services, partial.NoDeps, partial.Early = services, true, nil
+	plan, err := PlanUp(p, g, State{Containers: seen}, partial)
+	if err != nil {
+		return e
+	}
+	for _, a := range plan.Actions {
+		if a.Kind == Recreate && a.Target.ID != "" {
+			e.stop(ctx, eng, a.Target, opts.Timeout)
 		}
 	}
 	return e
 }
 
-// standaloneHash is the config hash of a service that refers to no other
-// service's container.
-func standaloneHash(svc types.ServiceConfig) (string, error) {
-	resolved, err := resolveRefs(svc, func(string) (string, bool) { return "", false })
-	if err != nil {
-		return "", err
-	}
-	return ServiceHash(resolved)
-}
-
-// stopIfStale begins the stop of container number n of svc if it is the
-// project's, running, and carries a hash other than want. Anything unclear
-// (an error, another name, a one-off) leaves it to the plan.
-func (e *EarlyStops) stopIfStale(ctx context.Context, eng earlyEngine, project string, svc types.ServiceConfig, n int, want string, timeout *time.Duration) {
+// runningReplica inspects container number n of svc by its name and
+// returns it if it is the project's and running. Anything unclear (an
+// error, another name, a one-off) leaves it to the plan.
+func runningReplica(ctx context.Context, eng earlyEngine, project string, svc types.ServiceConfig, n int) (engine.Container, bool) {
 	name := containerName(project, svc, n)
 	c, err := eng.InspectContainer(ctx, name)
 	if err != nil || c.Name != name || !ours(c.Labels, project) || isOneoff(c) ||
-		c.Labels[engine.LabelService] != svc.Name || containerNumber(c) != n ||
-		!isRunning(c) || c.Labels[engine.LabelConfigHash] == want {
-		return
+		c.Labels[engine.LabelService] != svc.Name || containerNumber(c) != n || !isRunning(c) {
+		return engine.Container{}, false
 	}
-	s := &earlyStop{id: c.ID, name: name, done: make(chan struct{})}
-	e.stops[c.ID] = s
+	return c, true
+}
+
+// stop begins the stop of the container ref names.
+func (e *EarlyStops) stop(ctx context.Context, eng earlyEngine, ref Ref, timeout *time.Duration) {
+	s := &earlyStop{id: ref.ID, name: ref.Name, done: make(chan struct{})}
+	e.stops[ref.ID] = s
 	go func() {
 		defer close(s.done)
-		s.err = eng.StopContainer(ctx, c.ID, timeout)
+		s.err = eng.StopContainer(ctx, ref.ID, timeout)
 	}()
 }
 
