@@ -28,6 +28,10 @@ volumes:
 		t.Errorf("volume %s labels project, volume got %q, want %q", vol, labels, want)
 	}
 
+	if got := s.mustBerth("volumes", "-q").stdout; got != vol+"\n" {
+		t.Errorf("volumes -q got %q, want %q", got, vol+"\n")
+	}
+
 	s.mustBerth("down")
 	if got := s.containers(); len(got) != 0 {
 		t.Errorf("after down, containers got %v, want none", got)

@@ -63,20 +63,11 @@ func newHarness(t *testing.T, compose string) *harness {
 	}
 }
 
-// lifecycleCommands are the constructors root.go adds, so that tests can
-// swap them for ones wired to the fake.
-func lifecycleCommands() []func(*app) *cobra.Command {
-	return []func(*app) *cobra.Command{
-		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
-		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
-	}
-}
-
-// root builds berth's root command with the lifecycle commands wired to
-// the fake engine instead of Docker.
+// root builds berth's root command with the commands that reach the engine
+// (appCommands) wired to the fake engine instead of Docker.
 func (h *harness) root(stdout, stderr *syncBuffer) *cobra.Command {
 	root, g := newRoot(h.env, strings.NewReader(h.stdin), stdout, stderr)
-	for _, newCmd := range lifecycleCommands() {
+	for _, newCmd := range appCommands() {
 		a := newApp(g, stdout, stderr)
 		a.connect = func(context.Context, map[string]string) (engine.Engine, func() error, error) {
 			return h.f, func() error { return nil }, nil
@@ -278,20 +269,6 @@ func TestWithScale(t *testing.T) {
 			}
 			if code != 0 || !strings.Contains(stdout, "shop-web-3") {
 				t.Errorf("up --scale %v got exit %d, plan:\n%s\nwant shop-web-3 planned", tt.scale, code, stdout+stderr)
-			}
-		})
-	}
-}
-
-// TestLifecycleCommandsWired runs --help of every lifecycle command through
-// the real root, which catches a command missing from root.go and flag
-// shorthands that clash with the global flags (cobra panics on those).
-func TestLifecycleCommandsWired(t *testing.T) {
-	for _, name := range []string{"up", "down", "ps", "logs", "plan", "start", "stop", "restart", "rm", "create"} {
-		t.Run(name, func(t *testing.T) {
-			code, stdout, stderr := execute(t, nil, "", name, "--help")
-			if code != 0 || !strings.Contains(stdout, "berth "+name) {
-				t.Errorf("berth %s --help got exit %d, stdout %q stderr %q, want 0 and its usage", name, code, stdout, stderr)
 			}
 		})
 	}

@@ -93,21 +93,20 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 		newVersionCmd(stdout),
 		newConfigCmd(g, stdout),
 	)
-	// Lifecycle commands (up, down, ps, logs, plan, start, stop, restart,
-	// rm, create) are added here, one AddCommand line each:
-	// --- lifecycle commands: begin ---
-	root.AddCommand(newUpCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newDownCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newPsCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newLogsCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newPlanCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newStartCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newStopCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newRestartCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newRmCmd(newApp(g, stdout, stderr)))
-	root.AddCommand(newCreateCmd(newApp(g, stdout, stderr)))
-	// --- lifecycle commands: end ---
+	for _, newCmd := range appCommands() {
+		root.AddCommand(newCmd(newApp(g, stdout, stderr)))
+	}
 	return root, g
+}
+
+// appCommands are the commands that reach the engine, each with an app of
+// its own; tests wire the same list to the fake engine.
+func appCommands() []func(*app) *cobra.Command {
+	return []func(*app) *cobra.Command{
+		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
+		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
+		newVolumesCmd,
+	}
 }
 
 func (g *globalOptions) bind(root *cobra.Command) {
