@@ -69,6 +69,8 @@ func lifecycleCommands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
+		newKillCmd, newPauseCmd, newUnpauseCmd, newTopCmd, newPortCmd,
+		newScaleCmd, newWaitCmd, newLsCmd,
 	}
 }
 
@@ -287,7 +289,8 @@ func TestWithScale(t *testing.T) {
 // the real root, which catches a command missing from root.go and flag
 // shorthands that clash with the global flags (cobra panics on those).
 func TestLifecycleCommandsWired(t *testing.T) {
-	for _, name := range []string{"up", "down", "ps", "logs", "plan", "start", "stop", "restart", "rm", "create"} {
+	for _, name := range []string{"up", "down", "ps", "logs", "plan", "start", "stop", "restart", "rm", "create",
+		"kill", "pause", "unpause", "top", "port", "scale", "wait", "ls"} {
 		t.Run(name, func(t *testing.T) {
 			code, stdout, stderr := execute(t, nil, "", name, "--help")
 			if code != 0 || !strings.Contains(stdout, "berth "+name) {

@@ -102,6 +102,14 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(newRestartCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newRmCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newCreateCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newKillCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newPauseCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newUnpauseCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newTopCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newPortCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newScaleCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newWaitCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newLsCmd(newApp(g, stdout, stderr)))
 	// --- lifecycle commands: end ---
 	return root, g
 }
