@@ -56,7 +56,6 @@ func TestKillPause(t *testing.T) {
 	}
 }
 
-
 func TestTopAndProjectContainers(t *testing.T) {
 	ctx := context.Background()
 	unlabelled := engine.Container{Name: "loose", State: "running"}
