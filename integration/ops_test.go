@@ -221,4 +221,3 @@ func TestLsOps(t *testing.T) {
 		t.Errorf("ls of a stopped project got %+v, want it only under -a", got)
 	}
 }
-
