@@ -36,7 +36,7 @@ func newWaitCmd(a *app) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&downProject, "down-project", false, "Drops project when the first container stops")
+	cmd.Flags().BoolVar(&downProject, "down-project", false, "Down the project (orphans included) once the containers have exited")
 	return cmd
 }
 
