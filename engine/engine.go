@@ -250,6 +250,9 @@ type Engine interface {
 	ImageManager
 	ImageBuilder
 	LogStreamer
+	Signaller
+	ProcessLister
+	ProjectsLister
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -64,6 +64,7 @@ type Engine interface {
 	engine.VolumeManager
 	engine.ImageManager
 	engine.ImageBuilder
+	engine.Signaller
 }
 
 // Apply executes plan: every action after the actions it comes after, at
@@ -282,6 +283,12 @@ func verbs(k Kind) (working, done string) {
 		return "Restarting", "Restarted"
 	case RemoveContainer, RemoveNetwork, RemoveVolume, RemoveImage:
 		return "Removing", "Removed"
+	case Kill:
+		return "Killing", "Killed"
+	case Pause:
+		return "Pausing", "Paused"
+	case Unpause:
+		return "Unpausing", "Unpaused"
 	}
 	return "Working", "Done"
 }

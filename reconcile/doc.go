@@ -5,8 +5,8 @@
 //
 //   - [Observe] takes one snapshot of the project's resources ([State]): one
 //     list call per kind.
-//   - [PlanUp], [PlanDown], [PlanStop], [PlanStart], [PlanRestart] and
-//     [PlanRemove] decide. They are pure functions: no context, no I/O
+//   - [PlanUp], [PlanDown], [PlanStop], [PlanStart], [PlanRestart],
+//     [PlanRemove], [PlanKill], [PlanPause] and [PlanUnpause] decide. They are pure functions: no context, no I/O
 //     (bar PlanUp's check that secret files and build contexts exist), no
 //     logging; the same
 //     inputs give the same [Plan]. Every decision carries

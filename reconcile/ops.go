@@ -80,6 +80,8 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		}
 		r.ids.drop(a.Target.Name)
 		return "", nil
+	case Kill, Pause, Unpause:
+		return "", r.signal(ctx, a, o)
 	case RemoveNetwork:
 		return r.removeNetwork(ctx, i, a)
 	case RemoveVolume:

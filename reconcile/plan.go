@@ -29,6 +29,9 @@ const (
 	RemoveNetwork   Kind = "remove-network"
 	RemoveVolume    Kind = "remove-volume"
 	RemoveImage     Kind = "remove-image"
+	Kill            Kind = "kill"
+	Pause           Kind = "pause"
+	Unpause         Kind = "unpause"
 )
 
 // Resource types a Ref can name.
@@ -105,6 +108,8 @@ type op struct {
 	removeVolumes bool
 	// waits are the depends_on conditions to honour before starting.
 	waits []wait
+	// signal is what a Kill sends, as engine.ParseSignal names it.
+	signal string
 }
 
 // wait is one depends_on condition a start has to honour.

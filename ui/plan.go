@@ -8,17 +8,17 @@ import (
 
 // planSymbol gives each action kind of a plan a symbol: + for what is
 // created, ~ for what is replaced, - for what is removed, > for what is
-// started and < for what is stopped (a start in reverse). Kinds are the
-// stable names reconcile prints.
+// started or resumed and < for what is stopped, killed or paused (a start
+// in reverse). Kinds are the stable names reconcile prints.
 func planSymbol(kind string) (string, []color.Attribute, bool) {
 	switch kind {
 	case "create-network", "create-volume", "build", "create":
 		return "+", []color.Attribute{color.FgGreen}, true
 	case "recreate":
 		return "~", []color.Attribute{color.FgYellow}, true
-	case "start", "restart":
+	case "start", "restart", "unpause":
 		return ">", []color.Attribute{color.FgCyan}, true
-	case "stop":
+	case "stop", "kill", "pause":
 		return "<", []color.Attribute{color.FgYellow}, true
 	case "remove", "remove-network", "remove-volume", "remove-image":
 		return "-", []color.Attribute{color.FgRed}, true

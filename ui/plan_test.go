@@ -45,3 +45,17 @@ func TestDecoratePlan(t *testing.T) {
 		})
 	}
 }
+
+func TestDecoratePlanSignals(t *testing.T) {
+	plan := "project shop: 3 actions\n" +
+		"#0 kill container shop-web-1\n" +
+		"#1 pause container shop-db-1\n" +
+		"#2 unpause container shop-cache-1\n"
+	want := "project shop: 3 actions\n" +
+		"< #0 kill container shop-web-1\n" +
+		"< #1 pause container shop-db-1\n" +
+		"> #2 unpause container shop-cache-1\n"
+	if got := DecoratePlan(plan, false); got != want {
+		t.Errorf("DecoratePlan got\n%s\nwant\n%s", got, want)
+	}
+}

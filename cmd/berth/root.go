@@ -106,6 +106,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
 		newVolumesCmd,
+		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
 	}
 }
 

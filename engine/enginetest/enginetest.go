@@ -77,6 +77,9 @@ func Run(t *testing.T, h Harness) {
 		{"VolumeInUseConflicts", testVolumeInUse},
 		{"Images", testImages},
 		{"NotFound", testNotFound},
+		{"PauseUnpauseKill", testPauseUnpauseKill},
+		{"Top", testTop},
+		{"ProjectContainers", testProjectContainers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

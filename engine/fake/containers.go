@@ -240,6 +240,9 @@ func (f *Engine) StartContainer(ctx context.Context, id string) error {
 	if c.c.State == stateRunning {
 		return nil
 	}
+	if c.c.State == statePaused {
+		return fmt.Errorf("start container %s: cannot start a paused container, try unpause instead: %w", c.c.Name, engine.ErrConflict)
+	}
 	for name, ep := range c.c.Networks {
 		if f.networks[ep.NetworkID] == nil {
 			return fmt.Errorf("start container %s: network %s: %w", c.c.Name, name, engine.ErrNotFound)
@@ -303,9 +306,9 @@ func (f *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 	return nil
 }
 
-// exit ends a running container with code; callers hold f.mu.
+// exit ends a running or paused container with code; callers hold f.mu.
 func (c *container) exit(code int) {
-	if c.c.State != stateRunning {
+	if c.done == nil {
 		return
 	}
 	c.c.State = stateExited
@@ -328,7 +331,7 @@ func (f *Engine) RemoveContainer(ctx context.Context, id string, opts engine.Rem
 	if err != nil {
 		return err
 	}
-	if c.c.State == stateRunning && !opts.Force {
+	if c.done != nil && !opts.Force {
 		return fmt.Errorf("remove container %s: container is running: stop it first or remove with force: %w", c.c.Name, engine.ErrConflict)
 	}
 	c.exit(137)

@@ -54,7 +54,10 @@
 //   - Nothing runs: no processes, no health probes, no restart policies, no
 //     DNS, no IP address allocation (an endpoint's IPAddress is the requested
 //     IPv4Address), no published-port allocation (an empty "published" port
-//     reports HostPort 0), no paused or restarting states.
+//     reports HostPort 0), no restarting state. A paused container only
+//     changes state; KillContainer ends a container for the signals listed
+//     there and ignores the rest; TopContainer reports the command as the
+//     one process.
 //   - No predefined networks: "bridge", "host" and "none" do not exist unless
 //     seeded, and a container created without networks is attached to none.
 //   - Network drivers, IPAM, options and volume drivers are recorded, never

@@ -188,7 +188,7 @@ func (b *Builder) Build() *Engine {
 		}
 		rec := &container{c: c, spec: engine.ContainerSpec{Name: c.Name, Labels: maps.Clone(c.Labels)}}
 		rec.spec.Service.Image = c.Image
-		if c.State == stateRunning {
+		if c.State == stateRunning || c.State == statePaused {
 			rec.done = make(chan struct{})
 		}
 		f.containers[c.ID] = rec
@@ -233,7 +233,8 @@ func (c Call) Mutating() bool {
 	switch c.Method {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
-		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage":
+		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage",
+		"KillContainer", "PauseContainer", "UnpauseContainer":
 		return true
 	}
 	return false

@@ -48,6 +48,12 @@ type Hooks struct {
 	BuildImage   func(ctx context.Context, spec engine.BuildSpec) error
 
 	Logs func(ctx context.Context, id string, opts engine.LogOptions) error
+
+	KillContainer     func(ctx context.Context, id, signal string) error
+	PauseContainer    func(ctx context.Context, id string) error
+	UnpauseContainer  func(ctx context.Context, id string) error
+	TopContainer      func(ctx context.Context, id string) error
+	ProjectContainers func(ctx context.Context, all bool) error
 }
 
 // The helpers below run a hook if it is set; each method calls one right
