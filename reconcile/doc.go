@@ -34,10 +34,14 @@
 // compose does). A stack created by one tool is therefore adopted by the
 // other without recreating anything.
 //
-// berth also records on each container, in [LabelConfig], the JSON the hash
-// was computed on. Comparing it with the desired JSON names the fields that
-// changed ("environment.DB_HOST changed (value hidden)") without inspecting
-// the container. Containers created by docker compose lack the record; a
+// berth also records on each container, in [LabelConfig], a digest of each
+// field of the JSON the hash was computed on (key by key for environment
+// and labels). Comparing them with the desired service's names the fields
+// that changed ("environment.DB_HOST changed (value hidden)") without
+// inspecting the container, and without a label holding any value:
+// `berth ps --format json` prints labels. Containers from before digests
+// carry the JSON itself in [LabelConfigV1], which is read the same way and
+// never printed. Containers created by docker compose lack a record; a
 // differing hash then gives a single generic reason.
 //
 // # Secrets and configs

@@ -231,17 +231,6 @@ func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container,
 	return why
 }
 
-// recordedConfig returns the hash input berth recorded on c, or nil when
-// there is none or it does not match the hash label (someone else
-// recreated the container and copied our labels).
-func recordedConfig(c engine.Container) []byte {
-	rec, ok := c.Labels[LabelConfig]
-	if !ok || sha256Hex([]byte(rec)) != c.Labels[engine.LabelConfigHash] {
-		return nil
-	}
-	return []byte(rec)
-}
-
 func shortID(id string) string {
 	if _, hex, ok := cutAlgo(id); ok {
 		id = hex
