@@ -282,6 +282,10 @@ func verbs(k Kind) (working, done string) {
 		return "Restarting", "Restarted"
 	case RemoveContainer, RemoveNetwork, RemoveVolume, RemoveImage:
 		return "Removing", "Removed"
+	case ConnectNetwork:
+		return "Connecting", "Connected"
+	case DisconnectNetwork:
+		return "Disconnecting", "Disconnected"
 	}
 	return "Working", "Done"
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -81,7 +82,15 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		r.ids.drop(a.Target.Name)
 		return "", nil
 	case RemoveNetwork:
-		return r.removeNetwork(ctx, i, a)
+		return r.removeNetwork(ctx, i, a, o)
+	case DisconnectNetwork:
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		return "", ignoreNotFound(r.eng.DisconnectNetwork(ctx, o.networkName, id, false))
+	case ConnectNetwork:
+		return "", r.connect(ctx, a, o)
 	case RemoveVolume:
 		return "", ignoreNotFound(r.eng.RemoveVolume(ctx, a.Target.Name))
 	case RemoveImage:
@@ -107,6 +116,10 @@ func payloadCheck(a Action, o *op) error {
 		missing = o.build == nil
 	case CreateContainer, Recreate:
 		missing = o.service == nil
+	case ConnectNetwork:
+		missing = o.service == nil || o.networkName == ""
+	case DisconnectNetwork:
+		missing = o.networkName == ""
 	}
 	if missing {
 		return fmt.Errorf("%s %s %s: the action carries no specification; build plans with PlanUp or PlanDown", a.Kind, a.Target.Type, a.Target.Name)
@@ -315,7 +328,7 @@ func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, e
 // that no longer exist are stale: they are force-disconnected and the
 // removal retried. A network still used by a live container is left in
 // place with a warning, as compose does.
-func (r *runner) removeNetwork(ctx context.Context, i int, a Action) (string, error) {
+func (r *runner) removeNetwork(ctx context.Context, i int, a Action, o *op) (string, error) {
 	ref := a.Target.ID
 	if ref == "" {
 		ref = a.Target.Name
@@ -342,12 +355,31 @@ func (r *runner) removeNetwork(ctx context.Context, i int, a Action) (string, er
 			live = append(live, shortID(c))
 		}
 	}
+	if len(live) > 0 && o.mustRemove {
+		return "", fmt.Errorf("network %s cannot be recreated: containers outside the project use it (%s); disconnect them (docker network disconnect %s CONTAINER) and run up again",
+			a.Target.Name, strings.Join(live, ", "), a.Target.Name)
+	}
 	if len(live) > 0 {
 		r.emit(i, a, a.Target, StatusWarning,
 			fmt.Sprintf("Resource is still in use by %d container(s) outside this plan; left in place", len(live)), nil)
 		return "Kept", nil
 	}
 	return "", ignoreNotFound(r.eng.RemoveNetwork(ctx, ref))
+}
+
+// connect attaches a container to a recreated network with the aliases,
+// addresses and links its service asks for there, as at create.
+func (r *runner) connect(ctx context.Context, a Action, o *op) error {
+	id, err := r.idOf(a.Target)
+	if err != nil {
+		return err
+	}
+	for _, att := range attachments(r.env, *o.service, specInput{number: a.Target.Number}) {
+		if att.Network == o.networkName {
+			return r.eng.ConnectNetwork(ctx, o.networkName, id, att)
+		}
+	}
+	return fmt.Errorf("service %s does not use network %s: the plan is corrupt", o.service.Name, o.networkName)
 }
 
 func projectName(env *planEnv) string {

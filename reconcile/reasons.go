@@ -106,6 +106,7 @@ const (
 	codeRequested      = "requested"
 	codeScaleUp        = "scale-up"
 	codeRenamed        = "renamed"
+	codeNetworkChanged = "network-changed"
 )
 
 // configReasons explains why a container whose hash differs must be
