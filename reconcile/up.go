@@ -107,9 +107,8 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		replaced:  map[string]bool{},
 		recreated: map[string]bool{},
 		secret:    sensitiveValues(p),
-		reconnect:  map[string][]string{},
-		netStopped: map[string]int{},
 	}
+	u.reconnect, u.netStopped = map[string][]string{}, map[string]int{}
 	for _, name := range opts.Services {
 		u.explicit[name] = true
 	}
