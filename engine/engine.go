@@ -250,6 +250,7 @@ type Engine interface {
 	ImageManager
 	ImageBuilder
 	LogStreamer
+	EndpointLister
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -64,6 +64,7 @@ type Engine interface {
 	engine.VolumeManager
 	engine.ImageManager
 	engine.ImageBuilder
+	engine.EndpointLister
 }
 
 // Apply executes plan: every action after the actions it comes after, at

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -321,50 +320,6 @@ func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, e
 		return "", errors.Join(createErr, fmt.Errorf("the old container stays stopped: %w", err))
 	}
 	return "", createErr
-}
-
-// removeNetwork removes a network. When the engine still reports endpoints
-// although the project's containers are gone, the endpoints of containers
-// that no longer exist are stale: they are force-disconnected and the
-// removal retried. A network still used by a live container is left in
-// place with a warning, as compose does.
-func (r *runner) removeNetwork(ctx context.Context, i int, a Action, o *op) (string, error) {
-	ref := a.Target.ID
-	if ref == "" {
-		ref = a.Target.Name
-	}
-	err := r.eng.RemoveNetwork(ctx, ref)
-	if !errors.Is(err, engine.ErrActiveEndpoints) {
-		return "", ignoreNotFound(err)
-	}
-	n, err := r.eng.InspectNetwork(ctx, a.Target.Name)
-	if err != nil {
-		return "", ignoreNotFound(err)
-	}
-	var live []string
-	for _, c := range n.Containers {
-		_, err := r.eng.InspectContainer(ctx, c)
-		switch {
-		case errors.Is(err, engine.ErrNotFound):
-			if err := r.eng.DisconnectNetwork(ctx, a.Target.Name, c, true); ignoreNotFound(err) != nil {
-				return "", fmt.Errorf("network %s holds a stale endpoint: %w", a.Target.Name, err)
-			}
-		case err != nil:
-			return "", err
-		default:
-			live = append(live, shortID(c))
-		}
-	}
-	if len(live) > 0 && o.mustRemove {
-		return "", fmt.Errorf("network %s cannot be recreated: containers outside the project use it (%s); disconnect them (docker network disconnect %s CONTAINER) and run up again",
-			a.Target.Name, strings.Join(live, ", "), a.Target.Name)
-	}
-	if len(live) > 0 {
-		r.emit(i, a, a.Target, StatusWarning,
-			fmt.Sprintf("Resource is still in use by %d container(s) outside this plan; left in place", len(live)), nil)
-		return "Kept", nil
-	}
-	return "", ignoreNotFound(r.eng.RemoveNetwork(ctx, ref))
 }
 
 // connect attaches a container to a recreated network with the aliases,
