@@ -253,6 +253,7 @@ type Engine interface {
 	Signaller
 	ProcessLister
 	ProjectsLister
+	EndpointLister
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -17,6 +17,11 @@ const (
 	LabelNetwork     = "com.docker.compose.network"
 	LabelVolume      = "com.docker.compose.volume"
 	LabelReplace     = "com.docker.compose.replace"
+
+	// LabelBerthConfigV1 is a label early berth versions put on
+	// containers: it holds the service's configuration, environment values
+	// included, so no output may show it.
+	LabelBerthConfigV1 = "dev.berth.config"
 )
 
 // ComposeVersion is the value berth writes to LabelVersion. docker compose

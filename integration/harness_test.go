@@ -383,10 +383,15 @@ func eventually(t *testing.T, timeout time.Duration, what string, f func() error
 func (s *stack) cleanup(emptyDir string) {
 	t := s.t
 	down := s.berthIn(emptyDir, "-p", s.project, "down", "-v", "--remove-orphans")
-	left := s.removeLeftovers()
+	left, stranded := s.removeLeftovers()
 	switch {
 	case t.Failed():
 		// The test's own failure is the story; do not bury it.
+	case len(stranded) > 0 && len(left) == len(stranded) && (down.code == 0 || strandedDown(down)):
+		// dockerd 20.10 strands networks after parallel removals
+		// (moby/moby#43286): a daemon bug, not berth's, and it keeps
+		// nothing but an empty network. Say so without failing the test.
+		t.Logf("cleanup: warning: dockerd keeps stranded %v (moby/moby#43286); a daemon restart frees them", stranded)
 	case down.code != 0:
 		t.Errorf("cleanup: %v", down)
 	case len(left) > 0:
@@ -397,9 +402,22 @@ func (s *stack) cleanup(emptyDir string) {
 	}
 }
 
-func (s *stack) removeLeftovers() []string {
+// strandedDown reports whether a failed down failed only on networks
+// dockerd refused to remove for endpoints no container holds.
+func strandedDown(down result) bool {
+	for _, l := range strings.Split(strings.TrimSpace(down.stderr), "\n") {
+		if strings.HasPrefix(l, "berth: ") && !strings.Contains(l, "is stranded") && !strings.Contains(l, "has active endpoints") {
+			return false
+		}
+	}
+	return strings.Contains(down.stderr, "is stranded") || strings.Contains(down.stderr, "has active endpoints")
+}
+
+// removeLeftovers removes what down left of the project and lists it.
+// Networks dockerd refuses to remove for stale endpoints are listed in
+// stranded too, instead of failing the test.
+func (s *stack) removeLeftovers() (left, stranded []string) {
 	filter := "label=" + engine.LabelProject + "=" + s.project
-	var left []string
 	// Containers first: networks and volumes in use cannot be removed.
 	kinds := []struct {
 		kind         string
@@ -419,12 +437,19 @@ func (s *stack) removeLeftovers() []string {
 		if len(ids) == 0 {
 			continue
 		}
-		left = append(left, fmt.Sprintf("%s %v", k.kind, ids))
-		if _, err := docker(append(k.remove, ids...)...); err != nil {
-			s.t.Errorf("cleanup: %v", err)
+		for _, id := range ids {
+			left = append(left, k.kind+" "+id)
+			_, err := docker(append(k.remove, id)...)
+			switch {
+			case err == nil:
+			case k.kind == "networks" && strings.Contains(err.Error(), "has active endpoints"):
+				stranded = append(stranded, k.kind+" "+id)
+			default:
+				s.t.Errorf("cleanup: %v", err)
+			}
 		}
 	}
-	return left
+	return left, stranded
 }
 
 func nonEmptyLines(s string) []string {

@@ -65,6 +65,7 @@ type Engine interface {
 	engine.ImageManager
 	engine.ImageBuilder
 	engine.Signaller
+	engine.EndpointLister
 }
 
 // Apply executes plan: every action after the actions it comes after, at
@@ -289,6 +290,10 @@ func verbs(k Kind) (working, done string) {
 		return "Pausing", "Paused"
 	case Unpause:
 		return "Unpausing", "Unpaused"
+	case ConnectNetwork:
+		return "Connecting", "Connected"
+	case DisconnectNetwork:
+		return "Disconnecting", "Disconnected"
 	}
 	return "Working", "Done"
 }

@@ -284,8 +284,8 @@ func TestApplyHashLabelMatchesResolvedService(t *testing.T) {
 		if got := c.Labels[engine.LabelConfigHash]; got != want {
 			t.Errorf("%s config-hash label got %s, want ServiceHash(resolved service) %s", name, got, want)
 		}
-		if got := sha256Hex([]byte(c.Labels[LabelConfig])); got != want {
-			t.Errorf("%s %s label hashes to %s, want %s", name, LabelConfig, got, want)
+		if got := recordedConfig(c); got == nil || got.Hash != want {
+			t.Errorf("%s %s label got record %+v, want one for hash %s", name, LabelConfig, got, want)
 		}
 	}
 }

@@ -31,13 +31,24 @@
 // Containers, networks and volumes carry compose's labels and names, and the
 // config hash is compose's ([ServiceHash], computed after service references
 // such as network_mode "service:db" are resolved to container IDs, as
-// compose does). A stack created by one tool is therefore adopted by the
-// other without recreating anything.
+// compose does). Networks and volumes carry compose's config hash too
+// ([NetworkHash], [VolumeHash]). A stack created by one tool is therefore
+// adopted by the other without recreating anything.
 //
-// berth also records on each container, in [LabelConfig], the JSON the hash
-// was computed on. Comparing it with the desired JSON names the fields that
-// changed ("environment.DB_HOST changed (value hidden)") without inspecting
-// the container. Containers created by docker compose lack the record; a
+// As in compose v5, a network whose hash changed is recreated: its
+// containers are stopped and disconnected, the network removed and
+// created, and the containers connected again and started; they keep
+// their identity. A changed volume is only reported: recreating it would
+// delete its data (compose asks, and defaults to no).
+//
+// berth also records on each container, in [LabelConfig], a digest of each
+// field of the JSON the hash was computed on (key by key for environment
+// and labels). Comparing them with the desired service's names the fields
+// that changed ("environment.DB_HOST changed (value hidden)") without
+// inspecting the container, and without a label holding any value:
+// `berth ps --format json` prints labels. Containers from before digests
+// carry the JSON itself in [LabelConfigV1], which is read the same way and
+// never printed. Containers created by docker compose lack a record; a
 // differing hash then gives a single generic reason.
 //
 // # Secrets and configs

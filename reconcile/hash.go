@@ -1,6 +1,9 @@
 package reconcile
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -16,6 +19,31 @@ func ServiceHash(s types.ServiceConfig) (string, error) {
 	b, err := hashInput(s)
 	if err != nil {
 		return "", err
+	}
+	return sha256Hex(b), nil
+}
+
+// NetworkHash is the com.docker.compose.config-hash of a network, as
+// compose v5 computes it: SHA-256 of the network's JSON as loaded (labels
+// compose adds itself are not part of the JSON). Like ServiceHash, it
+// matches compose only with the same compose-go version.
+func NetworkHash(n types.NetworkConfig) (string, error) {
+	b, err := json.Marshal(n)
+	if err != nil {
+		return "", fmt.Errorf("encode network %s: %w", n.Name, err)
+	}
+	return sha256Hex(b), nil
+}
+
+// VolumeHash is a volume's com.docker.compose.config-hash, as compose v5
+// computes it: like NetworkHash, with an empty driver counted as "local".
+func VolumeHash(v types.VolumeConfig) (string, error) {
+	if v.Driver == "" {
+		v.Driver = "local"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode volume %s: %w", v.Name, err)
 	}
 	return sha256Hex(b), nil
 }

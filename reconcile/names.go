@@ -8,11 +8,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// LabelConfig holds, on every container berth creates, the compact JSON the
-// config hash was computed on. Comparing it with the desired JSON names the
-// fields that changed without inspecting the container.
-const LabelConfig = "dev.berth.config"
-
 // containerName is the engine name of a service's container, as compose
 // names it: container_name, or project-service-N.
 func containerName(project string, s types.ServiceConfig, number int) string {

@@ -83,7 +83,15 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 	case Kill, Pause, Unpause:
 		return "", r.signal(ctx, a, o)
 	case RemoveNetwork:
-		return r.removeNetwork(ctx, i, a)
+		return r.removeNetwork(ctx, i, a, o)
+	case DisconnectNetwork:
+		id, err := r.idOf(a.Target)
+		if err != nil {
+			return "", err
+		}
+		return "", ignoreNotFound(r.eng.DisconnectNetwork(ctx, o.networkName, id, false))
+	case ConnectNetwork:
+		return "", r.connect(ctx, a, o)
 	case RemoveVolume:
 		return "", ignoreNotFound(r.eng.RemoveVolume(ctx, a.Target.Name))
 	case RemoveImage:
@@ -109,6 +117,10 @@ func payloadCheck(a Action, o *op) error {
 		missing = o.build == nil
 	case CreateContainer, Recreate:
 		missing = o.service == nil
+	case ConnectNetwork:
+		missing = o.service == nil || o.networkName == ""
+	case DisconnectNetwork:
+		missing = o.networkName == ""
 	}
 	if missing {
 		return fmt.Errorf("%s %s %s: the action carries no specification; build plans with PlanUp or PlanDown", a.Kind, a.Target.Type, a.Target.Name)
@@ -312,44 +324,19 @@ func (r *runner) replace(ctx context.Context, i int, a Action, o *op) (string, e
 	return "", createErr
 }
 
-// removeNetwork removes a network. When the engine still reports endpoints
-// although the project's containers are gone, the endpoints of containers
-// that no longer exist are stale: they are force-disconnected and the
-// removal retried. A network still used by a live container is left in
-// place with a warning, as compose does.
-func (r *runner) removeNetwork(ctx context.Context, i int, a Action) (string, error) {
-	ref := a.Target.ID
-	if ref == "" {
-		ref = a.Target.Name
-	}
-	err := r.eng.RemoveNetwork(ctx, ref)
-	if !errors.Is(err, engine.ErrActiveEndpoints) {
-		return "", ignoreNotFound(err)
-	}
-	n, err := r.eng.InspectNetwork(ctx, a.Target.Name)
+// connect attaches a container to a recreated network with the aliases,
+// addresses and links its service asks for there, as at create.
+func (r *runner) connect(ctx context.Context, a Action, o *op) error {
+	id, err := r.idOf(a.Target)
 	if err != nil {
-		return "", ignoreNotFound(err)
+		return err
 	}
-	var live []string
-	for _, c := range n.Containers {
-		_, err := r.eng.InspectContainer(ctx, c)
-		switch {
-		case errors.Is(err, engine.ErrNotFound):
-			if err := r.eng.DisconnectNetwork(ctx, a.Target.Name, c, true); ignoreNotFound(err) != nil {
-				return "", fmt.Errorf("network %s holds a stale endpoint: %w", a.Target.Name, err)
-			}
-		case err != nil:
-			return "", err
-		default:
-			live = append(live, shortID(c))
+	for _, att := range attachments(r.env, *o.service, specInput{number: a.Target.Number}) {
+		if att.Network == o.networkName {
+			return r.eng.ConnectNetwork(ctx, o.networkName, id, att)
 		}
 	}
-	if len(live) > 0 {
-		r.emit(i, a, a.Target, StatusWarning,
-			fmt.Sprintf("Resource is still in use by %d container(s) outside this plan; left in place", len(live)), nil)
-		return "Kept", nil
-	}
-	return "", ignoreNotFound(r.eng.RemoveNetwork(ctx, ref))
+	return fmt.Errorf("service %s does not use network %s: the plan is corrupt", o.service.Name, o.networkName)
 }
 
 func projectName(env *planEnv) string {

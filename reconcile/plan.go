@@ -32,6 +32,10 @@ const (
 	Kill            Kind = "kill"
 	Pause           Kind = "pause"
 	Unpause         Kind = "unpause"
+	// DisconnectNetwork and ConnectNetwork move a container off a network
+	// that is recreated, and back onto its replacement.
+	DisconnectNetwork Kind = "disconnect-network"
+	ConnectNetwork    Kind = "connect-network"
 )
 
 // Resource types a Ref can name.
@@ -57,7 +61,7 @@ type Reason struct {
 	// Code is stable: new-service, scale-up, config-changed, env-changed,
 	// image-changed, image-rebuilt, renamed, orphan, scale-down, duplicate,
 	// parent-recreated, dependency-restarted, forced, stopped, missing,
-	// build-requested, down, requested.
+	// build-requested, down, requested, network-changed.
 	Code string `json:"code"`
 	// Field is the service field that changed, e.g. "environment.DB_HOST"
 	// or "secrets.db_password". It never carries a value.
@@ -110,6 +114,13 @@ type op struct {
 	waits []wait
 	// signal is what a Kill sends, as engine.ParseSignal names it.
 	signal string
+	// networkName is the engine network a ConnectNetwork or
+	// DisconnectNetwork acts on.
+	networkName string
+	// mustRemove makes a RemoveNetwork fail, rather than keep the network,
+	// when containers outside the plan still use it: the network is
+	// recreated next.
+	mustRemove bool
 }
 
 // wait is one depends_on condition a start has to honour.

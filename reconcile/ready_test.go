@@ -3,7 +3,9 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,18 +34,34 @@ func TestWait(t *testing.T) {
 		services []string
 		// health is what db's healthcheck reports after its first
 		// inspection; it starts as "starting".
-		health string
-		want   string // the error; "" for success
-		events []string
+		health  string
+		timeout time.Duration
+		want    string // the error; "" for success
+		events  []string
 	}{
 		{name: "all ready", yaml: waitProject, health: "healthy",
 			events: []string{"shop-job-1 Exited", "shop-web-1 Running", "shop-db-1 Healthy"}},
 		{name: "unhealthy", yaml: waitProject, health: "unhealthy",
-			want:   `service "db": container shop-db-1 is unhealthy: pg_isready: no response`,
+			want: `service "db": container shop-db-1 is unhealthy: pg_isready: no response` +
+				"\n  last log lines:\n    db line 1\n    db line 2",
 			events: []string{"shop-job-1 Exited", "shop-web-1 Running", "shop-db-1 Error"}},
+		// Only the last ten lines of the job's twelve are quoted.
 		{name: "failed job", yaml: edit(t, waitProject, `["exit", "0"]`, `["exit", "3"]`), health: "healthy",
-			want:   `service "job": container shop-job-1 exited with code 3`,
+			want: `service "job": container shop-job-1 exited with code 3` + "\n  last log lines:" +
+				"\n    job line 3\n    job line 4\n    job line 5\n    job line 6\n    job line 7" +
+				"\n    job line 8\n    job line 9\n    job line 10\n    job line 11\n    job line 12",
 			events: []string{"shop-job-1 Error", "shop-web-1 Running"}},
+		// The engine would start it again, so its exit is not the end.
+		{name: "exit 0 under restart always", yaml: edit(t, waitProject, "command: [\"exit\", \"0\"]", "command: [\"exit\", \"0\"]\n    restart: always"),
+			services: []string{"job"}, timeout: 20 * time.Millisecond,
+			want: "application not healthy after 20ms\nservice \"job\": container shop-job-1 is still exited" +
+				"\n  last log lines:\n    job line 3\n    job line 4\n    job line 5\n    job line 6\n    job line 7" +
+				"\n    job line 8\n    job line 9\n    job line 10\n    job line 11\n    job line 12",
+			events: nil},
+		{name: "timeout", yaml: waitProject, health: "starting", timeout: 20 * time.Millisecond,
+			want: "application not healthy after 20ms\nservice \"db\": container shop-db-1 is still running (health: starting)" +
+				"\n  last health probe: pg_isready: no response\n  last log lines:\n    db line 1\n    db line 2",
+			events: []string{"shop-job-1 Exited", "shop-web-1 Running"}},
 		// db never turns healthy here, and is not waited for.
 		{name: "selected services", yaml: waitProject, services: []string{"web"}, health: "starting",
 			events: []string{"shop-web-1 Running"}},
@@ -61,15 +79,23 @@ func TestWait(t *testing.T) {
 				return nil
 			}
 			s := observe(t, f)
+			var jobLog strings.Builder
+			for i := 1; i <= 12; i++ {
+				fmt.Fprintf(&jobLog, "job line %d\n", i)
+			}
 			for _, c := range s.Containers {
-				if c.Name == "shop-db-1" {
+				switch c.Name {
+				case "shop-db-1":
 					db = c.ID
+					mustDo(t, f.SetLogs(c.ID, "db line 1\n", "db line 2\n"))
+				case "shop-job-1":
+					mustDo(t, f.SetLogs(c.ID, jobLog.String(), ""))
 				}
 			}
 			var mu sync.Mutex
 			var events []string
 			err := Wait(context.Background(), f, load(t, tt.yaml), s, WaitOptions{
-				Services: tt.services, PollInterval: time.Millisecond,
+				Services: tt.services, PollInterval: time.Millisecond, Timeout: tt.timeout,
 				Progress: func(e Event) {
 					if e.Status != StatusWorking {
 						mu.Lock()
@@ -129,4 +155,11 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

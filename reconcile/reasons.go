@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,8 +14,8 @@ import (
 
 // hashInput is the JSON ServiceHash hashes: the service with build,
 // pull_policy, scale, deploy.replicas, depends_on and profiles cleared, as
-// docker compose clears them. It is also stored on containers in LabelConfig
-// so that a later plan can say which fields changed.
+// docker compose clears them. Its digests are stored on containers in
+// LabelConfig so that a later plan can say which fields changed.
 func hashInput(s types.ServiceConfig) ([]byte, error) {
 	s.Build = nil
 	s.PullPolicy = ""
@@ -107,50 +106,47 @@ const (
 	codeRequested      = "requested"
 	codeScaleUp        = "scale-up"
 	codeRenamed        = "renamed"
+	codeNetworkChanged = "network-changed"
 )
 
 // configReasons explains why a container whose hash differs must be
-// recreated. recorded is the container's LabelConfig (nil when it has none,
-// e.g. docker compose created it); want is hashInput of the desired service.
+// recreated. have is the container's record (nil when it has none, e.g.
+// docker compose created it); want is hashInput of the desired service.
 //
 // Environment keys are reported without values: they may be secrets or
 // come from a .env file. Secrets and configs are named by source, never by
 // content. The image, command, entrypoint and labels are shown with their
 // new value, which is what people look for, unless it contains a
 // sensitive value (say, a password interpolated into the command); old
-// values are never shown, because the secrets they held may no longer be
-// known as such.
-func configReasons(recorded, want []byte, secret sensitive) []Reason {
+// values are never shown (the record holds digests only, bar the image).
+func configReasons(have *record, want []byte, secret sensitive) []Reason {
 	generic := []Reason{{Code: codeConfigChanged,
 		Detail: "configuration changed (created without berth's record; field details unavailable)"}}
-	if recorded == nil {
+	if have == nil {
 		return generic
 	}
-	var have, next map[string]json.RawMessage
-	if json.Unmarshal(recorded, &have) != nil || json.Unmarshal(want, &next) != nil {
+	var values map[string]json.RawMessage
+	next, err := newRecord(want)
+	if err != nil || json.Unmarshal(want, &values) != nil {
 		return generic
 	}
 	var out []Reason
-	for _, key := range unionKeys(have, next) {
-		a, b := have[key], next[key]
-		if bytes.Equal(a, b) {
+	for _, key := range unionKeys(have.Fields, next.Fields) {
+		if have.Fields[key] == next.Fields[key] {
 			continue
 		}
 		switch key {
 		case "environment":
-			out = append(out, mapReasons(codeEnvChanged, key, a, b, nil)...)
+			out = append(out, mapReasons(codeEnvChanged, key, have.Maps[key], next.Maps[key], nil, nil)...)
 		case "labels":
-			out = append(out, mapReasons(codeConfigChanged, key, a, b, &secret)...)
+			out = append(out, mapReasons(codeConfigChanged, key, have.Maps[key], next.Maps[key], values[key], &secret)...)
 		case "secrets", "configs":
-			out = append(out, refReasons(key, a, b)...)
+			out = append(out, refReasons(key, have.Refs[key], next.Refs[key])...)
 		case "command", "entrypoint":
-			out = append(out, commandReason(key, b, secret))
+			out = append(out, commandReason(key, values[key], secret))
 		case "image":
-			var from, to string
-			_ = json.Unmarshal(a, &from)
-			_ = json.Unmarshal(b, &to)
 			out = append(out, Reason{Code: codeConfigChanged, Field: key,
-				Detail: fmt.Sprintf("image changed (%s → %s)", orNone(from), orNone(to))})
+				Detail: fmt.Sprintf("image changed (%s → %s)", orNone(have.Image), orNone(next.Image))})
 		default:
 			out = append(out, Reason{Code: codeConfigChanged, Field: key, Detail: key + " changed"})
 		}
@@ -164,16 +160,15 @@ func configReasons(recorded, want []byte, secret sensitive) []Reason {
 // hiddenNote replaces a value that contains a sensitive one.
 const hiddenNote = "(new value hidden: it contains an environment or secret value)"
 
-// mapReasons compares two JSON objects of strings key by key. With show
-// nil only keys are named; otherwise new values are shown unless they
-// contain a sensitive value.
-func mapReasons(code, field string, a, b json.RawMessage, show *sensitive) []Reason {
-	var have, next map[string]json.RawMessage
-	_ = json.Unmarshal(a, &have)
-	_ = json.Unmarshal(b, &next)
-	value := func(raw json.RawMessage) string {
+// mapReasons compares the digests of two maps key by key. With show nil
+// only keys are named; otherwise new values, taken from values (the
+// desired map as JSON), are shown unless they contain a sensitive value.
+func mapReasons(code, field string, have, next map[string]string, values json.RawMessage, show *sensitive) []Reason {
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(values, &raw)
+	value := func(k string) string {
 		var v string
-		_ = json.Unmarshal(raw, &v)
+		_ = json.Unmarshal(raw[k], &v)
 		if show.in(v) {
 			return " " + hiddenNote
 		}
@@ -186,14 +181,14 @@ func mapReasons(code, field string, a, b json.RawMessage, show *sensitive) []Rea
 		vb, inB := next[k]
 		switch {
 		case !inA && show != nil:
-			out = append(out, Reason{Code: code, Field: f, Detail: f + " added, set" + value(vb)})
+			out = append(out, Reason{Code: code, Field: f, Detail: f + " added, set" + value(k)})
 		case !inA:
 			out = append(out, Reason{Code: code, Field: f, Detail: f + " added"})
 		case !inB:
 			out = append(out, Reason{Code: code, Field: f, Detail: f + " removed"})
-		case !bytes.Equal(va, vb) && show != nil:
-			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed" + value(vb)})
-		case !bytes.Equal(va, vb):
+		case va != vb && show != nil:
+			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed" + value(k)})
+		case va != vb:
 			out = append(out, Reason{Code: code, Field: f, Detail: f + " changed (value hidden)"})
 		}
 	}
@@ -225,8 +220,7 @@ func commandReason(field string, b json.RawMessage, secret sensitive) Reason {
 // source and the names of the changed attributes are shown; a reference
 // carries no content anyway, but its target and mode say little to people
 // deciding whether to apply.
-func refReasons(field string, a, b json.RawMessage) []Reason {
-	have, next := refsBySource(a), refsBySource(b)
+func refReasons(field string, have, next map[string][]map[string]string) []Reason {
 	var out []Reason
 	for _, src := range unionKeys(have, next) {
 		f := field + "." + src
@@ -237,7 +231,7 @@ func refReasons(field string, a, b json.RawMessage) []Reason {
 			out = append(out, Reason{Code: codeConfigChanged, Field: f, Detail: f + " added"})
 		case !inB:
 			out = append(out, Reason{Code: codeConfigChanged, Field: f, Detail: f + " removed"})
-		case !slices.EqualFunc(ra, rb, func(x, y map[string]json.RawMessage) bool { return len(attrDiff(x, y)) == 0 }):
+		case !slices.EqualFunc(ra, rb, func(x, y map[string]string) bool { return len(attrDiff(x, y)) == 0 }):
 			detail := f + " changed"
 			if len(ra) == 1 && len(rb) == 1 {
 				detail += " (" + strings.Join(attrDiff(ra[0], rb[0]), ", ") + ")"
@@ -265,10 +259,10 @@ func refsBySource(raw json.RawMessage) map[string][]map[string]json.RawMessage {
 }
 
 // attrDiff names the attributes two references differ in.
-func attrDiff(a, b map[string]json.RawMessage) []string {
+func attrDiff(a, b map[string]string) []string {
 	var out []string
 	for _, k := range unionKeys(a, b) {
-		if !bytes.Equal(a[k], b[k]) {
+		if a[k] != b[k] {
 			out = append(out, k)
 		}
 	}

@@ -79,9 +79,13 @@ func TestConfigReasons(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var have []byte
+			var have *record
 			if tt.have != "" {
-				have = []byte(tt.have)
+				r, err := newRecord([]byte(tt.have))
+				if err != nil {
+					t.Fatal(err)
+				}
+				have = &r
 			}
 			got := configReasons(have, []byte(tt.want), sensitive{values: tt.secret})
 			if d := cmp.Diff(tt.reasons, got); d != "" {

@@ -46,6 +46,10 @@ func containerSpec(env *planEnv, ids *idMap, in specInput) (engine.ContainerSpec
 	if err != nil {
 		return engine.ContainerSpec{}, err
 	}
+	rec, err := recordLabel(cfg)
+	if err != nil {
+		return engine.ContainerSpec{}, err
+	}
 
 	labels := map[string]string{}
 	maps.Copy(labels, svc.Labels)
@@ -58,7 +62,7 @@ func containerSpec(env *planEnv, ids *idMap, in specInput) (engine.ContainerSpec
 	labels[engine.LabelImage] = in.imageID
 	labels[engine.LabelDependsOn] = dependsOnLabel(svc)
 	labels[engine.LabelVersion] = engine.ComposeVersion
-	labels[LabelConfig] = string(cfg)
+	labels[LabelConfig] = rec
 	if _, ok := labels[engine.LabelWorkingDir]; !ok && p.WorkingDir != "" {
 		labels[engine.LabelWorkingDir] = p.WorkingDir
 	}

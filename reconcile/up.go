@@ -66,6 +66,11 @@ type upPlanner struct {
 	replaced, recreated map[string]bool
 	// secret holds the values reasons must not show.
 	secret sensitive
+	// reconnect lists, per container, the keys of the recreated networks
+	// it must be connected to again; netStopped holds the stops of the
+	// running containers a network recreate stopped (see networks.go).
+	reconnect  map[string][]string
+	netStopped map[string]int
 }
 
 // PlanUp decides what `up` must do to make s match p. It is pure but for
@@ -103,6 +108,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		recreated: map[string]bool{},
 		secret:    sensitiveValues(p),
 	}
+	u.reconnect, u.netStopped = map[string][]string{}, map[string]int{}
 	for _, name := range opts.Services {
 		u.explicit[name] = true
 	}
@@ -112,8 +118,12 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		}
 	}
 	orphans := u.observe(s)
-	u.planNetworks(selected, s.Networks)
-	u.planVolumes(selected, s.Volumes)
+	if err := u.planNetworks(selected, s); err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
+	if err := u.planVolumes(selected, s.Volumes); err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
 	if err := u.planBuilds(selected); err != nil {
 		return Plan{}, err
 	}
@@ -122,6 +132,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 			return Plan{}, fmt.Errorf("plan up: %w", err)
 		}
 	}
+	u.planLeftoverReconnects()
 	u.planOrphans(orphans)
 	warnings, err := u.checkFileMounts()
 	if err != nil {
@@ -206,48 +217,8 @@ func imagesByTag(images []engine.Image) map[string]engine.Image {
 	return out
 }
 
-// planNetworks creates the networks selected services use and that do not
-// exist yet. External networks are only checked, by Apply.
-func (u *upPlanner) planNetworks(selected []string, observed []engine.Network) {
-	byName := map[string]engine.Network{}
-	for _, n := range observed {
-		if ours(n.Labels, u.p.Name) {
-			byName[n.Name] = n
-		}
-	}
-	keys := map[string]string{} // engine name -> key
-	for _, svc := range selected {
-		for _, key := range serviceNetworks(u.p.Services[svc]) {
-			keys[networkName(u.p, key)] = key
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(keys)) {
-		key := keys[name]
-		cfg := u.p.Networks[key]
-		if cfg.External {
-			u.plan.env.externalNetworks = append(u.plan.env.externalNetworks, name)
-			continue
-		}
-		if have, ok := byName[name]; ok {
-			if drift := networkDrift(cfg, have); drift != "" {
-				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
-					"network %s config changed (%s); run `berth down` to apply", name, drift))
-			}
-			continue
-		}
-		spec := engine.NetworkSpec{Name: name, Config: cfg,
-			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelNetwork, key)}
-		u.network[key] = u.add(Action{
-			Kind:    CreateNetwork,
-			Target:  Ref{Type: RefNetwork, Name: name},
-			Reasons: []Reason{{Code: codeMissing, Detail: "network " + name + " does not exist"}},
-			op:      &op{network: &spec},
-		})
-	}
-}
-
 // planVolumes creates the named volumes selected services mount.
-func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) {
+func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) error {
 	byName := map[string]engine.Volume{}
 	for _, v := range observed {
 		if ours(v.Labels, u.p.Name) {
@@ -267,16 +238,22 @@ func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) {
 			u.plan.env.externalVolumes = append(u.plan.env.externalVolumes, name)
 			continue
 		}
+		hash, err := VolumeHash(cfg)
+		if err != nil {
+			return err
+		}
 		if have, ok := byName[name]; ok {
-			if want := cmpOr(cfg.Driver, "local"); have.Driver != "" && have.Driver != want {
+			if drift := volumeDrift(cfg, have, hash); drift != "" {
+				// As compose, which asks and defaults to no: recreating a
+				// volume deletes its data, so berth never does it on its own.
 				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
-					"volume %s config changed (driver %s → %s); run `berth down --volumes` to apply (this deletes its data)",
-					name, have.Driver, want))
+					"volume %s config changed (%s); berth keeps it, since recreating it deletes its data: to apply, run `berth down --volumes` (deletes its data), then `berth up`",
+					name, drift))
 			}
 			continue
 		}
 		spec := engine.VolumeSpec{Name: name, Config: cfg,
-			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelVolume, key)}
+			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelVolume, key, hash)}
 		u.volume[key] = u.add(Action{
 			Kind:    CreateVolume,
 			Target:  Ref{Type: RefVolume, Name: name},
@@ -284,24 +261,7 @@ func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) {
 			op:      &op{volume: &spec},
 		})
 	}
-}
-
-// networkDrift names what differs between a network's desired and observed
-// configuration, or returns "".
-func networkDrift(cfg types.NetworkConfig, have engine.Network) string {
-	var diffs []string
-	if want := cmpOr(cfg.Driver, "bridge"); have.Driver != "" && have.Driver != want {
-		diffs = append(diffs, fmt.Sprintf("driver %s → %s", have.Driver, want))
-	}
-	if cfg.Internal != have.Internal {
-		diffs = append(diffs, "internal")
-	}
-	for _, k := range slices.Sorted(maps.Keys(cfg.Labels)) {
-		if have.Labels[k] != cfg.Labels[k] {
-			diffs = append(diffs, "labels."+k)
-		}
-	}
-	return strings.Join(diffs, ", ")
+	return nil
 }
 
 func cmpOr(s, def string) string {
@@ -311,14 +271,16 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// resourceLabels is the label set of a network or volume berth creates.
-func resourceLabels(labels, custom types.Labels, project, keyLabel, key string) map[string]string {
+// resourceLabels is the label set of a network or volume berth creates,
+// with compose's config hash.
+func resourceLabels(labels, custom types.Labels, project, keyLabel, key, hash string) map[string]string {
 	out := map[string]string{}
 	maps.Copy(out, labels)
 	maps.Copy(out, custom)
 	out[engine.LabelProject] = project
 	out[keyLabel] = key
 	out[engine.LabelVersion] = engine.ComposeVersion
+	out[engine.LabelConfigHash] = hash
 	return out
 }
 

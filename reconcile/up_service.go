@@ -62,14 +62,21 @@ func (u *upPlanner) planService(name string) error {
 					start: !u.opts.NoStart, wasRunning: isRunning(c), renewAnon: u.opts.RenewAnonVolumes, waits: waits}})
 			settled = append(settled, i)
 			u.replaced[name], u.recreated[name] = true, true
+			// Its replacement joins the recreated networks by itself.
+			delete(u.reconnect, c.Name)
 			continue
 		}
 		replicas = append(replicas, c)
+		connects := u.reconnectActions(svc, c)
+		if i := u.restartAfterReconnect(c, append(slices.Clone(infra), connects...), waits); i >= 0 {
+			settled = append(settled, i)
+			continue
+		}
 		if isStopped(c) {
 			if u.opts.NoStart {
 				continue
 			}
-			i := u.add(Action{Kind: Start, Target: ref, After: infra,
+			i := u.add(Action{Kind: Start, Target: ref, After: append(slices.Clone(infra), connects...),
 				Reasons: []Reason{{Code: codeStopped, Detail: "container is " + c.State}},
 				op:      &op{waits: waits}})
 			settled = append(settled, i)
@@ -229,17 +236,6 @@ func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container,
 		why = append(why, Reason{Code: codeImageRebuilt, Detail: "image " + img + " is rebuilt by this plan"})
 	}
 	return why
-}
-
-// recordedConfig returns the hash input berth recorded on c, or nil when
-// there is none or it does not match the hash label (someone else
-// recreated the container and copied our labels).
-func recordedConfig(c engine.Container) []byte {
-	rec, ok := c.Labels[LabelConfig]
-	if !ok || sha256Hex([]byte(rec)) != c.Labels[engine.LabelConfigHash] {
-		return nil
-	}
-	return []byte(rec)
 }
 
 func shortID(id string) string {

@@ -124,6 +124,26 @@ func TestPlanUpGolden(t *testing.T) {
 			opts: UpOptions{Build: true, Services: []string{"worker"}}},
 		{diverge: true, name: "image-not-local", yaml: edit(t, shop, "postgres:16", "postgres:17")},
 		{diverge: true, name: "external-network", yaml: shop + "    networks: [front]\nnetworks:\n  front:\n    external: true\n"},
+		// Both containers are on the default network: stopped and taken
+		// off it, the network recreated, and both put back and started, db
+		// first.
+		{name: "network-changed", before: shop,
+			yaml: shop + "networks:\n  default:\n    driver_opts: {com.docker.network.bridge.mtu: \"1400\"}\n",
+			check: func(t *testing.T, p Plan) {
+				for _, a := range p.Actions {
+					if a.Kind == Recreate || a.Destructive {
+						t.Errorf("PlanUp(network changed) got %s %s (destructive %v), want containers kept", a.Kind, a.Target.Name, a.Destructive)
+					}
+				}
+			}},
+		// web is recreated anyway: it is only taken off the old network.
+		{name: "network-and-service-changed", before: shop,
+			yaml: edit(t, shop, "example/api:1.4", "example/api:1.5") + "networks:\n  default:\n    labels: {tier: front}\n"},
+		// Only web is selected; db, on the same network, is put back too.
+		{name: "network-changed-selection", before: shop, opts: UpOptions{Services: []string{"web"}, NoDeps: true},
+			yaml: shop + "networks:\n  default:\n    labels: {tier: front}\n"},
+		{diverge: true, name: "volume-changed", before: shop,
+			yaml: edit(t, shop, "data: {}", "data:\n    driver_opts: {type: tmpfs, device: tmpfs}")},
 		{name: "compose-created-same-hash", yaml: shop,
 			seed: []engine.Container{composeContainer(t, shop, "db", "db")},
 			check: func(t *testing.T, p Plan) {

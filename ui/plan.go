@@ -12,7 +12,7 @@ import (
 // in reverse). Kinds are the stable names reconcile prints.
 func planSymbol(kind string) (string, []color.Attribute, bool) {
 	switch kind {
-	case "create-network", "create-volume", "build", "create":
+	case "create-network", "create-volume", "build", "create", "connect-network":
 		return "+", []color.Attribute{color.FgGreen}, true
 	case "recreate":
 		return "~", []color.Attribute{color.FgYellow}, true
@@ -20,7 +20,7 @@ func planSymbol(kind string) (string, []color.Attribute, bool) {
 		return ">", []color.Attribute{color.FgCyan}, true
 	case "stop", "kill", "pause":
 		return "<", []color.Attribute{color.FgYellow}, true
-	case "remove", "remove-network", "remove-volume", "remove-image":
+	case "remove", "remove-network", "remove-volume", "remove-image", "disconnect-network":
 		return "-", []color.Attribute{color.FgRed}, true
 	}
 	return "", nil, false

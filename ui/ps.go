@@ -230,9 +230,14 @@ func truncateID(id string) string {
 }
 
 // joinLabels renders labels as compose does, but sorted so output is stable.
+// The configuration early berth versions recorded is left out: it holds
+// environment values.
 func joinLabels(labels map[string]string) string {
 	kv := make([]string, 0, len(labels))
 	for k, v := range labels {
+		if k == engine.LabelBerthConfigV1 {
+			continue
+		}
 		kv = append(kv, k+"="+v)
 	}
 	slices.Sort(kv)

@@ -210,3 +210,12 @@ func TestDisplayPorts(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinLabelsDropsV1Config: the configuration early berth versions
+// recorded holds environment values and is never printed.
+func TestJoinLabelsDropsV1Config(t *testing.T) {
+	got := joinLabels(map[string]string{engine.LabelBerthConfigV1: `{"environment":{"SECRET":"hunter2"}}`, "a": "b"})
+	if got != "a=b" {
+		t.Errorf("joinLabels(with %s) got %q, want %q", engine.LabelBerthConfigV1, got, "a=b")
+	}
+}

@@ -22,6 +22,7 @@ type upOptions struct {
 	detach       bool
 	noStart      bool
 	wait         bool
+	waitTimeout  int
 	abortOnExit  bool
 	exitCodeFrom string
 	noColor      bool
@@ -49,6 +50,7 @@ func newUpCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
 	f.IntVarP(&o.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
 	f.BoolVar(&o.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
+	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
 	f.BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
 	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
@@ -107,7 +109,7 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	}
 	switch {
 	case o.wait:
-		return a.waitReady(ctx, eng, p, args)
+		return a.waitReady(ctx, eng, p, args, time.Duration(o.waitTimeout)*time.Second)
 	case o.detach:
 		return nil
 	}
@@ -277,8 +279,10 @@ func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout
 }
 
 // waitReady is --wait: reconcile.Wait watches the selected services'
-// containers, as they are after apply, with progress.
-func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string) error {
+// containers, as they are after apply, with progress, for at most timeout
+// (--wait-timeout; zero is no limit). A failure is exit code 1, as in
+// compose; its message carries the diagnostics, so it is printed as is.
+func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration) error {
 	containers, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return err
@@ -290,6 +294,7 @@ func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project
 	defer prog.Close()
 	err = reconcile.Wait(ctx, eng, p, reconcile.State{Containers: containers}, reconcile.WaitOptions{
 		Services: selection(p, args),
+		Timeout:  timeout,
 		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
 	})
 	if ctx.Err() != nil {

@@ -72,7 +72,9 @@
 //   - Logs ignores Since, Until and Timestamps; stdout and stderr are returned
 //     whole (or their last Tail lines) and never interleaved.
 //   - Network.Containers lists the running containers attached, as Docker's
-//     active endpoints do; a seeded Network's Containers field is ignored.
+//     active endpoints do, plus the stale endpoints [Engine.AddStaleEndpoint]
+//     left; a seeded Network's Containers field is ignored. Stale endpoints
+//     appear only when a test adds them.
 //   - The ServiceConfig inside a stored ContainerSpec shares memory with the
 //     caller's; berth never mutates a project, so the fake does not copy it.
 package fake

@@ -31,6 +31,9 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+
+	// stale holds, by network ID, endpoints without a container.
+	stale map[string][]engine.NetworkEndpoint
 }
 
 // container is one container record. Fields are guarded by Engine.mu.

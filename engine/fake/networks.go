@@ -91,6 +91,9 @@ func (f *Engine) RemoveNetwork(ctx context.Context, id string) error {
 		return fmt.Errorf("remove network %s: still used by running containers %s: stop them first: %w",
 			n.Name, strings.Join(active, ", "), engine.ErrActiveEndpoints)
 	}
+	if stale := f.staleNamesLocked(n); len(stale) > 0 {
+		return fmt.Errorf("remove network %s: stale endpoints %s: %w", n.Name, strings.Join(stale, ", "), engine.ErrActiveEndpoints)
+	}
 	delete(f.networks, n.ID)
 	return nil
 }
@@ -123,7 +126,8 @@ func (f *Engine) ConnectNetwork(ctx context.Context, network, container string, 
 }
 
 // DisconnectNetwork detaches a container from a network; ErrNotFound if it
-// is not attached. force is accepted and ignored.
+// is not attached. With force, a container that does not exist names a
+// stale endpoint (see AddStaleEndpoint), which is deleted.
 func (f *Engine) DisconnectNetwork(ctx context.Context, network, container string, force bool) error {
 	f.record("DisconnectNetwork", network, container)
 	if err := hook3(ctx, "disconnect "+short(container)+" from network "+network, f.Hooks.DisconnectNetwork, network, container, force); err != nil {
@@ -136,6 +140,9 @@ func (f *Engine) DisconnectNetwork(ctx context.Context, network, container strin
 		return err
 	}
 	c, err := f.containerLocked("disconnect", container)
+	if err != nil && force && f.dropStaleLocked(n, container) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -167,6 +174,9 @@ func (f *Engine) networkView(n *engine.Network) engine.Network {
 		if ep, ok := c.c.Networks[n.Name]; ok && ep.NetworkID == n.ID && c.c.State == stateRunning {
 			out.Containers = append(out.Containers, c.c.ID)
 		}
+	}
+	for _, ep := range f.stale[n.ID] {
+		out.Containers = append(out.Containers, ep.ContainerID)
 	}
 	slices.Sort(out.Containers)
 	return out
