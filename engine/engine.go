@@ -260,6 +260,10 @@ type BuildSpec struct {
 	Args       map[string]*string
 	Target     string
 	Labels     map[string]string
+	// NoCache builds every step again instead of reusing cached layers.
+	NoCache bool
+	// Pull fetches a newer version of the base image first.
+	Pull bool
 }
 
 // ImageBuilder builds images locally.

@@ -140,6 +140,8 @@ type runner struct {
 	waitCtx context.Context
 	// stateDir is the project's directory for inline secrets and configs.
 	stateDir string
+	// kept are the conditional actions that found nothing to do.
+	kept kept
 }
 
 type result struct {
