@@ -58,3 +58,35 @@ func TestUpBuildKeepsUnchangedContainer(t *testing.T) {
 		t.Errorf("app's /data.txt after the rebuild got %q (%v), want two", got, err)
 	}
 }
+
+// TestBuildCommand: berth build builds the services with a build section
+// through the engine's builder, reuses its cache unless --no-cache, passes
+// --build-arg, and creates no container.
+func TestBuildCommand(t *testing.T) {
+	t.Parallel()
+	s := buildStack(t)
+	s.write("app/Dockerfile", "FROM @IMAGE@\nCOPY data.txt /data.txt\nARG FLAVOUR=plain\nLABEL flavour=$FLAVOUR\n")
+	r := s.mustBerth("build")
+	if !strings.Contains(r.stderr, "Successfully built") {
+		t.Errorf("berth build printed no build output\n%v", r)
+	}
+	image := s.project + "-app"
+	first := mustDocker(t, "image", "inspect", "-f", "{{.Id}}", image)
+	if got := s.containers(); len(got) != 0 {
+		t.Errorf("berth build created containers %v, want none", got)
+	}
+
+	if r := s.mustBerth("build", "-q", "app"); r.stdout+r.stderr != "" {
+		t.Errorf("berth build -q printed output\n%v", r)
+	}
+	if again := mustDocker(t, "image", "inspect", "-f", "{{.Id}}", image); again != first {
+		t.Errorf("berth build over unchanged sources gave image %.19s, want the cached %.19s", again, first)
+	}
+	s.mustBerth("build", "--no-cache", "--build-arg", "FLAVOUR=spicy")
+	if got := mustDocker(t, "image", "inspect", "-f", `{{index .Config.Labels "flavour"}}`, image); got != "spicy" {
+		t.Errorf("berth build --build-arg FLAVOUR=spicy gave label flavour=%q, want spicy", got)
+	}
+	if r := s.mustBerth("build", "other"); strings.Contains(r.stderr, "Successfully built") {
+		t.Errorf("berth build other (no build section) built something\n%v", r)
+	}
+}
