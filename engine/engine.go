@@ -111,6 +111,11 @@ type Image struct {
 	ID     string
 	Tags   []string
 	Labels map[string]string
+	// Size is in bytes; Created is zero when the engine does not say.
+	Size    int64
+	Created time.Time
+	// Platform is os/arch[/variant], e.g. "linux/amd64"; "" when unknown.
+	Platform string
 }
 
 // ContainerSpec is everything needed to create one container. Service is the

@@ -104,6 +104,7 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(newCreateCmd(newApp(g, stdout, stderr)))
 	// --- lifecycle commands: end ---
 	root.AddCommand(newBuildCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newImagesCmd(newApp(g, stdout, stderr)))
 	return root, g
 }
 

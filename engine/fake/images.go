@@ -100,7 +100,7 @@ func (f *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.W
 	img := f.images["sha256:"+id]
 	if img == nil {
 		// The same content again finds the image it built before.
-		img = &engine.Image{ID: "sha256:" + id, Labels: maps.Clone(spec.Labels)}
+		img = &engine.Image{ID: "sha256:" + id, Labels: maps.Clone(spec.Labels), Created: f.now(), Platform: "linux/amd64"}
 		f.images[img.ID] = img
 	}
 	if spec.Tag != "" {
