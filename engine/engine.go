@@ -255,6 +255,7 @@ type Engine interface {
 	ImageManager
 	ImageBuilder
 	LogStreamer
+	EventStreamer
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

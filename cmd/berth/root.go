@@ -105,6 +105,7 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	// --- lifecycle commands: end ---
 	root.AddCommand(newBuildCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newImagesCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newEventsCmd(newApp(g, stdout, stderr)))
 	return root, g
 }
 

@@ -31,6 +31,7 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+	events      *eventLog // see Emit
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
