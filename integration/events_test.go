@@ -59,7 +59,7 @@ services:
 		for _, line := range nonEmptyLines(out.String()) {
 			var e struct {
 				Action, ID, Service, Type, Time string
-				Attributes                     map[string]string
+				Attributes                      map[string]string
 			}
 			if err := json.Unmarshal([]byte(line), &e); err != nil {
 				return fmt.Errorf("line %q: %v", line, err)
