@@ -256,6 +256,7 @@ type Engine interface {
 	ImageBuilder
 	LogStreamer
 	EventStreamer
+	StatsReader
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

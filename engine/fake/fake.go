@@ -31,7 +31,8 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
-	events      *eventLog // see Emit
+	events      *eventLog                       // see Emit
+	stats       map[string][]engine.StatsSample // see SetStats
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
