@@ -19,8 +19,8 @@ func TestStatsOf(t *testing.T) {
 		// 0.5 s of the container's CPU time in 2 s of the host's (summed
 		// over its 4 CPUs): one CPU's worth, 100%.
 		{name: "busy", s: engine.StatsSample{
-			CPU:    engine.CPUSample{Total: 1_500_000_000, System: 10_000_000_000, Online: 4},
-			PreCPU: engine.CPUSample{Total: 1_000_000_000, System: 8_000_000_000, Online: 4},
+			CPU:         engine.CPUSample{Total: 1_500_000_000, System: 10_000_000_000, Online: 4},
+			PreCPU:      engine.CPUSample{Total: 1_000_000_000, System: 8_000_000_000, Online: 4},
 			MemoryUsage: 256, MemoryLimit: 1024,
 		}, cpu: 100, mem: 25},
 		// The first reading of a stream has no previous one: the counters
