@@ -257,6 +257,7 @@ type Engine interface {
 	LogStreamer
 	EventStreamer
 	StatsReader
+	Copier
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

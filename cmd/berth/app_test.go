@@ -69,7 +69,7 @@ func lifecycleCommands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
-		newBuildCmd, newImagesCmd, newEventsCmd, newStatsCmd,
+		newBuildCmd, newImagesCmd, newEventsCmd, newStatsCmd, newCpCmd,
 	}
 }
 

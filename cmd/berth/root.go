@@ -107,6 +107,7 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(newImagesCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newEventsCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newStatsCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newCpCmd(newApp(g, stdout, stderr)))
 	return root, g
 }
 

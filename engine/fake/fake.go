@@ -33,6 +33,7 @@ type Engine struct {
 	calls       []Call
 	events      *eventLog                       // see Emit
 	stats       map[string][]engine.StatsSample // see SetStats
+	files       *files                          // see WriteFile
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
@@ -235,7 +236,7 @@ func (c Call) Mutating() bool {
 	switch c.Method {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
-		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage":
+		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "CopyToContainer":
 		return true
 	}
 	return false
