@@ -27,10 +27,21 @@ func (k *kept) has(i int) bool {
 	return k.actions[i]
 }
 
-// needed settles a condition: the image now has another ID than the one
-// the container was created from, or one of the parents went ahead. The
+// needed settles a conditional action's condition and, when it goes
+// ahead, reports it working as run does for the others.
+func (r *runner) needed(ctx context.Context, i int, a Action, c *condition) (bool, error) {
+	ok, err := r.settle(ctx, c)
+	if ok && err == nil {
+		working, _ := verbs(a.Kind)
+		r.emit(i, a, a.Target, StatusWorking, working, nil)
+	}
+	return ok, err
+}
+
+// settle tells whether the image now has another ID than the one the
+// container was created from, or one of the parents went ahead. The
 // parents come before the action in the plan, so they are done.
-func (r *runner) needed(ctx context.Context, c *condition) (bool, error) {
+func (r *runner) settle(ctx context.Context, c *condition) (bool, error) {
 	for _, p := range c.parents {
 		if !r.kept.has(p) {
 			return true, nil

@@ -42,7 +42,7 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		return "", nil
 	case Recreate:
 		if o.onlyIf != nil {
-			needed, err := r.needed(ctx, o.onlyIf)
+			needed, err := r.needed(ctx, i, a, o.onlyIf)
 			if err != nil {
 				return "", err
 			}
@@ -68,7 +68,7 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		return "", ignoreNotFound(r.eng.StopContainer(ctx, id, o.timeout))
 	case Restart:
 		if o.onlyIf != nil {
-			needed, err := r.needed(ctx, o.onlyIf)
+			needed, err := r.needed(ctx, i, a, o.onlyIf)
 			if err != nil {
 				return "", err
 			}

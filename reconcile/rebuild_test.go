@@ -3,6 +3,8 @@ package reconcile
 import (
 	"context"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -88,5 +90,28 @@ func TestUpBuildKeepsUnchangedContainers(t *testing.T) {
 				t.Errorf("second up --build (%s): got containers %v, want %d", tt.name, containerNames(after.Containers), len(before.Containers))
 			}
 		})
+	}
+}
+
+// TestUpBuildKeptProgress: a kept container reports "Running", never
+// "Recreating".
+func TestUpBuildKeptProgress(t *testing.T) {
+	f := newFake()
+	up(t, f, rebuildStack, UpOptions{Build: true})
+	plan := planUp(t, load(t, rebuildStack), observe(t, f), UpOptions{Build: true})
+	var mu sync.Mutex
+	texts := map[string][]string{}
+	progress := func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		texts[e.Target.Name] = append(texts[e.Target.Name], e.Text)
+	}
+	if err := Apply(context.Background(), plan, f, ApplyOptions{Progress: progress}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"shop-worker-1", "shop-sidecar-1", "shop-watcher-1"} {
+		if got := strings.Join(texts[name], ","); got != "Running" {
+			t.Errorf("second up --build: %s reported %q, want Running only", name, got)
+		}
 	}
 }
