@@ -17,7 +17,8 @@ type ServiceEvent struct {
 	Service   string
 	Container string // the container's ID
 	Action    string
-	// Attributes are the engine's, without the com.docker.compose.* labels.
+	// Attributes are the engine's, without the com.docker.compose.* and
+	// berth's own dev.berth.* labels.
 	Attributes map[string]string
 }
 
@@ -34,7 +35,12 @@ func Events(ctx context.Context, eng engine.EventStreamer, project string, servi
 			return nil
 		}
 		attrs := maps.Clone(e.Attributes)
-		maps.DeleteFunc(attrs, func(k, _ string) bool { return strings.HasPrefix(k, "com.docker.compose.") })
+		// compose leaves out its own labels; berth's go too, and must:
+		// dev.berth.config records the service's configuration, environment
+		// values included.
+		maps.DeleteFunc(attrs, func(k, _ string) bool {
+			return strings.HasPrefix(k, "com.docker.compose.") || strings.HasPrefix(k, "dev.berth.")
+		})
 		if attrs == nil {
 			attrs = map[string]string{}
 		}

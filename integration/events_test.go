@@ -68,8 +68,8 @@ services:
 				return fmt.Errorf("event %s: want only container events of a", line)
 			}
 			for k := range e.Attributes {
-				if strings.HasPrefix(k, "com.docker.compose.") {
-					return fmt.Errorf("event %s: carries compose label %s", line, k)
+				if strings.HasPrefix(k, "com.docker.compose.") || strings.HasPrefix(k, "dev.berth.") {
+					return fmt.Errorf("event %s: carries compose or berth label %s", line, k)
 				}
 			}
 			if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil {

@@ -17,6 +17,7 @@ func TestEvents(t *testing.T) {
 		attrs := map[string]string{
 			engine.LabelProject: project, engine.LabelService: service, engine.LabelOneoff: "False",
 			"image": "app:latest", "name": project + "-" + service + "-1",
+			"dev.berth.config": `{"environment":{"PASSWORD":"hunter2"}}`,
 		}
 		if oneoff {
 			attrs[engine.LabelOneoff] = "True"
