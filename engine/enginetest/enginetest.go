@@ -77,6 +77,7 @@ func Run(t *testing.T, h Harness) {
 		{"VolumeInUseConflicts", testVolumeInUse},
 		{"Images", testImages},
 		{"NotFound", testNotFound},
+		{"Copy", testCopy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
