@@ -1,9 +1,12 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStatsNoStream: berth stats --no-stream reads the daemon's stats of
@@ -39,4 +42,31 @@ services:
 	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "CONTAINER ID NAME CPU % MEM USAGE / LIMIT MEM % NET I/O BLOCK I/O PIDS" {
 		t.Errorf("stats --no-stream -a printed\n%s\nwant the header and both containers", r.stdout)
 	}
+}
+
+// TestStatsStream: without --no-stream, berth stats keeps printing fresh
+// readings until it is stopped.
+func TestStatsStream(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, `
+services:
+  a:
+    image: @IMAGE@
+`)
+	s.mustBerth("up", "-d")
+	ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
+	defer cancel()
+	var out, errOut lockedBuffer
+	cmd := berthCommand(ctx, s.dir, "-p", s.project, "stats", "--format", "json")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	eventually(t, 30*time.Second, "three readings of a", func() error {
+		if n := strings.Count(out.String(), `"Name":"`+s.name("a", 1)+`"`); n < 3 {
+			return fmt.Errorf("%d readings so far; stdout:\n%s\nstderr:\n%s", n, out.String(), errOut.String())
+		}
+		return nil
+	})
 }
