@@ -62,8 +62,11 @@ func (r *runner) settle(ctx context.Context, c *condition) (bool, error) {
 // stop of the container is left alone: EarlyStops.Restore starts it again.
 func (r *runner) keep(ctx context.Context, i int, a Action, o *op) (string, error) {
 	r.kept.add(i)
-	if !o.start || o.wasRunning {
+	switch {
+	case o.wasRunning:
 		return "Running", nil
+	case !o.start:
+		return "Kept", nil
 	}
 	if err := r.waitDeps(ctx, i, a, o); err != nil {
 		return "", err
