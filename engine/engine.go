@@ -111,6 +111,11 @@ type Image struct {
 	ID     string
 	Tags   []string
 	Labels map[string]string
+	// Size is in bytes; Created is zero when the engine does not say.
+	Size    int64
+	Created time.Time
+	// Platform is os/arch[/variant], e.g. "linux/amd64"; "" when unknown.
+	Platform string
 }
 
 // ContainerSpec is everything needed to create one container. Service is the
@@ -254,6 +259,9 @@ type Engine interface {
 	ProcessLister
 	ProjectsLister
 	EndpointLister
+	EventStreamer
+	StatsReader
+	Copier
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.
@@ -264,6 +272,10 @@ type BuildSpec struct {
 	Args       map[string]*string
 	Target     string
 	Labels     map[string]string
+	// NoCache builds every step again instead of reusing cached layers.
+	NoCache bool
+	// Pull fetches a newer version of the base image first.
+	Pull bool
 }
 
 // ImageBuilder builds images locally.

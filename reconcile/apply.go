@@ -142,6 +142,8 @@ type runner struct {
 	waitCtx context.Context
 	// stateDir is the project's directory for inline secrets and configs.
 	stateDir string
+	// kept are the conditional actions that found nothing to do.
+	kept kept
 }
 
 type result struct {
@@ -238,7 +240,11 @@ func (r *runner) run(ctx context.Context, i int, a Action) error {
 	if o == nil {
 		o = &op{}
 	}
-	r.emit(i, a, a.Target, StatusWorking, working, nil)
+	// A conditional action says it is working only once it knows it acts
+	// (see exec), so that a kept container never shows as "Recreating".
+	if o.onlyIf == nil {
+		r.emit(i, a, a.Target, StatusWorking, working, nil)
+	}
 	done, err := r.exec(ctx, i, a, o)
 	if err != nil {
 		err = describe(a, err)

@@ -16,6 +16,19 @@
 //     concurrency limit and never re-decides. [Wait] then watches the
 //     containers until they are running or healthy (up --wait).
 //
+// # Conditional actions
+//
+// One fact is not known until Apply runs: whether `up --build` changed an
+// image. The recreate of a built service whose only reason is that build
+// is therefore conditional, as are the recreates and restarts that follow
+// only from it (a network_mode: service: child, a depends_on restart:
+// true dependant). The plan says so in the reason; Apply compares the
+// built image's ID with the container's and, when nothing changed, keeps
+// the container (starting it if the plan starts it), as compose leaves an
+// up-to-date container running. The condition is part of the plan, so
+// Apply still decides nothing of its own. [PlanBuild] plans `berth build`
+// with the same build specs.
+//
 // # Errors
 //
 // The engine names its own operation and resource ("create container

@@ -41,6 +41,15 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		r.ids.set(a.Target.Name, id)
 		return "", nil
 	case Recreate:
+		if o.onlyIf != nil {
+			needed, err := r.needed(ctx, i, a, o.onlyIf)
+			if err != nil {
+				return "", err
+			}
+			if !needed {
+				return r.keep(ctx, i, a, o)
+			}
+		}
 		return r.recreate(ctx, i, a, o)
 	case Start:
 		if err := r.waitDeps(ctx, i, a, o); err != nil {
@@ -58,6 +67,16 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		}
 		return "", ignoreNotFound(r.eng.StopContainer(ctx, id, o.timeout))
 	case Restart:
+		if o.onlyIf != nil {
+			needed, err := r.needed(ctx, i, a, o.onlyIf)
+			if err != nil {
+				return "", err
+			}
+			if !needed {
+				r.kept.add(i)
+				return "Running", nil
+			}
+		}
 		id, err := r.idOf(a.Target)
 		if err != nil {
 			return "", err

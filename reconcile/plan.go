@@ -121,6 +121,25 @@ type op struct {
 	// when containers outside the plan still use it: the network is
 	// recreated next.
 	mustRemove bool
+	// onlyIf, when set, makes a Recreate or Restart conditional on what
+	// the actions before it did; see [condition].
+	onlyIf *condition
+}
+
+// condition is what a Recreate or Restart waits to learn before it acts:
+// whether a build of this plan really changed the container's image, or a
+// parent's conditional recreate really replaced its container. Planning
+// cannot know either, as the build runs during Apply; Apply keeps the
+// container when neither happened, as compose leaves an up-to-date
+// container running after `up --build`.
+type condition struct {
+	// image is the reference the container runs, and imageID the ID it was
+	// created from; the action goes ahead when the reference now resolves
+	// to another ID. An empty image leaves only parents to decide.
+	image, imageID string
+	// parents are conditional actions: the action goes ahead when one of
+	// them went ahead.
+	parents []int
 }
 
 // wait is one depends_on condition a start has to honour.

@@ -64,6 +64,10 @@ type upPlanner struct {
 	// replaced marks services that get a new container in this plan;
 	// recreated those whose existing containers are replaced.
 	replaced, recreated map[string]bool
+	// maybe lists, for a service whose every recreate is conditional (see
+	// condition), those recreate actions: its dependents' recreates and
+	// restarts are conditional on them in turn.
+	maybe map[string][]int
 	// secret holds the values reasons must not show.
 	secret sensitive
 	// reconnect lists, per container, the keys of the recreated networks
@@ -106,6 +110,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		settled:   map[string][]int{},
 		replaced:  map[string]bool{},
 		recreated: map[string]bool{},
+		maybe:     map[string][]int{},
 		secret:    sensitiveValues(p),
 	}
 	u.reconnect, u.netStopped = map[string][]string{}, map[string]int{}

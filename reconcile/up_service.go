@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -44,10 +45,20 @@ func (u *upPlanner) planService(name string) error {
 	}
 	var settled []int
 	var replicas []engine.Container // the service's containers once applied
+	// maybe collects the service's conditional recreates; one that is not
+	// conditional makes the service certainly recreated.
+	var maybe []int
+	certain := false
 
 	for _, c := range keep {
 		ref := containerRef(c)
-		if why := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 {
+		if why, cond := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 {
+			if cond != nil && len(u.reconnect[c.Name]) > 0 {
+				// A recreated network takes c off it anyway, and the
+				// replacement joins the new network by itself; keeping c
+				// would need a reconnect that hangs on the build's result.
+				cond = nil
+			}
 			// Dependents find the replacement by the name it ends up
 			// with, which c may not carry yet after an interrupted
 			// recreate.
@@ -59,11 +70,17 @@ func (u *upPlanner) planService(name string) error {
 				// The final name is the wanted one, not c's: after an
 				// interrupted recreate c may still carry the temporary name.
 				op: &op{service: &s, finalName: final.Name, timeout: u.opts.Timeout,
-					start: !u.opts.NoStart, wasRunning: isRunning(c), renewAnon: u.opts.RenewAnonVolumes, waits: waits}})
+					start: !u.opts.NoStart, wasRunning: isRunning(c), renewAnon: u.opts.RenewAnonVolumes, waits: waits,
+					onlyIf: cond}})
 			settled = append(settled, i)
 			u.replaced[name], u.recreated[name] = true, true
 			// Its replacement joins the recreated networks by itself.
 			delete(u.reconnect, c.Name)
+			if cond != nil {
+				maybe = append(maybe, i)
+			} else {
+				certain = true
+			}
 			continue
 		}
 		replicas = append(replicas, c)
@@ -82,9 +99,9 @@ func (u *upPlanner) planService(name string) error {
 			settled = append(settled, i)
 			continue
 		}
-		if restartAfter, why := u.restartReasons(name); len(why) > 0 && isRunning(c) {
+		if restartAfter, why, cond := u.restartReasons(name); len(why) > 0 && isRunning(c) {
 			i := u.add(Action{Kind: Restart, Target: ref, Reasons: why, After: restartAfter,
-				op: &op{timeout: u.opts.Timeout, waits: waits}})
+				op: &op{timeout: u.opts.Timeout, waits: waits, onlyIf: cond}})
 			settled = append(settled, i)
 		}
 	}
@@ -111,6 +128,7 @@ func (u *upPlanner) planService(name string) error {
 			Target: Ref{Type: RefContainer, Name: cname, Service: name, Number: number},
 			op:     &op{service: &s, finalName: cname}})
 		u.replaced[name] = true
+		certain = true
 		if !u.opts.NoStart {
 			i = u.add(Action{Kind: Start, After: []int{i},
 				Target:  Ref{Type: RefContainer, Name: cname, Service: name, Number: number},
@@ -124,6 +142,9 @@ func (u *upPlanner) planService(name string) error {
 		stopAndRemove(&u.plan, c, nil, u.opts.Timeout, false, why)
 	}
 
+	if len(maybe) > 0 && !certain {
+		u.maybe[name] = maybe
+	}
 	slices.SortFunc(replicas, compareContainers)
 	u.plan.env.replicas[name] = containerNames(replicas)
 	u.settled[name] = settled
@@ -197,19 +218,30 @@ func (u *upPlanner) expectedConfig(svc types.ServiceConfig) ([]byte, string, err
 }
 
 // recreateReasons returns why container c of svc must be replaced, or
-// nothing when it is up to date.
-func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container, wantJSON []byte, wantHash string) []Reason {
+// nothing when it is up to date. A non-nil condition makes the recreate
+// depend on what Apply finds: it is returned when the only reasons are a
+// build of this plan, which may leave the image as it was, and parents
+// whose own recreates are conditional.
+func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container, wantJSON []byte, wantHash string) ([]Reason, *condition) {
 	if u.opts.NoRecreate {
-		return nil
+		return nil, nil
 	}
 	if u.opts.ForceRecreate && u.explicit[svc.Name] {
-		return []Reason{{Code: codeForced, Detail: "--force-recreate requested"}}
+		return []Reason{{Code: codeForced, Detail: "--force-recreate requested"}}, nil
 	}
+	var maybeParents []string
+	var parentActions []int
 	for _, parent := range parents(svc) {
-		if u.replaced[parent] {
-			return []Reason{{Code: codeParent, Detail: fmt.Sprintf(
-				"%s gets a new container and %s shares its namespace or volumes", parent, svc.Name)}}
+		if !u.replaced[parent] {
+			continue
 		}
+		if acts, ok := u.maybe[parent]; ok {
+			maybeParents = append(maybeParents, parent)
+			parentActions = append(parentActions, acts...)
+			continue
+		}
+		return []Reason{{Code: codeParent, Detail: fmt.Sprintf(
+			"%s gets a new container and %s shares its namespace or volumes", parent, svc.Name)}}, nil
 	}
 	var why []Reason
 	if want := containerName(u.p.Name, svc, containerNumber(c)); c.Name != want {
@@ -232,10 +264,33 @@ func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container,
 		why = append(why, Reason{Code: codeImageChanged, Detail: fmt.Sprintf(
 			"image %s changed locally (%s → %s)", img, shortID(have), shortID(local.ID))})
 	}
-	if _, ok := u.build[svc.Name]; ok {
-		why = append(why, Reason{Code: codeImageRebuilt, Detail: "image " + img + " is rebuilt by this plan"})
+	_, built := u.build[svc.Name]
+	if len(why) > 0 {
+		if built {
+			why = append(why, Reason{Code: codeImageRebuilt, Detail: "image " + img + " is rebuilt by this plan"})
+		}
+		return why, nil
 	}
-	return why
+	var cond *condition
+	if built {
+		if !sameRef || have == "" {
+			// Nothing to compare the build with: replace, as before.
+			return []Reason{{Code: codeImageRebuilt, Detail: "image " + img + " is rebuilt by this plan"}}, nil
+		}
+		cond = &condition{image: img, imageID: have}
+		why = append(why, Reason{Code: codeImageRebuilt, Detail: "image " + img +
+			" is rebuilt by this plan; the container is replaced only if the build changes its ID"})
+	}
+	if len(maybeParents) > 0 {
+		if cond == nil {
+			cond = &condition{}
+		}
+		cond.parents = parentActions
+		why = append(why, Reason{Code: codeParent, Detail: fmt.Sprintf(
+			"%s may get a new container and %s shares its namespace or volumes; replaced only if it does",
+			strings.Join(maybeParents, ", "), svc.Name)})
+	}
+	return why, cond
 }
 
 func shortID(id string) string {
@@ -287,10 +342,12 @@ func (u *upPlanner) dependencyActions(name string) []int {
 }
 
 // restartReasons says whether a running, up-to-date container of name must
-// restart because a dependency with restart: true is recreated.
-func (u *upPlanner) restartReasons(name string) ([]int, []Reason) {
-	var after []int
+// restart because a dependency with restart: true is recreated. The
+// restart is conditional when every such dependency's recreate is.
+func (u *upPlanner) restartReasons(name string) ([]int, []Reason, *condition) {
+	var after, maybe []int
 	var why []Reason
+	certain := false
 	seen := map[string]bool{}
 	for _, e := range u.g.Edges(name) {
 		if !e.Restart || !u.recreated[e.To] || seen[e.To] {
@@ -298,10 +355,19 @@ func (u *upPlanner) restartReasons(name string) ([]int, []Reason) {
 		}
 		seen[e.To] = true
 		after = append(after, u.settled[e.To]...)
-		why = append(why, Reason{Code: codeDependency, Detail: fmt.Sprintf(
-			"dependency %s is recreated (depends_on restart: true)", e.To)})
+		detail := fmt.Sprintf("dependency %s is recreated (depends_on restart: true)", e.To)
+		if acts, ok := u.maybe[e.To]; ok {
+			maybe = append(maybe, acts...)
+			detail = fmt.Sprintf("dependency %s may be recreated (depends_on restart: true); restarted only if it is", e.To)
+		} else {
+			certain = true
+		}
+		why = append(why, Reason{Code: codeDependency, Detail: detail})
 	}
-	return after, why
+	if certain || len(maybe) == 0 {
+		return after, why, nil
+	}
+	return after, why, &condition{parents: maybe}
 }
 
 // waits lists the depends_on conditions a start of name must honour beyond

@@ -68,6 +68,8 @@ func (e *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.W
 		BuildArgs:   spec.Args,
 		Target:      spec.Target,
 		Labels:      spec.Labels,
+		NoCache:     spec.NoCache,
+		PullParent:  spec.Pull,
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -23,7 +24,8 @@ func (e *Engine) Images(ctx context.Context) ([]engine.Image, error) {
 	}
 	out := make([]engine.Image, 0, len(res.Items))
 	for _, img := range res.Items {
-		out = append(out, engine.Image{ID: img.ID, Tags: tags(img.RepoTags), Labels: img.Labels})
+		out = append(out, engine.Image{ID: img.ID, Tags: tags(img.RepoTags), Labels: img.Labels,
+			Size: img.Size, Created: time.Unix(img.Created, 0)})
 	}
 	return out, nil
 }
@@ -47,11 +49,27 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 	if err != nil {
 		return engine.Image{}, err
 	}
-	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags)}
+	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags), Size: res.Size, Platform: platform(res.Os, res.Architecture, res.Variant)}
 	if res.Config != nil {
 		img.Labels = res.Config.Labels
 	}
+	if t, err := time.Parse(time.RFC3339Nano, res.Created); err == nil {
+		img.Created = t
+	}
 	return img, nil
+}
+
+// platform spells an image's platform as compose prints it: os/arch,
+// then /variant when there is one.
+func platform(os, arch, variant string) string {
+	if os == "" && arch == "" {
+		return ""
+	}
+	p := os + "/" + arch
+	if variant != "" {
+		p += "/" + variant
+	}
+	return p
 }
 
 // inspectImage inspects ref, turning "no such image" into an

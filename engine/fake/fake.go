@@ -31,6 +31,9 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+	events      *eventLog                       // see Emit
+	stats       map[string][]engine.StatsSample // see SetStats
+	files       *files                          // see WriteFile
 
 	// stale holds, by network ID, endpoints without a container.
 	stale map[string][]engine.NetworkEndpoint
@@ -236,7 +239,7 @@ func (c Call) Mutating() bool {
 	switch c.Method {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
-		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage",
+		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "CopyToContainer",
 		"KillContainer", "PauseContainer", "UnpauseContainer":
 		return true
 	}

@@ -2,6 +2,8 @@ package fake
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
@@ -80,6 +82,10 @@ func (f *Engine) RemoveImage(ctx context.Context, ref string) error {
 // BuildImage records an image for spec.Tag with spec.Labels, taking the tag
 // away from any image that had it (which then dangles, as with Docker). It
 // writes one line of progress to out and reads no files.
+//
+// Like a builder whose cache hits, it gives the same spec the same image
+// ID, until EditContext marks the context as changed; NoCache gives a new
+// ID each time.
 func (f *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.Writer) error {
 	f.record("BuildImage", spec.Tag)
 	if err := hook1(ctx, "build "+spec.Tag, f.Hooks.BuildImage, spec); err != nil {
@@ -87,21 +93,55 @@ func (f *Engine) BuildImage(ctx context.Context, spec engine.BuildSpec, out io.W
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	img := &engine.Image{ID: "sha256:" + f.newID("image", spec.Tag), Labels: maps.Clone(spec.Labels)}
+	id := f.buildID(spec)
+	if spec.NoCache {
+		id = f.newID("image", spec.Tag)
+	}
+	img := f.images["sha256:"+id]
+	if img == nil {
+		// The same content again finds the image it built before.
+		img = &engine.Image{ID: "sha256:" + id, Labels: maps.Clone(spec.Labels), Created: f.now(), Platform: "linux/amd64"}
+		f.images[img.ID] = img
+	}
 	if spec.Tag != "" {
 		tag := normalizeRef(spec.Tag)
 		for _, old := range f.images {
 			old.Tags = slices.DeleteFunc(old.Tags, func(t string) bool { return t == tag })
 		}
-		img.Tags = []string{tag}
+		img.Tags = append(img.Tags, tag)
 	}
-	f.images[img.ID] = img
 	if out != nil {
 		if _, err := fmt.Fprintf(out, "fake: built %s as %s\n", spec.Tag, img.ID); err != nil {
 			return fmt.Errorf("build %s: write progress: %w", spec.Tag, err)
 		}
 	}
 	return nil
+}
+
+// EditContext stands for an edit of the files in a build context: the
+// next build from dir yields another image ID.
+func (f *Engine) EditContext(dir string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.uses["context/"+dir]++
+}
+
+// buildID derives an image ID from what a build reads: the spec and the
+// generation of its context. Callers hold f.mu.
+func (f *Engine) buildID(spec engine.BuildSpec) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00", spec.Tag, spec.ContextDir, spec.Dockerfile, spec.Target, f.uses["context/"+spec.ContextDir])
+	for _, k := range slices.Sorted(maps.Keys(spec.Args)) {
+		v := "<unset>"
+		if p := spec.Args[k]; p != nil {
+			v = *p
+		}
+		fmt.Fprintf(h, "arg %s=%s\x00", k, v)
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Labels)) {
+		fmt.Fprintf(h, "label %s=%s\x00", k, spec.Labels[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // findImageLocked resolves ref as a tag, then as a full ID (with or without
