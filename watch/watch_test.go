@@ -244,11 +244,15 @@ func (r *recorder) do(call string) error {
 	}
 	return nil
 }
-func (r *recorder) Rebuild(_ context.Context, s []string) error { return r.do(fmt.Sprint("rebuild", s)) }
+func (r *recorder) Rebuild(_ context.Context, s []string) error {
+	return r.do(fmt.Sprint("rebuild", s))
+}
 func (r *recorder) Sync(_ context.Context, s string, f []Mapping) error {
 	return r.do(fmt.Sprintf("sync %s %d", s, len(f)))
 }
-func (r *recorder) Restart(_ context.Context, s []string) error { return r.do(fmt.Sprint("restart", s)) }
+func (r *recorder) Restart(_ context.Context, s []string) error {
+	return r.do(fmt.Sprint("restart", s))
+}
 func (r *recorder) Exec(_ context.Context, s string, h types.ServiceHook) error {
 	return r.do(fmt.Sprint("exec ", s, h.Command))
 }
