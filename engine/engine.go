@@ -27,8 +27,8 @@ var (
 	ErrActiveEndpoints = errors.New("network has active endpoints")
 )
 
-// ImageNotFoundError is an image that is not in the engine's local store.
-// berth never pulls, so the message says how to get the image instead; it
+// ImageNotFoundError is an image that is not in the engine's local store
+// when a container is created from it; the message says how to get it. It
 // matches ErrNotFound. Every engine returns this one type, so that callers
 // print it as is rather than adding advice of their own.
 type ImageNotFoundError struct {
@@ -36,7 +36,7 @@ type ImageNotFoundError struct {
 }
 
 func (e *ImageNotFoundError) Error() string {
-	return fmt.Sprintf("image %q not found locally: build it (berth up --build) or load it (docker load); berth does not pull", e.Ref)
+	return fmt.Sprintf("image %q not found locally: pull it (berth pull), build it (berth up --build) or load it (docker load)", e.Ref)
 }
 
 // Is makes errors.Is(err, ErrNotFound) hold.
@@ -111,6 +111,9 @@ type Image struct {
 	ID     string
 	Tags   []string
 	Labels map[string]string
+	// LastTagTime is when the image was last tagged (pulled, built or
+	// tagged); only InspectImage fills it, and only engines that record it.
+	LastTagTime time.Time
 }
 
 // ContainerSpec is everything needed to create one container. Service is the
@@ -221,8 +224,8 @@ type VolumeManager interface {
 	RemoveVolume(ctx context.Context, name string) error
 }
 
-// ImageManager finds and removes local images. There is no registry on
-// berth's test machines, so pulling is not part of the core surface.
+// ImageManager finds and removes local images; [ImagePuller] talks to
+// registries.
 type ImageManager interface {
 	// Images lists all local images in one call.
 	Images(ctx context.Context) ([]Image, error)
@@ -249,6 +252,7 @@ type Engine interface {
 	VolumeManager
 	ImageManager
 	ImageBuilder
+	ImagePuller
 	LogStreamer
 }
 

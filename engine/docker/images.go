@@ -47,7 +47,7 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 	if err != nil {
 		return engine.Image{}, err
 	}
-	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags)}
+	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags), LastTagTime: res.Metadata.LastTagTime}
 	if res.Config != nil {
 		img.Labels = res.Config.Labels
 	}

@@ -29,6 +29,7 @@ type Engine struct {
 	networks    map[string]*engine.Network
 	volumes     map[string]*volume // by name
 	images      map[string]*engine.Image
+	registry    map[string]registryImage // normalized ref -> image a pull gets, see pull.go
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
 }
@@ -233,7 +234,7 @@ func (c Call) Mutating() bool {
 	switch c.Method {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
-		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage":
+		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "PullImage", "PushImage":
 		return true
 	}
 	return false

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// PullEvent reports progress of a pull or push, mostly per layer, as the
+// registry transfer goes.
+type PullEvent struct {
+	// Layer is the short ID of the layer the event is about; "" for a
+	// message about the whole image ("Digest: …", "Status: …").
+	Layer string
+	// Status is the engine's text, e.g. "Pulling fs layer", "Downloading",
+	// "Pull complete", "Pushed", "Already exists".
+	Status string
+	// Current and Total count bytes while a layer transfers; zero otherwise.
+	Current, Total int64
+	// Done is set when the layer needs no more work.
+	Done bool
+}
+
+// ImagePuller moves images between the local store and registries. The
+// engine resolves registry credentials itself, as the docker CLI does.
+type ImagePuller interface {
+	// PullImage fetches ref from its registry into the local store,
+	// reporting progress to progress (which may be nil). A reference the
+	// registry does not have fails with a *PullError matching ErrNotFound.
+	PullImage(ctx context.Context, ref string, progress func(PullEvent)) error
+	// PushImage sends the local image ref to its registry.
+	PushImage(ctx context.Context, ref string, progress func(PullEvent)) error
+}
+
+// PullError is a pull or push the registry refused or could not serve. It
+// names the reference; callers add the services that wanted it.
+type PullError struct {
+	Op  string // "pull" or "push"
+	Ref string
+	Err error
+}
+
+func (e *PullError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Ref, e.Err) }
+
+func (e *PullError) Unwrap() error { return e.Err }
