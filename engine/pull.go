@@ -42,3 +42,14 @@ type PullError struct {
 func (e *PullError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Ref, e.Err) }
 
 func (e *PullError) Unwrap() error { return e.Err }
+
+// NotInRegistry is the cause of a pull whose reference the registry does
+// not have: msg as the registry or engine put it, matching ErrNotFound.
+func NotInRegistry(msg string) error { return notInRegistry(msg) }
+
+type notInRegistry string
+
+func (e notInRegistry) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e notInRegistry) Is(target error) bool { return target == ErrNotFound }

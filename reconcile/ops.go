@@ -32,7 +32,14 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		}
 		return "", err
 	case BuildImage:
+		if o.buildIfMissing {
+			if _, err := r.eng.InspectImage(ctx, o.build.Tag); err == nil {
+				return "Skipped, pulled", nil
+			}
+		}
 		return "", r.eng.BuildImage(ctx, *o.build, r.opts.Build)
+	case PullImage:
+		return r.pull(ctx, i, a, o)
 	case CreateContainer:
 		id, err := r.create(ctx, i, a, o, a.Target.Name, "", "")
 		if err != nil {
@@ -105,6 +112,8 @@ func payloadCheck(a Action, o *op) error {
 		missing = o.volume == nil
 	case BuildImage:
 		missing = o.build == nil
+	case PullImage:
+		missing = o.image == ""
 	case CreateContainer, Recreate:
 		missing = o.service == nil
 	}

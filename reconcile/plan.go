@@ -92,6 +92,10 @@ type op struct {
 	network   *engine.NetworkSpec
 	volume    *engine.VolumeSpec
 	build     *engine.BuildSpec
+	// buildIfMissing makes a build a no-op when the pull before it brought
+	// the image; set only on builds that back a pull.
+	buildIfMissing bool
+	pull           *pullOp
 	image     string // image reference, for RemoveImage and to resolve the image ID at create
 	timeout   *time.Duration
 	// start makes a Recreate start the replacement.

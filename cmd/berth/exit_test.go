@@ -35,7 +35,7 @@ services:
 		{
 			name:    "missing image",
 			compose: "services:\n  web:\n    image: nope:1\n",
-			want:    `berth: service "web": image "nope:1" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			want:    `berth: service "web": pull nope:1: manifest for nope:1 not found: manifest unknown; check the image name and tag in the compose file, or push the image to its registry`,
 		},
 		{
 			// The hook returns the cause alone, as engine/docker's

@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"strings"
 
@@ -74,7 +73,7 @@ func (e *Engine) transferError(op, ref string, err error) error {
 		return e.wrap(op+" "+ref, err)
 	}
 	if cerrdefs.IsNotFound(err) {
-		return &engine.PullError{Op: op, Ref: ref, Err: fmt.Errorf("%s: %w", err, engine.ErrNotFound)}
+		return &engine.PullError{Op: op, Ref: ref, Err: engine.NotInRegistry(err.Error())}
 	}
 	return &engine.PullError{Op: op, Ref: ref, Err: registryError(err.Error())}
 }
@@ -86,7 +85,7 @@ func registryError(msg string) error {
 	lower := strings.ToLower(msg)
 	for _, s := range []string{"manifest unknown", "not found", "name unknown", "does not exist"} {
 		if strings.Contains(lower, s) {
-			return fmt.Errorf("%s: %w", msg, engine.ErrNotFound)
+			return engine.NotInRegistry(msg)
 		}
 	}
 	return errors.New(msg)

@@ -81,7 +81,7 @@ func (f *Engine) PullImage(ctx context.Context, ref string, progress func(engine
 	case !ok || e.img.ID == "":
 		f.mu.Unlock()
 		return &engine.PullError{Op: "pull", Ref: ref,
-			Err: fmt.Errorf("manifest for %s not found: manifest unknown: %w", ref, engine.ErrNotFound)}
+			Err: engine.NotInRegistry(fmt.Sprintf("manifest for %s not found: manifest unknown", ref))}
 	}
 	for _, old := range f.images {
 		old.Tags = slices.DeleteFunc(old.Tags, func(t string) bool { return t == tag })
@@ -118,7 +118,7 @@ func (f *Engine) PushImage(ctx context.Context, ref string, progress func(engine
 	if img == nil {
 		f.mu.Unlock()
 		return &engine.PullError{Op: "push", Ref: ref,
-			Err: fmt.Errorf("An image does not exist locally with the tag: %s: %w", ref, engine.ErrNotFound)}
+			Err: engine.NotInRegistry("An image does not exist locally with the tag: " + ref)}
 	}
 	c := cloneImage(*img)
 	layers := []string{layerOf(c.ID)}
