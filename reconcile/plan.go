@@ -92,10 +92,6 @@ type op struct {
 	network   *engine.NetworkSpec
 	volume    *engine.VolumeSpec
 	build     *engine.BuildSpec
-	// buildIfMissing makes a build a no-op when the pull before it brought
-	// the image; set only on builds that back a pull.
-	buildIfMissing bool
-	pull           *pullOp
 	image     string // image reference, for RemoveImage and to resolve the image ID at create
 	timeout   *time.Duration
 	// start makes a Recreate start the replacement.
@@ -109,6 +105,12 @@ type op struct {
 	removeVolumes bool
 	// waits are the depends_on conditions to honour before starting.
 	waits []wait
+
+	// pull is a PullImage's payload.
+	pull *pullOp
+	// buildIfMissing makes a build a no-op when the pull before it brought
+	// the image; set only on builds that back a pull.
+	buildIfMissing bool
 }
 
 // wait is one depends_on condition a start has to honour.

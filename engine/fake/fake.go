@@ -29,9 +29,11 @@ type Engine struct {
 	networks    map[string]*engine.Network
 	volumes     map[string]*volume // by name
 	images      map[string]*engine.Image
-	registry    map[string]registryImage // normalized ref -> image a pull gets, see pull.go
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+
+	// registry maps a normalized reference to what PullImage gets; see pull.go.
+	registry map[string]registryImage
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
