@@ -276,6 +276,8 @@ func verbs(k Kind) (working, done string) {
 		return "Building", "Built"
 	case PullImage:
 		return "Pulling", "Pulled"
+	case PushImage:
+		return "Pushing", "Pushed"
 	case Recreate:
 		return "Recreating", "Recreated"
 	case Start:

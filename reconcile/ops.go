@@ -38,8 +38,8 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 			}
 		}
 		return "", r.eng.BuildImage(ctx, *o.build, r.opts.Build)
-	case PullImage:
-		return r.pull(ctx, i, a, o)
+	case PullImage, PushImage:
+		return r.transfer(ctx, i, a, o)
 	case CreateContainer:
 		id, err := r.create(ctx, i, a, o, a.Target.Name, "", "")
 		if err != nil {
@@ -112,7 +112,7 @@ func payloadCheck(a Action, o *op) error {
 		missing = o.volume == nil
 	case BuildImage:
 		missing = o.build == nil
-	case PullImage:
+	case PullImage, PushImage:
 		missing = o.image == ""
 	case CreateContainer, Recreate:
 		missing = o.service == nil

@@ -173,7 +173,7 @@ func (u *upPlanner) planPulls(selected []string) error {
 			Kind:    PullImage,
 			Target:  Ref{Type: RefImage, Name: img},
 			Reasons: []Reason{why},
-			op:      &op{image: img, pull: &pullOp{services: w.services, backed: w.backed}},
+			op:      &op{image: img, pull: pullOpFor(w.services, w.backed)},
 		})
 	}
 	return nil
@@ -194,10 +194,12 @@ func (u *upPlanner) afterPulls() {
 	}
 }
 
-// pullOp is a pull's payload.
+// pullOp is a pull's or push's payload.
 type pullOp struct {
 	services []string
-	backed   bool
+	// tolerate, when set, makes a failure a warning with this text: the
+	// image can be built instead, or failures are to be ignored.
+	tolerate string
 }
 
 func servicesText(names []string) string {
@@ -219,14 +221,23 @@ func quotedServices(names []string) string {
 	return "services " + strings.Join(q, ", ")
 }
 
-// pull executes a pull action. A failed pull that a build backs is a
-// warning; the build that follows makes the image.
-func (r *runner) pull(ctx context.Context, i int, a Action, o *op) (string, error) {
+func pullOpFor(services []string, backed bool) *pullOp {
+	p := &pullOp{services: services}
+	if backed {
+		p.tolerate = "pull failed, building instead"
+	}
+	return p
+}
+
+// transfer executes a pull or push action, reporting each layer's
+// progress. A failure the action tolerates is a warning: for an up, the
+// build that follows makes the image.
+func (r *runner) transfer(ctx context.Context, i int, a Action, o *op) (string, error) {
 	p := o.pull
 	if p == nil {
 		p = &pullOp{}
 	}
-	err := r.eng.PullImage(ctx, o.image, func(ev engine.PullEvent) {
+	progress := func(ev engine.PullEvent) {
 		if r.opts.Progress == nil || ev.Layer == "" {
 			return
 		}
@@ -236,13 +247,22 @@ func (r *runner) pull(ctx context.Context, i int, a Action, o *op) (string, erro
 		}
 		r.opts.Progress(Event{Action: i, Kind: a.Kind, Target: Ref{Type: RefLayer, Name: ev.Layer},
 			Status: status, Text: ev.Status, Detail: transferred(ev)})
-	})
-	if err == nil {
-		return "Pulled", nil
 	}
-	if ctx.Err() == nil && p.backed {
-		r.emit(i, a, a.Target, StatusWarning, fmt.Sprintf("pull failed, building instead: %v", err), nil)
+	var err error
+	if a.Kind == PushImage {
+		err = r.eng.PushImage(ctx, o.image, progress)
+	} else {
+		err = r.eng.PullImage(ctx, o.image, progress)
+	}
+	if err == nil {
+		return "", nil
+	}
+	if ctx.Err() == nil && p.tolerate != "" {
+		r.emit(i, a, a.Target, StatusWarning, p.tolerate, err)
 		return "Skipped", nil
+	}
+	if a.Kind == PushImage {
+		return "", fmt.Errorf("%s: %w; check that the registry is reachable, and run docker login if it needs credentials", quotedServices(p.services), err)
 	}
 	return "", fmt.Errorf("%s: %w; %s", quotedServices(p.services), err, pullHint(err))
 }
@@ -280,4 +300,54 @@ func humanBytes(n int64) string {
 		}
 	}
 	return fmt.Sprintf("%.1f%s", f, suffix)
+}
+
+// Pulls returns the plan's pulls as a plan of their own, for a caller
+// that pulls first, then observes again and plans the rest with
+// UpOptions.Pulled: a pull that changes an image the plan did not know
+// of must recreate the containers running the old one, and only a plan
+// made after the pull can say so.
+func (p Plan) Pulls() Plan {
+	out := Plan{Project: p.Project, env: p.env}
+	for _, a := range p.Actions {
+		if a.Kind == PullImage {
+			a.After = nil
+			out.Actions = append(out.Actions, a)
+		}
+	}
+	return out
+}
+
+// ImageInspector resolves one local image, tag time included.
+type ImageInspector interface {
+	InspectImage(ctx context.Context, ref string) (engine.Image, error)
+}
+
+// ObserveTagTimes adds to s the LastTagTime of the local images that
+// services with a daily, weekly or every_<duration> pull_policy use, which
+// the list call behind Observe does not report. Only such services cost
+// an inspect, so a project without them observes as fast as before.
+func ObserveTagTimes(ctx context.Context, insp ImageInspector, p *types.Project, s *State) error {
+	for _, name := range p.ServiceNames() {
+		svc := p.Services[name]
+		if policy, _, err := svc.GetPullPolicy(); err != nil || policy != types.PullPolicyRefresh {
+			continue
+		}
+		want := normalizeImage(imageName(p.Name, svc))
+		for i, img := range s.Images {
+			if !slices.ContainsFunc(img.Tags, func(t string) bool { return normalizeImage(t) == want }) || !img.LastTagTime.IsZero() {
+				continue
+			}
+			got, err := insp.InspectImage(ctx, want)
+			if errors.Is(err, engine.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			s.Images[i].LastTagTime = got.LastTagTime
+			break
+		}
+	}
+	return nil
 }
