@@ -453,7 +453,7 @@ func progressEvent(e reconcile.Event) ui.Event {
 		kind = strings.ToUpper(kind[:1]) + kind[1:]
 	}
 	return ui.Event{
-		ID:     strings.TrimSpace(kind + " " + e.Target.Name),
+		ID:      strings.TrimSpace(kind + " " + e.Target.Name),
 		Status:  ui.Status(e.Status),
 		Text:    e.Text,
 		Details: e.Detail,

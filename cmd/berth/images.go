@@ -140,4 +140,3 @@ func (a *app) loadSelected(ctx context.Context, args []string, noDeps bool) (*ty
 	}
 	return p, g, nil
 }
-
