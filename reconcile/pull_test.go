@@ -39,14 +39,14 @@ func TestDecidePull(t *testing.T) {
 	const img = "reg.example/app:1"
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name     string
-		policy   string // pull_policy, "" for none
-		build    bool
-		local    bool
-		tagged   time.Duration // how long before now the local image was tagged
-		opts     UpOptions
-		want     string // imageActions of the plan
-		wantErr  string
+		name    string
+		policy  string // pull_policy, "" for none
+		build   bool
+		local   bool
+		tagged  time.Duration // how long before now the local image was tagged
+		opts    UpOptions
+		want    string // imageActions of the plan
+		wantErr string
 	}{
 		{name: "missing, absent", want: "pull " + img},
 		{name: "missing, present", local: true, want: ""},
