@@ -73,7 +73,9 @@ func resolve(cf *configfile.ConfigFile, target authn.Resource) (authn.Authentica
 }
 
 // registryAuth is the X-Registry-Auth value for ref: base64url JSON of the
-// credentials the keychain has for ref's registry, or "" for none.
+// credentials the keychain has for ref's registry. Without credentials it
+// is the encoding of "{}", as the docker CLI sends: daemons refuse a push
+// that carries no header at all.
 func registryAuth(ctx context.Context, kc authn.Keychain, ref string) (string, error) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
@@ -84,7 +86,7 @@ func registryAuth(ctx context.Context, kc authn.Keychain, ref string) (string, e
 		return "", err
 	}
 	if auth == authn.Anonymous {
-		return "", nil
+		return encodeAuth(registry.AuthConfig{})
 	}
 	cfg, err := authn.Authorization(ctx, auth)
 	if err != nil {
@@ -94,7 +96,7 @@ func registryAuth(ctx context.Context, kc authn.Keychain, ref string) (string, e
 	if server == name.DefaultRegistry {
 		server = authn.DefaultAuthKey
 	}
-	b, err := json.Marshal(registry.AuthConfig{
+	return encodeAuth(registry.AuthConfig{
 		Username:      cfg.Username,
 		Password:      cfg.Password,
 		Auth:          cfg.Auth,
@@ -102,6 +104,10 @@ func registryAuth(ctx context.Context, kc authn.Keychain, ref string) (string, e
 		IdentityToken: cfg.IdentityToken,
 		RegistryToken: cfg.RegistryToken,
 	})
+}
+
+func encodeAuth(cfg registry.AuthConfig) (string, error) {
+	b, err := json.Marshal(cfg)
 	if err != nil {
 		return "", fmt.Errorf("encode credentials: %w", err)
 	}
