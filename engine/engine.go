@@ -33,10 +33,16 @@ var (
 // print it as is rather than adding advice of their own.
 type ImageNotFoundError struct {
 	Ref string // the reference as asked for, e.g. "shop-web" or "postgres:16"
+	// Buildable is set by a caller that knows the image's service has a
+	// build section, so that the advice includes building it.
+	Buildable bool
 }
 
 func (e *ImageNotFoundError) Error() string {
-	return fmt.Sprintf("image %q not found locally: pull it (berth pull), build it (berth up --build) or load it (docker load)", e.Ref)
+	if e.Buildable {
+		return fmt.Sprintf("image %q not found locally: build it (berth up --build), pull it (berth pull) or load it (docker load)", e.Ref)
+	}
+	return fmt.Sprintf("image %q not found locally: pull it (berth pull) or load it (docker load)", e.Ref)
 }
 
 // Is makes errors.Is(err, ErrNotFound) hold.

@@ -150,9 +150,14 @@ func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inher
 	}
 	img := imageName(r.env.project.Name, *o.service)
 	// A missing image comes back as engine.ImageNotFoundError, which already
-	// says how to get it; wrapping it would say so twice.
+	// says how to get it; wrapping it would say so twice. Only the plan
+	// knows whether building is one of the ways.
 	image, err := r.eng.InspectImage(ctx, img)
 	if err != nil {
+		var nf *engine.ImageNotFoundError
+		if errors.As(err, &nf) {
+			nf.Buildable = o.service.Build != nil
+		}
 		return "", err
 	}
 	files, err := fileMounts(r.env.project, *o.service, r.stateDir)

@@ -54,7 +54,7 @@ type Reason struct {
 	// Code is stable: new-service, scale-up, config-changed, env-changed,
 	// image-changed, image-rebuilt, renamed, orphan, scale-down, duplicate,
 	// parent-recreated, dependency-restarted, forced, stopped, missing,
-	// build-requested, down, requested.
+	// build-requested, down, requested, pull-policy, refresh-due.
 	Code string `json:"code"`
 	// Field is the service field that changed, e.g. "environment.DB_HOST"
 	// or "secrets.db_password". It never carries a value.

@@ -21,9 +21,8 @@ const PullImage Kind = "pull"
 
 // Reason codes of pulls, and of builds that pull_policy asks for.
 const (
-	codePullPolicy  = "pull-policy"  // pull_policy (or --pull) says to pull, or to build
-	codeRefreshDue  = "refresh-due"  // daily, weekly or every_<duration> has elapsed
-	codePullFailure = "pull-failure" // shown by Apply when a pull that a build backs fails
+	codePullPolicy = "pull-policy" // pull_policy (or --pull) says to pull, or to build
+	codeRefreshDue = "refresh-due" // daily, weekly or every_<duration> has elapsed
 )
 
 // Pull values --pull takes, as compose: they replace every service's

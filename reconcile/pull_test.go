@@ -307,3 +307,26 @@ func TestObserveTagTimes(t *testing.T) {
 		t.Errorf("ObserveTagTimes inspected %v, want [daily:1]", inspected)
 	}
 }
+
+// TestCreateMissingImageHint: an image gone by the time its container is
+// created is reported with --build only for a service that can build it.
+func TestCreateMissingImageHint(t *testing.T) {
+	for _, build := range []bool{false, true} {
+		t.Run(fmt.Sprintf("build %v", build), func(t *testing.T) {
+			yaml := "services:\n  app:\n    image: example/api:1.4\n"
+			if build {
+				yaml += "    build: ./worker\n"
+			}
+			f := newFake()
+			plan := planUp(t, load(t, yaml), observe(t, f), UpOptions{})
+			f.Hooks.InspectImage = func(_ context.Context, ref string) error { return &engine.ImageNotFoundError{Ref: ref} }
+			err := Apply(context.Background(), plan, f, ApplyOptions{})
+			if err == nil {
+				t.Fatal("Apply got no error, want the image not found")
+			}
+			if got := strings.Contains(err.Error(), "berth up --build"); got != build {
+				t.Errorf("Apply got error %q; want --build suggested: %v", err, build)
+			}
+		})
+	}
+}
