@@ -117,6 +117,9 @@ type Image struct {
 	ID     string
 	Tags   []string
 	Labels map[string]string
+	// Digests are the registry references the image was pulled or pushed
+	// as, e.g. "postgres@sha256:…".
+	Digests []string
 	// LastTagTime is when the image was last tagged (pulled, built or
 	// tagged); only InspectImage fills it, and only engines that record it.
 	LastTagTime time.Time

@@ -330,3 +330,19 @@ func TestCreateMissingImageHint(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanUpDigestPinned: an image pinned by digest is found locally by
+// its digest reference, so a converged up asks no registry.
+func TestPlanUpDigestPinned(t *testing.T) {
+	const ref = "reg.example/app:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	f := newFake()
+	f.AddRegistryImage(ref, engine.Image{ID: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})
+	yaml := "services:\n  app:\n    image: " + ref + "\n"
+	first := up(t, f, yaml, UpOptions{})
+	if got := imageActions(first); got != "pull "+ref {
+		t.Errorf("first up got image actions %q, want the pull", got)
+	}
+	if again := planUp(t, load(t, yaml), observe(t, f), UpOptions{}); !again.Empty() {
+		t.Errorf("after the pull the plan is not empty:\n%s", again)
+	}
+}

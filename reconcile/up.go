@@ -219,11 +219,17 @@ func containerNames(cs []engine.Container) []string {
 	return out
 }
 
+// imagesByTag indexes local images by their normalized tags and digest
+// references, so that a service pinned by digest is found without asking
+// a registry.
 func imagesByTag(images []engine.Image) map[string]engine.Image {
 	out := map[string]engine.Image{}
 	for _, img := range images {
 		for _, t := range img.Tags {
 			out[normalizeImage(t)] = img
+		}
+		for _, d := range img.Digests {
+			out[normalizeImage(d)] = img
 		}
 	}
 	return out

@@ -304,6 +304,7 @@ func cloneVolume(v engine.Volume) engine.Volume {
 
 func cloneImage(img engine.Image) engine.Image {
 	img.Tags = slices.Clone(img.Tags)
+	img.Digests = slices.Clone(img.Digests)
 	img.Labels = maps.Clone(img.Labels)
 	return img
 }

@@ -93,7 +93,16 @@ func (f *Engine) PullImage(ctx context.Context, ref string, progress func(engine
 		img = &c
 		f.images[img.ID] = img
 	}
-	img.Tags = append(img.Tags, tag)
+	// A pull records the digest reference Docker would list; a pull by
+	// digest adds no tag.
+	digest := tag
+	if !strings.Contains(tag, "@") {
+		img.Tags = append(img.Tags, tag)
+		digest = repository(tag) + "@" + img.ID
+	}
+	if !slices.Contains(img.Digests, digest) {
+		img.Digests = append(img.Digests, digest)
+	}
 	img.LastTagTime = f.now()
 	layers := e.layers
 	f.mu.Unlock()
@@ -142,4 +151,12 @@ func report(progress func(engine.PullEvent), layers []string, working, done stri
 // layerOf names the one fake layer of an image: its short ID.
 func layerOf(id string) string {
 	return short(strings.TrimPrefix(id, "sha256:"))
+}
+
+// repository drops the tag from a normalized reference.
+func repository(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i]
+	}
+	return ref
 }
