@@ -190,3 +190,42 @@ func TestPullWithCredentials(t *testing.T) {
 		t.Errorf("after an authenticated pull %s is not local", ref)
 	}
 }
+
+// TestPullAlwaysRecreatesChangedImage: when a pull brings a new image for
+// the tag, up recreates the containers of the old one, as compose does.
+func TestPullAlwaysRecreatesChangedImage(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, nil)
+	s := newStack(t, "")
+	ref := reg + "/" + s.project + ":1"
+	s.seed(ref, "")
+	s.write("compose.yaml", "services:\n  app:\n    image: "+ref+"\n    command: [\"serve\", \"8080\"]\n")
+	s.mustBerth("up", "-d")
+	before := s.ids()[s.name("app", 1)]
+
+	// A second image under the same tag in the registry; locally the tag
+	// goes back to the first.
+	build := t.TempDir()
+	if err := os.WriteFile(filepath.Join(build, "Dockerfile"), []byte("FROM "+s.image+"\nLABEL berth.test.variant="+s.project+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustDocker(t, "build", "-q", "-t", ref, build)
+	v2 := mustDocker(t, "image", "inspect", "--format", "{{.Id}}", ref)
+	t.Cleanup(func() { _, _ = docker("rmi", v2) })
+	mustDocker(t, "push", ref)
+	mustDocker(t, "tag", s.image, ref)
+
+	// Without --pull the local image is used: nothing changes.
+	s.mustBerth("up", "-d")
+	if now := s.ids()[s.name("app", 1)]; now != before {
+		t.Fatalf("up -d without a pull recreated the container")
+	}
+	r := s.mustBerth("--progress", "plain", "up", "-d", "--pull", "always", "--quiet-pull")
+	after := s.ids()[s.name("app", 1)]
+	if after == before {
+		t.Fatalf("up -d --pull always with a changed image kept the old container\n%v", r)
+	}
+	if got := s.inspect(after, "{{.Image}}"); got != v2 {
+		t.Errorf("recreated container runs image %s, want the pulled %s", got, v2)
+	}
+}

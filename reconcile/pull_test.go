@@ -346,3 +346,23 @@ func TestPlanUpDigestPinned(t *testing.T) {
 		t.Errorf("after the pull the plan is not empty:\n%s", again)
 	}
 }
+
+// TestPlanUpImageMovedUnderContainer: Docker lists a container's image by
+// ID once its tag moved to another image; the tag's new image still
+// recreates the container.
+func TestPlanUpImageMovedUnderContainer(t *testing.T) {
+	f := newFake()
+	yaml := "services:\n  app:\n    image: redis:7\n"
+	up(t, f, yaml, UpOptions{})
+	if err := f.BuildImage(context.Background(), engine.BuildSpec{Tag: "redis:7"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := observe(t, f)
+	for i, c := range s.Containers {
+		s.Containers[i].Image = c.ImageID // as Docker lists it now
+	}
+	plan := planUp(t, load(t, yaml), s, UpOptions{})
+	if !strings.Contains(plan.String(), "recreate container shop-app-1") || !strings.Contains(plan.String(), "image-changed") {
+		t.Errorf("after the tag moved the plan is\n%s\nwant a recreate for image-changed", plan)
+	}
+}
