@@ -260,6 +260,9 @@ func (r *runner) transfer(ctx context.Context, i int, a Action, o *op) (string, 
 		r.emit(i, a, a.Target, StatusWarning, p.tolerate, err)
 		return "Skipped", nil
 	}
+	if a.Kind == PushImage && errors.Is(err, engine.ErrNotFound) {
+		return "", fmt.Errorf("%s: %w; build it first (berth build %s)", quotedServices(p.services), err, strings.Join(p.services, " "))
+	}
 	if a.Kind == PushImage {
 		return "", fmt.Errorf("%s: %w; check that the registry is reachable, and run docker login if it needs credentials", quotedServices(p.services), err)
 	}

@@ -181,3 +181,12 @@ func TestPushCommand(t *testing.T) {
 		t.Errorf("push --ignore-push-failures got exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestPushUnbuilt: pushing an image that was never built says to build it.
+func TestPushUnbuilt(t *testing.T) {
+	h := newHarness(t, "services:\n  app:\n    image: reg.example/app:1\n    build: .\n")
+	code, _, stderr := h.run("push")
+	if code != 1 || !strings.Contains(stderr, `service "app": push reg.example/app:1: An image does not exist locally with the tag: reg.example/app:1; build it first (berth build app)`) {
+		t.Errorf("push of an unbuilt image got exit %d, stderr:\n%s", code, stderr)
+	}
+}
