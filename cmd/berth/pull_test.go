@@ -190,3 +190,19 @@ func TestPushUnbuilt(t *testing.T) {
 		t.Errorf("push of an unbuilt image got exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestPlanShowsPulls: plan shows the pulls up would make, --pull included,
+// and pulls nothing.
+func TestPlanShowsPulls(t *testing.T) {
+	h := newHarness(t, "services:\n  app:\n    image: app:latest\n")
+	stdout, _ := h.mustRun(0, "plan", "--pull", "always")
+	if !strings.Contains(stdout, "pull image app:latest") || !strings.Contains(stdout, "pull-policy: --pull always") {
+		t.Errorf("plan --pull always printed:\n%s", stdout)
+	}
+	if p := pulls(h.f); len(p) != 0 {
+		t.Errorf("plan pulled %v", p)
+	}
+	if stdout, _ := h.mustRun(0, "plan"); strings.Contains(stdout, "pull image") {
+		t.Errorf("plan with the image local printed:\n%s", stdout)
+	}
+}
