@@ -108,8 +108,8 @@ func TestUpMissingInRegistryCreatesNothing(t *testing.T) {
 	s.forgetImage(ref)
 	s.write("compose.yaml", "volumes:\n  data: {}\nservices:\n  app:\n    image: "+ref+"\n    volumes: [data:/data]\n  other:\n    image: @IMAGE@\n")
 	r := s.berth("up", "-d")
-	if r.code != 1 || !strings.Contains(r.stderr, `service "app": pull `+ref) {
-		t.Fatalf("up -d with an image the registry lacks: want exit 1 naming service app and %s\n%v", ref, r)
+	if r.code != 18 || !strings.Contains(r.stderr, `service "app": pull `+ref) {
+		t.Fatalf("up -d with an image the registry lacks: want exit 18 (compose's pull failure) naming service app and %s\n%v", ref, r)
 	}
 	for _, kind := range []string{"network", "volume"} {
 		if out := mustDocker(t, kind, "ls", "-q", "--filter", "label="+engine.LabelProject+"="+s.project); out != "" {
@@ -119,8 +119,8 @@ func TestUpMissingInRegistryCreatesNothing(t *testing.T) {
 	if got := s.containers(); len(got) != 0 {
 		t.Errorf("failed up left containers %v", got)
 	}
-	if r := s.berth("pull"); r.code != 1 {
-		t.Errorf("pull of an absent image got exit %d, want 1\n%v", r.code, r)
+	if r := s.berth("pull"); r.code != 18 {
+		t.Errorf("pull of an absent image got exit %d, want 18\n%v", r.code, r)
 	}
 	if r := s.berth("pull", "--ignore-pull-failures"); r.code != 0 {
 		t.Errorf("pull --ignore-pull-failures got exit %d, want 0\n%v", r.code, r)
@@ -180,8 +180,8 @@ func TestPullWithCredentials(t *testing.T) {
 		cmd.Env = append(cmd.Env, "DOCKER_CONFIG="+configDir)
 		return runCmd(cmd, []string{"berth", "pull"})
 	}
-	if r := pull(anonymous); r.code != 1 || !strings.Contains(r.stderr, `service "app": pull `+ref) {
-		t.Errorf("pull without credentials: want exit 1 naming the service\n%v", r)
+	if r := pull(anonymous); r.code != 18 || !strings.Contains(r.stderr, `service "app": pull `+ref) {
+		t.Errorf("pull without credentials: want exit 18 naming the service\n%v", r)
 	}
 	if r := pull(config); r.code != 0 {
 		t.Fatalf("pull with DOCKER_CONFIG credentials failed\n%v", r)

@@ -8,10 +8,22 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/planner"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/ui"
 )
+
+// exitPullFailure is compose's exit code for an image that could not be
+// pulled (its PullFailure category).
+const exitPullFailure = 18
+
+// isPullFailure reports whether err comes from a pull a registry refused
+// or could not serve.
+func isPullFailure(err error) bool {
+	var pe *engine.PullError
+	return errors.As(err, &pe) && pe.Op == "pull"
+}
 
 // bindPullFlags adds up's and create's --pull and --quiet-pull.
 func bindPullFlags(cmd *cobra.Command, f *upFlags) {

@@ -62,8 +62,8 @@ func TestUpPullFailureCreatesNothing(t *testing.T) {
 	h := newHarness(t, registryCompose)
 	h.f.AddRegistryImage("reg.example/db:1", engine.Image{})
 	code, _, stderr := h.run("--progress", "plain", "up", "-d")
-	if code != 1 || !strings.Contains(stderr, `berth: service "web": pull reg.example/web:1: manifest for reg.example/web:1 not found`) {
-		t.Errorf("up -d got exit %d, stderr:\n%s\nwant 1 and the failed pull of web", code, stderr)
+	if code != exitPullFailure || !strings.Contains(stderr, `berth: service "web": pull reg.example/web:1: manifest for reg.example/web:1 not found`) {
+		t.Errorf("up -d got exit %d, stderr:\n%s\nwant 18 and the failed pull of web", code, stderr)
 	}
 	for _, c := range h.f.Mutations() {
 		if c.Method != "PullImage" {
@@ -136,7 +136,7 @@ func TestPullCommand(t *testing.T) {
 
 	h.f.FailPull("reg.example/db:1", errors.New("unauthorized: authentication required"))
 	code, _, stderr := h.run("pull")
-	if code != 1 || !strings.Contains(stderr, `berth: service "db": pull reg.example/db:1: unauthorized`) {
+	if code != exitPullFailure || !strings.Contains(stderr, `berth: service "db": pull reg.example/db:1: unauthorized`) {
 		t.Errorf("pull with a refused image got exit %d, stderr:\n%s", code, stderr)
 	}
 	if code, _, stderr := h.run("pull", "--ignore-pull-failures"); code != 0 {
