@@ -23,12 +23,21 @@ type PullEvent struct {
 // ImagePuller moves images between the local store and registries. The
 // engine resolves registry credentials itself, as the docker CLI does.
 type ImagePuller interface {
-	// PullImage fetches ref from its registry into the local store,
-	// reporting progress to progress (which may be nil). A reference the
-	// registry does not have fails with a *PullError matching ErrNotFound.
-	PullImage(ctx context.Context, ref string, progress func(PullEvent)) error
+	// PullImage fetches ref from its registry into the local store. A
+	// reference the registry does not have fails with a *PullError
+	// matching ErrNotFound.
+	PullImage(ctx context.Context, ref string, opts PullOptions) error
 	// PushImage sends the local image ref to its registry.
 	PushImage(ctx context.Context, ref string, progress func(PullEvent)) error
+}
+
+// PullOptions tune one pull.
+type PullOptions struct {
+	// Platform selects one image of a multi-platform reference, as
+	// "os/arch[/variant]"; "" lets the engine pick its own.
+	Platform string
+	// Progress receives events as the pull goes; it may be nil.
+	Progress func(PullEvent)
 }
 
 // PullError is a pull or push the registry refused or could not serve. It

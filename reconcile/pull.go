@@ -134,6 +134,7 @@ func (u *upPlanner) planPulls(selected []string) error {
 		services []string
 		backed   bool // every service wanting it can build it instead
 		reason   Reason
+		platform string
 	}
 	wants := map[string]*want{}
 	var errs []error
@@ -155,7 +156,7 @@ func (u *upPlanner) planPulls(selected []string) error {
 		}
 		w := wants[img]
 		if w == nil {
-			w = &want{backed: true, reason: d.reason}
+			w = &want{backed: true, reason: d.reason, platform: platform(u.p, svc)}
 			wants[img] = w
 		}
 		w.services = append(w.services, name)
@@ -172,7 +173,7 @@ func (u *upPlanner) planPulls(selected []string) error {
 			Kind:    PullImage,
 			Target:  Ref{Type: RefImage, Name: img},
 			Reasons: []Reason{why},
-			op:      &op{image: img, pull: pullOpFor(w.services, w.backed)},
+			op:      &op{image: img, pull: pullOpFor(w.services, w.backed, w.platform)},
 		})
 	}
 	return nil
@@ -196,9 +197,21 @@ func (u *upPlanner) afterPulls() {
 // pullOp is a pull's or push's payload.
 type pullOp struct {
 	services []string
+	// platform is the first wanting service's platform (or
+	// DOCKER_DEFAULT_PLATFORM), for a multi-platform image.
+	platform string
 	// tolerate, when set, makes a failure a warning with this text: the
 	// image can be built instead, or failures are to be ignored.
 	tolerate string
+}
+
+// platform is the platform a service's image is pulled for, as compose
+// picks it: the service's platform, else DOCKER_DEFAULT_PLATFORM.
+func platform(p *types.Project, svc types.ServiceConfig) string {
+	if svc.Platform != "" {
+		return svc.Platform
+	}
+	return p.Environment["DOCKER_DEFAULT_PLATFORM"]
 }
 
 func servicesText(names []string) string {
@@ -220,8 +233,8 @@ func quotedServices(names []string) string {
 	return "services " + strings.Join(q, ", ")
 }
 
-func pullOpFor(services []string, backed bool) *pullOp {
-	p := &pullOp{services: services}
+func pullOpFor(services []string, backed bool, platform string) *pullOp {
+	p := &pullOp{services: services, platform: platform}
 	if backed {
 		p.tolerate = "pull failed, building instead"
 	}
@@ -251,7 +264,7 @@ func (r *runner) transfer(ctx context.Context, i int, a Action, o *op) (string, 
 	if a.Kind == PushImage {
 		err = r.eng.PushImage(ctx, o.image, progress)
 	} else {
-		err = r.eng.PullImage(ctx, o.image, progress)
+		err = r.eng.PullImage(ctx, o.image, engine.PullOptions{Platform: p.platform, Progress: progress})
 	}
 	if err == nil {
 		return "", nil

@@ -366,3 +366,21 @@ func TestPlanUpImageMovedUnderContainer(t *testing.T) {
 		t.Errorf("after the tag moved the plan is\n%s\nwant a recreate for image-changed", plan)
 	}
 }
+
+// TestPullPlatform: a pull asks for the service's platform, else
+// DOCKER_DEFAULT_PLATFORM, as compose does.
+func TestPullPlatform(t *testing.T) {
+	yaml := "services:\n  a:\n    image: x:1\n    platform: linux/arm64\n  b:\n    image: y:1\n"
+	p := load(t, yaml)
+	p.Environment["DOCKER_DEFAULT_PLATFORM"] = "linux/amd64"
+	plan := planUp(t, p, State{}, UpOptions{})
+	got := map[string]string{}
+	for _, a := range plan.Actions {
+		if a.Kind == PullImage {
+			got[a.Target.Name] = a.op.pull.platform
+		}
+	}
+	if got["x:1"] != "linux/arm64" || got["y:1"] != "linux/amd64" {
+		t.Errorf("pull platforms got %v, want x:1 linux/arm64 and y:1 linux/amd64", got)
+	}
+}

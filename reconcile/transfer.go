@@ -57,6 +57,7 @@ func PlanPull(p *types.Project, g *planner.Graph, s State, opts PullOptions) (Pl
 	type want struct {
 		services []string
 		tolerate string
+		platform string
 	}
 	wants := map[string]*want{}
 	for _, name := range slices.Sorted(slices.Values(selected)) {
@@ -82,7 +83,7 @@ func PlanPull(p *types.Project, g *planner.Graph, s State, opts PullOptions) (Pl
 		}
 		w := wants[svc.Image]
 		if w == nil {
-			w = &want{}
+			w = &want{platform: platform(p, svc)}
 			wants[svc.Image] = w
 		} else {
 			skips = append(skips, Skip{name, "Skipped - Image is already being pulled by " + w.services[0]})
@@ -101,7 +102,7 @@ func PlanPull(p *types.Project, g *planner.Graph, s State, opts PullOptions) (Pl
 			Kind:    PullImage,
 			Target:  Ref{Type: RefImage, Name: img},
 			Reasons: []Reason{{Code: codeRequested, Detail: "berth pull (" + servicesText(w.services) + ")"}},
-			op:      &op{image: img, pull: &pullOp{services: w.services, tolerate: w.tolerate}},
+			op:      &op{image: img, pull: &pullOp{services: w.services, tolerate: w.tolerate, platform: w.platform}},
 		})
 	}
 	return plan, skips, nil

@@ -9,6 +9,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/engine"
 )
@@ -19,9 +20,18 @@ var _ engine.ImagePuller = (*Engine)(nil)
 // registry, turning the daemon's JSON message stream into progress events.
 // A pull is not retried: the daemon resumes nothing, and a registry that
 // failed once is better reported than hammered.
-func (e *Engine) PullImage(ctx context.Context, ref string, progress func(engine.PullEvent)) error {
-	return e.transfer(ctx, "pull", ref, progress, func(ctx context.Context, auth string) (messages, error) {
-		return e.cli.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: auth})
+func (e *Engine) PullImage(ctx context.Context, ref string, opts engine.PullOptions) error {
+	pull := client.ImagePullOptions{}
+	if opts.Platform != "" {
+		p, err := parsePlatform(opts.Platform)
+		if err != nil {
+			return &engine.PullError{Op: "pull", Ref: ref, Err: err}
+		}
+		pull.Platforms = []ocispec.Platform{p}
+	}
+	return e.transfer(ctx, "pull", ref, opts.Progress, func(ctx context.Context, auth string) (messages, error) {
+		pull.RegistryAuth = auth
+		return e.cli.ImagePull(ctx, ref, pull)
 	})
 }
 

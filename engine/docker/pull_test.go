@@ -30,8 +30,9 @@ func TestPullImageStream(t *testing.T) {
 		wantEvents []string
 		wantErr    string
 		notFound   bool
+		platform   string
 	}{
-		{name: "pulled", body: ok, status: http.StatusOK,
+		{name: "pulled", body: ok, status: http.StatusOK, platform: "linux/arm64/v8",
 			wantEvents: []string{"1 Pulling from app false", "aaa Pulling fs layer false", "aaa Downloading false 500/2000", "aaa Pull complete true",
 				" Digest: sha256:0123 false", " Status: Downloaded newer image for reg.example/app:1 false"}},
 		{name: "manifest unknown in stream", status: http.StatusOK,
@@ -46,22 +47,26 @@ func TestPullImageStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var header string
+			var header, platform string
 			s := &stub{api: func(_ int, req *http.Request) (*http.Response, error) {
 				header = req.Header.Get("X-Registry-Auth")
+				platform = req.URL.Query().Get("platform")
 				return reply(req, tt.status, tt.body)
 			}}
 			e, _ := stubEngine(t, s, Options{})
 			var events []string
-			err := e.PullImage(context.Background(), "reg.example/app:1", func(ev engine.PullEvent) {
+			err := e.PullImage(context.Background(), "reg.example/app:1", engine.PullOptions{Platform: tt.platform, Progress: func(ev engine.PullEvent) {
 				line := fmt.Sprintf("%s %s %v", ev.Layer, ev.Status, ev.Done)
 				if ev.Total > 0 {
 					line += fmt.Sprintf(" %d/%d", ev.Current, ev.Total)
 				}
 				events = append(events, line)
-			})
+			}})
 			if header == "" {
 				t.Errorf("PullImage sent no X-Registry-Auth header")
+			}
+			if platform != tt.platform {
+				t.Errorf("PullImage sent platform %q, want %q", platform, tt.platform)
 			}
 			switch {
 			case tt.wantErr == "" && err != nil:

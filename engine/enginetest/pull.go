@@ -16,7 +16,7 @@ func testPullPushMissing(t *testing.T, e *env) {
 		t.Skip("the harness names no registry")
 	}
 	ref := e.registry(t) + "/" + e.project + ":absent"
-	err := e.eng.PullImage(e.ctx, ref, nil)
+	err := e.eng.PullImage(e.ctx, ref, engine.PullOptions{})
 	var pe *engine.PullError
 	if !errors.As(err, &pe) {
 		t.Errorf("PullImage(%s) got %v, want a *engine.PullError", ref, err)

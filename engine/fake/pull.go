@@ -65,8 +65,9 @@ func (f *Engine) registryLocked() map[string]registryImage {
 // PullImage copies the registry's image for ref into the local store and
 // tags it ref, taking the tag from any image that had it; the image's
 // LastTagTime is the fake clock's now. A reference the registry lacks
-// fails with a *engine.PullError matching engine.ErrNotFound.
-func (f *Engine) PullImage(ctx context.Context, ref string, progress func(engine.PullEvent)) error {
+// fails with a *engine.PullError matching engine.ErrNotFound. The platform
+// is ignored: the fake registry holds one image per reference.
+func (f *Engine) PullImage(ctx context.Context, ref string, opts engine.PullOptions) error {
 	f.record("PullImage", ref)
 	if err := ctx.Err(); err != nil {
 		return &engine.PullError{Op: "pull", Ref: ref, Err: err}
@@ -106,7 +107,7 @@ func (f *Engine) PullImage(ctx context.Context, ref string, progress func(engine
 	img.LastTagTime = f.now()
 	layers := e.layers
 	f.mu.Unlock()
-	report(progress, layers, "Pulling fs layer", "Pull complete")
+	report(opts.Progress, layers, "Pulling fs layer", "Pull complete")
 	return nil
 }
 

@@ -18,7 +18,7 @@ func TestPullImage(t *testing.T) {
 	f.AddRegistryImage("reg.example/app:1", engine.Image{ID: "sha256:new"}, "l1", "l2")
 
 	var events []string
-	if err := f.PullImage(ctx, "reg.example/app:1", func(e engine.PullEvent) { events = append(events, e.Layer+" "+e.Status) }); err != nil {
+	if err := f.PullImage(ctx, "reg.example/app:1", engine.PullOptions{Progress: func(e engine.PullEvent) { events = append(events, e.Layer+" "+e.Status) }}); err != nil {
 		t.Fatalf("PullImage: %v", err)
 	}
 	img, err := f.InspectImage(ctx, "reg.example/app:1")
@@ -34,14 +34,14 @@ func TestPullImage(t *testing.T) {
 		t.Errorf("PullImage progress got %q, want %q", events, want)
 	}
 
-	err = f.PullImage(ctx, "reg.example/nope:1", nil)
+	err = f.PullImage(ctx, "reg.example/nope:1", engine.PullOptions{})
 	var pe *engine.PullError
 	if !errors.As(err, &pe) || !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("PullImage(absent) got %v, want a *PullError matching ErrNotFound", err)
 	}
 	boom := errors.New("unauthorized")
 	f.FailPull("reg.example/app:1", boom)
-	if err := f.PullImage(ctx, "reg.example/app:1", nil); !errors.Is(err, boom) {
+	if err := f.PullImage(ctx, "reg.example/app:1", engine.PullOptions{}); !errors.Is(err, boom) {
 		t.Errorf("PullImage after FailPull got %v, want %v", err, boom)
 	}
 }
