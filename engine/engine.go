@@ -27,16 +27,22 @@ var (
 	ErrActiveEndpoints = errors.New("network has active endpoints")
 )
 
-// ImageNotFoundError is an image that is not in the engine's local store.
-// berth never pulls, so the message says how to get the image instead; it
+// ImageNotFoundError is an image that is not in the engine's local store
+// when a container is created from it; the message says how to get it. It
 // matches ErrNotFound. Every engine returns this one type, so that callers
 // print it as is rather than adding advice of their own.
 type ImageNotFoundError struct {
 	Ref string // the reference as asked for, e.g. "shop-web" or "postgres:16"
+	// Buildable is set by a caller that knows the image's service has a
+	// build section, so that the advice includes building it.
+	Buildable bool
 }
 
 func (e *ImageNotFoundError) Error() string {
-	return fmt.Sprintf("image %q not found locally: build it (berth up --build) or load it (docker load); berth does not pull", e.Ref)
+	if e.Buildable {
+		return fmt.Sprintf("image %q not found locally: build it (berth up --build), pull it (berth pull) or load it (docker load)", e.Ref)
+	}
+	return fmt.Sprintf("image %q not found locally: pull it (berth pull) or load it (docker load)", e.Ref)
 }
 
 // Is makes errors.Is(err, ErrNotFound) hold.
@@ -116,6 +122,12 @@ type Image struct {
 	Created time.Time
 	// Platform is os/arch[/variant], e.g. "linux/amd64"; "" when unknown.
 	Platform string
+	// Digests are the registry references the image was pulled or pushed
+	// as, e.g. "postgres@sha256:…".
+	Digests []string
+	// LastTagTime is when the image was last tagged (pulled, built or
+	// tagged); only InspectImage fills it, and only engines that record it.
+	LastTagTime time.Time
 }
 
 // ContainerSpec is everything needed to create one container. Service is the
@@ -226,8 +238,8 @@ type VolumeManager interface {
 	RemoveVolume(ctx context.Context, name string) error
 }
 
-// ImageManager finds and removes local images. There is no registry on
-// berth's test machines, so pulling is not part of the core surface.
+// ImageManager finds and removes local images; [ImagePuller] talks to
+// registries.
 type ImageManager interface {
 	// Images lists all local images in one call.
 	Images(ctx context.Context) ([]Image, error)
@@ -254,6 +266,7 @@ type Engine interface {
 	VolumeManager
 	ImageManager
 	ImageBuilder
+	ImagePuller
 	LogStreamer
 	Signaller
 	ProcessLister

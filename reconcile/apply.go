@@ -34,6 +34,7 @@ type Event struct {
 	Target Ref
 	Status string // StatusWaiting, StatusWorking, StatusDone, StatusError or StatusWarning
 	Text   string // e.g. "Creating", "Created", "Started", "Healthy"
+	Detail string // optional extra, e.g. a layer's bytes transferred
 	Err    error
 }
 
@@ -66,6 +67,7 @@ type Engine interface {
 	engine.ImageBuilder
 	engine.Signaller
 	engine.EndpointLister
+	engine.ImagePuller
 }
 
 // Apply executes plan: every action after the actions it comes after, at
@@ -280,6 +282,10 @@ func verbs(k Kind) (working, done string) {
 		return "Creating", "Created"
 	case BuildImage:
 		return "Building", "Built"
+	case PullImage:
+		return "Pulling", "Pulled"
+	case PushImage:
+		return "Pushing", "Pushed"
 	case Recreate:
 		return "Recreating", "Recreated"
 	case Start:

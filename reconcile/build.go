@@ -16,38 +16,36 @@ import (
 )
 
 // planBuilds builds the images of selected services that have a build
-// section and whose image is missing (or all of them with opts.Build).
-// Services without build whose image is missing get a warning: berth never
-// pulls. A build that opts.NoBuild forbids, or whose context or Dockerfile
-// is missing, is an error, so that nothing is created for a plan that
-// would fail at its first build. Services that are not built are not
-// checked: down and ps must work on a project whose context is gone.
+// section and whose image is missing (or all of them with opts.Build or
+// pull_policy: build). A missing image that a pull may bring is built only
+// if the pull did not. A build that opts.NoBuild forbids, or whose context
+// or Dockerfile is missing, is an error, so that nothing is created for a
+// plan that would fail at its first build. Services that are not built are
+// not checked: down and ps must work on a project whose context is gone.
 func (u *upPlanner) planBuilds(selected []string) error {
 	var errs []error
 	for _, name := range slices.Sorted(slices.Values(selected)) {
 		svc := u.p.Services[name]
-		if svc.GetScale() == 0 {
+		if svc.GetScale() == 0 || svc.Build == nil {
 			continue
 		}
 		img := imageName(u.p.Name, svc)
 		_, local := u.images[normalizeImage(img)]
-		if svc.Build == nil {
-			if !local {
-				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
-					"service %s: image %s is not available locally and berth does not pull images; build or load it first (docker load, docker build)",
-					name, img))
-			}
-			continue
-		}
+		pull, pulling := u.pulls[img]
+		d := u.pullBuild[name]
 		var reason Reason
 		switch {
-		case !local && u.opts.NoBuild:
+		case !local && u.opts.NoBuild && !pulling:
 			errs = append(errs, fmt.Errorf("service %q: image %q not found locally and --no-build given: drop --no-build to build it, or load it (docker load)", name, img))
 			continue
-		case !local:
-			reason = Reason{Code: codeMissing, Detail: "image " + img + " not found locally"}
+		case u.opts.NoBuild:
+			continue
 		case u.opts.Build:
 			reason = Reason{Code: codeBuildRequested, Detail: "--build requested"}
+		case d.build:
+			reason = d.reason
+		case !local:
+			reason = Reason{Code: codeMissing, Detail: "image " + img + " not found locally"}
 		default:
 			continue
 		}
@@ -56,11 +54,19 @@ func (u *upPlanner) planBuilds(selected []string) error {
 			continue
 		}
 		spec := buildSpec(u.p, svc, img)
+		o := &op{build: &spec, image: img}
+		var after []int
+		if pulling && !local && !d.build && !u.opts.Build {
+			o.buildIfMissing = true
+			reason.Detail += ", unless the pull brings it"
+			after = []int{pull}
+		}
 		u.build[name] = u.add(Action{
 			Kind:    BuildImage,
 			Target:  Ref{Type: RefImage, Name: img, Service: name},
 			Reasons: []Reason{reason},
-			op:      &op{build: &spec, image: img},
+			After:   after,
+			op:      o,
 		})
 	}
 	return errors.Join(errs...)

@@ -128,13 +128,17 @@ func serviceVolumes(p *types.Project, s types.ServiceConfig) []string {
 
 // normalizeImage applies Docker's defaults to an image reference
 // (docker.io/library/ prefix, :latest tag) so that references naming the
-// same image compare equal.
+// same image compare equal. A digest reference keeps no tag: Docker lists
+// "name@digest" whatever tag the reference also carried.
 func normalizeImage(ref string) string {
 	ref = strings.TrimPrefix(ref, "docker.io/")
 	ref = strings.TrimPrefix(ref, "index.docker.io/")
 	ref = strings.TrimPrefix(ref, "library/")
-	if strings.Contains(ref, "@") {
-		return ref
+	if name, digest, ok := strings.Cut(ref, "@"); ok {
+		if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+			name = name[:i]
+		}
+		return name + "@" + digest
 	}
 	// A colon after the last slash is a tag; one before it is a registry port.
 	if !strings.Contains(ref[strings.LastIndex(ref, "/")+1:], ":") {

@@ -32,7 +32,14 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 		}
 		return "", err
 	case BuildImage:
+		if o.buildIfMissing {
+			if _, err := r.eng.InspectImage(ctx, o.build.Tag); err == nil {
+				return "Skipped, pulled", nil
+			}
+		}
 		return "", r.eng.BuildImage(ctx, *o.build, r.opts.Build)
+	case PullImage, PushImage:
+		return r.transfer(ctx, i, a, o)
 	case CreateContainer:
 		id, err := r.create(ctx, i, a, o, a.Target.Name, "", "")
 		if err != nil {
@@ -134,6 +141,8 @@ func payloadCheck(a Action, o *op) error {
 		missing = o.volume == nil
 	case BuildImage:
 		missing = o.build == nil
+	case PullImage, PushImage:
+		missing = o.image == ""
 	case CreateContainer, Recreate:
 		missing = o.service == nil
 	case ConnectNetwork:
@@ -174,9 +183,14 @@ func (r *runner) create(ctx context.Context, i int, a Action, o *op, name, inher
 	}
 	img := imageName(r.env.project.Name, *o.service)
 	// A missing image comes back as engine.ImageNotFoundError, which already
-	// says how to get it; wrapping it would say so twice.
+	// says how to get it; wrapping it would say so twice. Only the plan
+	// knows whether building is one of the ways.
 	image, err := r.eng.InspectImage(ctx, img)
 	if err != nil {
+		var nf *engine.ImageNotFoundError
+		if errors.As(err, &nf) {
+			nf.Buildable = o.service.Build != nil
+		}
 		return "", err
 	}
 	files, err := fileMounts(r.env.project, *o.service, r.stateDir)

@@ -61,7 +61,8 @@ type Reason struct {
 	// Code is stable: new-service, scale-up, config-changed, env-changed,
 	// image-changed, image-rebuilt, renamed, orphan, scale-down, duplicate,
 	// parent-recreated, dependency-restarted, forced, stopped, missing,
-	// build-requested, down, requested, network-changed.
+	// build-requested, down, requested, network-changed, pull-policy,
+	// refresh-due.
 	Code string `json:"code"`
 	// Field is the service field that changed, e.g. "environment.DB_HOST"
 	// or "secrets.db_password". It never carries a value.
@@ -124,6 +125,12 @@ type op struct {
 	// onlyIf, when set, makes a Recreate or Restart conditional on what
 	// the actions before it did; see [condition].
 	onlyIf *condition
+
+	// pull is a PullImage's payload.
+	pull *pullOp
+	// buildIfMissing makes a build a no-op when the pull before it brought
+	// the image; set only on builds that back a pull.
+	buildIfMissing bool
 }
 
 // condition is what a Recreate or Restart waits to learn before it acts:

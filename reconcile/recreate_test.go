@@ -220,7 +220,7 @@ func TestApplyRecreateLeavesNothingHalfDone(t *testing.T) {
 					return &engine.ImageNotFoundError{Ref: ref}
 				}
 			},
-			wantErr: `service "web": recreate shop-web-1: image "example/api:1.5" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			wantErr: `service "web": recreate shop-web-1: image "example/api:1.5" not found locally: pull it (berth pull) or load it (docker load)`,
 			wantOld: "running",
 		},
 		{

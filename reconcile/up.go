@@ -37,6 +37,15 @@ type UpOptions struct {
 	// NoBuild never builds: a service whose image would have to be built
 	// is an error instead.
 	NoBuild bool
+	// Pull replaces every service's pull_policy, as `up --pull`: always,
+	// missing, never or build; "" or "policy" keeps each service's own.
+	Pull string
+	// Pulled says the plan's images were just pulled (or failed to pull,
+	// for buildable ones): plan no pulls, only what follows them.
+	Pulled bool
+	// Now is the time daily, weekly and every_<duration> pull policies
+	// measure from; zero makes every such image due.
+	Now time.Time
 	// Timeout is the stop timeout; nil uses each container's own.
 	Timeout *time.Duration
 	// Early holds the stops StopEarly began for this up: the recreates of
@@ -58,6 +67,9 @@ type upPlanner struct {
 	network map[string]int // network key -> create action
 	volume  map[string]int // volume key -> create action
 	build   map[string]int // service -> build action
+	pulls   map[string]int // image -> pull action
+	// pullBuild holds, per service, what planPulls decided for its image.
+	pullBuild map[string]pullDecision
 	// settled lists, per service, the action after which each of its
 	// containers is in its final state: dependents are ordered after these.
 	settled map[string][]int
@@ -92,6 +104,9 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	if opts.Build && opts.NoBuild {
 		return Plan{}, errors.New("plan up: --build and --no-build cannot be used together; pick one")
 	}
+	if err := CheckPullFlag(opts.Pull); err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
 	selected, err := g.Select(opts.Services, !opts.NoDeps)
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan up: %w", err)
@@ -107,6 +122,8 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		network:   map[string]int{},
 		volume:    map[string]int{},
 		build:     map[string]int{},
+		pulls:     map[string]int{},
+		pullBuild: map[string]pullDecision{},
 		settled:   map[string][]int{},
 		replaced:  map[string]bool{},
 		recreated: map[string]bool{},
@@ -123,6 +140,11 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 		}
 	}
 	orphans := u.observe(s)
+	// Pulls come first: every image that cannot be had fails the plan, or
+	// its first actions, before anything is created.
+	if err := u.planPulls(selected); err != nil {
+		return Plan{}, fmt.Errorf("plan up: %w", err)
+	}
 	if err := u.planNetworks(selected, s); err != nil {
 		return Plan{}, fmt.Errorf("plan up: %w", err)
 	}
@@ -139,6 +161,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	}
 	u.planLeftoverReconnects()
 	u.planOrphans(orphans)
+	u.afterPulls()
 	warnings, err := u.checkFileMounts()
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan up: %w", err)
@@ -212,11 +235,17 @@ func containerNames(cs []engine.Container) []string {
 	return out
 }
 
+// imagesByTag indexes local images by their normalized tags and digest
+// references, so that a service pinned by digest is found without asking
+// a registry.
 func imagesByTag(images []engine.Image) map[string]engine.Image {
 	out := map[string]engine.Image{}
 	for _, img := range images {
 		for _, t := range img.Tags {
 			out[normalizeImage(t)] = img
+		}
+		for _, d := range img.Digests {
+			out[normalizeImage(d)] = img
 		}
 	}
 	return out

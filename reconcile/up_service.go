@@ -258,8 +258,10 @@ func (u *upPlanner) recreateReasons(svc types.ServiceConfig, c engine.Container,
 	}
 	// When the image reference itself changed, the config reason says so;
 	// comparing the old image's ID with the new reference's would repeat it.
+	// Docker lists a container's image by ID once its tag has moved to
+	// another image (a pull or a build), which is just when it changed.
 	sameRef := !slices.ContainsFunc(why, func(r Reason) bool { return r.Field == "image" }) &&
-		(c.Image == "" || normalizeImage(c.Image) == normalizeImage(img))
+		(c.Image == "" || strings.HasPrefix(c.Image, "sha256:") || normalizeImage(c.Image) == normalizeImage(img))
 	if local, ok := u.images[normalizeImage(img)]; ok && sameRef && have != "" && have != local.ID {
 		why = append(why, Reason{Code: codeImageChanged, Detail: fmt.Sprintf(
 			"image %s changed locally (%s → %s)", img, shortID(have), shortID(local.ID))})

@@ -232,6 +232,8 @@ type upFlags struct {
 	renewAnon     bool
 	timeout       int
 	scale         []string
+	pull          string
+	quietPull     bool
 }
 
 func (f *upFlags) bindPlanFlags(cmd *cobra.Command) {
@@ -248,6 +250,7 @@ func (f *upFlags) bindCreateFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.noBuild, "no-build", false, "Don't build an image, even if it's missing")
 	fl.BoolVarP(&f.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
 	fl.StringArrayVar(&f.scale, "scale", nil, "Scale SERVICE to NUM instances (SERVICE=NUM); overrides scale in the Compose file")
+	bindPullFlags(cmd, f)
 }
 
 // resolve applies COMPOSE_REMOVE_ORPHANS when the flag is not given and
@@ -270,7 +273,7 @@ func (f *upFlags) resolve(cmd *cobra.Command, environ map[string]string) error {
 	case f.renewAnon && f.noRecreate:
 		return errors.New("--no-recreate and --renew-anon-volumes are incompatible: pick one")
 	}
-	return nil
+	return reconcile.CheckPullFlag(f.pull)
 }
 
 func (f *upFlags) options(cmd *cobra.Command, services []string) reconcile.UpOptions {
@@ -283,6 +286,7 @@ func (f *upFlags) options(cmd *cobra.Command, services []string) reconcile.UpOpt
 		RenewAnonVolumes: f.renewAnon,
 		Build:            f.build,
 		NoBuild:          f.noBuild,
+		Pull:             f.pull,
 		Timeout:          timeoutFlag(cmd, f.timeout),
 	}
 }
@@ -349,8 +353,12 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 		opts.Early = reconcile.StopEarly(ctx, eng, p, g, edited, opts)
 	}
 	state, err := reconcile.Observe(ctx, eng, p.Name)
+	if err == nil {
+		err = reconcile.ObserveTagTimes(ctx, eng, p, &state)
+	}
 	var plan reconcile.Plan
 	if err == nil {
+		opts.Now = a.now()
 		plan, err = reconcile.PlanUp(p, g, state, opts)
 	}
 	if err != nil {
@@ -445,10 +453,11 @@ func progressEvent(e reconcile.Event) ui.Event {
 		kind = strings.ToUpper(kind[:1]) + kind[1:]
 	}
 	return ui.Event{
-		ID:     strings.TrimSpace(kind + " " + e.Target.Name),
-		Status: ui.Status(e.Status),
-		Text:   e.Text,
-		Err:    e.Err,
+		ID:      strings.TrimSpace(kind + " " + e.Target.Name),
+		Status:  ui.Status(e.Status),
+		Text:    e.Text,
+		Details: e.Detail,
+		Err:     e.Err,
 	}
 }
 

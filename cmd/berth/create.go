@@ -18,7 +18,7 @@ func newCreateCmd(a *app) *cobra.Command {
 			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				opts := f.options(cmd, args)
 				opts.NoStart = true
-				_, plan, _, err := a.planUp(ctx, s, args, &f, opts, false)
+				_, plan, _, err := a.planUpPulled(ctx, s, args, &f, opts, false)
 				if err != nil {
 					return err
 				}

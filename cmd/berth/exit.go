@@ -40,12 +40,15 @@ func runCommand(ctx context.Context, root *cobra.Command, args []string) error {
 }
 
 // exitCode: 0 for success, the exitError's code when a command chose one,
-// 1 for any other error; messages are printed as "berth: <message>".
+// 18 for a failed pull (as compose), 1 for any other error; messages are printed as "berth: <message>".
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
 	code := 1
+	if isPullFailure(err) {
+		code = exitPullFailure
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code

@@ -31,11 +31,13 @@ services:
 		compose string
 		setup   func(*harness)
 		want    string
+		code    int // 0 means 1
 	}{
 		{
 			name:    "missing image",
 			compose: "services:\n  web:\n    image: nope:1\n",
-			want:    `berth: service "web": image "nope:1" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			want:    `berth: service "web": pull nope:1: manifest for nope:1 not found: manifest unknown; check the image name and tag in the compose file, or push the image to its registry`,
+			code:    exitPullFailure,
 		},
 		{
 			// The hook returns the cause alone, as engine/docker's
@@ -71,9 +73,13 @@ services:
 			if tt.setup != nil {
 				tt.setup(h)
 			}
+			want := tt.code
+			if want == 0 {
+				want = 1
+			}
 			code, _, stderr := h.run("--progress", "plain", "up", "-d")
-			if code != 1 {
-				t.Fatalf("up -d (%s) got exit %d, want 1\nstderr:\n%s", tt.name, code, stderr)
+			if code != want {
+				t.Fatalf("up -d (%s) got exit %d, want %d\nstderr:\n%s", tt.name, code, want, stderr)
 			}
 			var final []string
 			for _, line := range strings.Split(stderr, "\n") {

@@ -47,6 +47,7 @@ func newPlanCmd(a *app) *cobra.Command {
 	o.bindPlanFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.noDeps, "no-deps", false, "Don't plan linked services")
+	f.StringVar(&o.pull, "pull", "policy", `Plan as up --pull would ("always"|"missing"|"never"|"build")`)
 	f.StringVar(&o.format, "format", "text", "Format the output: text or json")
 	f.BoolVar(&o.detailedExit, "detailed-exitcode", false, "Exit with 2 when the plan is not empty, 0 when nothing would change")
 	return cmd

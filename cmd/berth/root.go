@@ -108,6 +108,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newVolumesCmd,
 		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
 		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newStatsCmd,
+		newPullCmd, newPushCmd,
 	}
 }
 

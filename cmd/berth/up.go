@@ -83,7 +83,7 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	opts.NoStart = o.noStart
 	// --exit-code-from is checked against the loaded project, after
 	// planning; a wrong name must change nothing, so it stops nothing early.
-	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
+	p, plan, early, err := a.planUpPulled(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
 	if err != nil {
 		return err
 	}

@@ -343,8 +343,8 @@ func TestUpAfterEditStopsEarly(t *testing.T) {
 	for _, c := range h.f.Mutations() {
 		calls = append(calls, c.Method)
 	}
-	if !slices.Equal(calls, []string{"StopContainer", "StartContainer"}) {
-		t.Errorf("failed up made changes %v, want web's early stop and its undoing", calls)
+	if !slices.Equal(calls, []string{"StopContainer", "PullImage", "StartContainer"}) {
+		t.Errorf("failed up made changes %v, want web's early stop, the failed pull and the stop's undoing", calls)
 	}
 	if got := h.containers(); !equalMaps(got, want) || h.containerID("shop-web-1") != old {
 		t.Errorf("after the failed up got containers %v (web %.12s), want %v with web %.12s", got, h.containerID("shop-web-1"), want, old)

@@ -28,6 +28,9 @@ type Options struct {
 	APIVersion string // e.g. "1.41"; empty negotiates with the daemon
 	CertPath   string // directory holding ca.pem, cert.pem and key.pem
 	TLSVerify  bool   // verify the daemon's certificate against ca.pem
+	// ConfigDir holds the docker CLI's config.json, whose registry
+	// credentials pulls and pushes use; empty means none.
+	ConfigDir string
 }
 
 // OptionsFromEnv reads the variables the docker CLI honours: DOCKER_HOST,
@@ -45,6 +48,7 @@ func OptionsFromEnv(environ map[string]string) Options {
 	if o.TLSVerify && o.CertPath == "" && environ["HOME"] != "" {
 		o.CertPath = filepath.Join(environ["HOME"], ".docker")
 	}
+	o.ConfigDir = configDir(environ)
 	return o
 }
 
@@ -53,6 +57,8 @@ type Engine struct {
 	cli      *client.Client
 	host     string
 	certPath string // for error messages about certificates
+	// configDir is where config.json with registry credentials lives.
+	configDir string
 	// sleep waits between retries; tests replace it to run without delay.
 	sleep func(ctx context.Context, d time.Duration) error
 	// grace is finishGrace; tests shorten it.
@@ -120,7 +126,7 @@ func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
-	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, sleep: sleepCtx, grace: finishGrace}
+	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, configDir: opts.ConfigDir, sleep: sleepCtx, grace: finishGrace}
 	if opts.APIVersion != "" {
 		e.version = cli.ClientVersion()
 	}

@@ -1,7 +1,13 @@
 package docker
 
 import (
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/enginetest"
@@ -20,5 +26,10 @@ func TestContract(t *testing.T) {
 			return newDaemonTest(t).e
 		},
 		Image: image,
+		Registry: func(t *testing.T) string {
+			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+			t.Cleanup(srv.Close)
+			return strings.TrimPrefix(srv.URL, "http://")
+		},
 	})
 }

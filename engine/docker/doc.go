@@ -37,8 +37,12 @@
 //     is refused, TLS on one side only, a connection that broke off.
 //   - [APIVersionError]: a daemon older than the client's minimum API, or a
 //     DOCKER_API_VERSION outside the daemon's range; both versions named.
-//   - [engine.ImageNotFoundError] (engine.ErrNotFound): berth never pulls;
-//     the daemon's "No such image" adds nothing to its advice and is dropped.
+//   - [engine.ImageNotFoundError] (engine.ErrNotFound): an image missing at
+//     create or inspect; the daemon's "No such image" adds nothing to its
+//     advice and is dropped.
+//   - [engine.PullError]: a pull or push the registry refused, with the
+//     daemon's message; engine.ErrNotFound when the registry lacks the
+//     reference. Credentials come from config.json in Options.ConfigDir.
 //   - [PortInUseError] (engine.ErrConflict): parsed from the daemon's
 //     wording (20.10 to 28) at start, naming the address and the service.
 //   - [NameConflictError] (engine.ErrConflict): whether the holder of a

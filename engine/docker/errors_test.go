@@ -48,7 +48,7 @@ func TestDaemonErrors(t *testing.T) {
 				return daemonError(req, http.StatusNotFound, "No such image: example/api:1.4")
 			},
 			run:  createWeb,
-			want: `create container shop-web-1: image "example/api:1.4" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			want: `create container shop-web-1: image "example/api:1.4" not found locally: pull it (berth pull) or load it (docker load)`,
 			is:   engine.ErrNotFound,
 			as: func(err error) bool {
 				var x *engine.ImageNotFoundError
@@ -66,7 +66,7 @@ func TestDaemonErrors(t *testing.T) {
 				_, err := e.InspectImage(ctx, "example/api:1.4")
 				return err
 			},
-			want:  `image "example/api:1.4" not found locally: build it (berth up --build) or load it (docker load); berth does not pull`,
+			want:  `image "example/api:1.4" not found locally: pull it (berth pull) or load it (docker load)`,
 			is:    engine.ErrNotFound,
 			as:    func(err error) bool { var x *engine.ImageNotFoundError; return errors.As(err, &x) },
 			calls: []string{"GET /v1.41/images/example/api:1.4/json"},

@@ -24,7 +24,7 @@ func (e *Engine) Images(ctx context.Context) ([]engine.Image, error) {
 	}
 	out := make([]engine.Image, 0, len(res.Items))
 	for _, img := range res.Items {
-		out = append(out, engine.Image{ID: img.ID, Tags: tags(img.RepoTags), Labels: img.Labels,
+		out = append(out, engine.Image{ID: img.ID, Tags: tags(img.RepoTags), Digests: tags(img.RepoDigests), Labels: img.Labels,
 			Size: img.Size, Created: time.Unix(img.Created, 0)})
 	}
 	return out, nil
@@ -49,7 +49,8 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (engine.Image, er
 	if err != nil {
 		return engine.Image{}, err
 	}
-	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags), Size: res.Size, Platform: platform(res.Os, res.Architecture, res.Variant)}
+	img := engine.Image{ID: res.ID, Tags: tags(res.RepoTags), Digests: tags(res.RepoDigests), LastTagTime: res.Metadata.LastTagTime,
+		Size: res.Size, Platform: platform(res.Os, res.Architecture, res.Variant)}
 	if res.Config != nil {
 		img.Labels = res.Config.Labels
 	}

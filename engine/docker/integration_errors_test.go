@@ -75,7 +75,7 @@ func TestCreateErrors(t *testing.T) {
 	missing := d.spec("web", []string{"sleep"})
 	missing.Service.Image = "berth-missing-" + d.project + ":never"
 	_, err := d.e.CreateContainer(ctx, missing)
-	want := fmt.Sprintf(`create container %s: image %q not found locally: build it (berth up --build) or load it (docker load); berth does not pull`, missing.Name, missing.Service.Image)
+	want := fmt.Sprintf(`create container %s: image %q not found locally: pull it (berth pull) or load it (docker load)`, missing.Name, missing.Service.Image)
 	if err == nil || err.Error() != want || !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("CreateContainer(missing image) got %v, want %q matching ErrNotFound", err, want)
 	}

@@ -30,7 +30,8 @@ func TestOptionsFromEnv(t *testing.T) {
 		{"host and version", map[string]string{"DOCKER_HOST": "tcp://10.0.0.1:2376", "DOCKER_API_VERSION": "1.41"},
 			Options{Host: "tcp://10.0.0.1:2376", APIVersion: "1.41"}},
 		{"tls verify defaults cert path to ~/.docker", map[string]string{"DOCKER_TLS_VERIFY": "1", "HOME": "/home/u"},
-			Options{TLSVerify: true, CertPath: "/home/u/.docker"}},
+			Options{TLSVerify: true, CertPath: "/home/u/.docker", ConfigDir: "/home/u/.docker"}},
+		{"docker config wins over home", map[string]string{"DOCKER_CONFIG": "/cfg", "HOME": "/home/u"}, Options{ConfigDir: "/cfg"}},
 		{"explicit cert path", map[string]string{"DOCKER_CERT_PATH": "/certs"}, Options{CertPath: "/certs"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,6 +45,9 @@ type Harness struct {
 	// the engine needs beyond what the suite removes itself. Nil means
 	// ProjectName.
 	Project func(t *testing.T) string
+	// Registry returns the host[:port] of a registry the engine can reach
+	// without credentials; nil skips the pull and push contract.
+	Registry func(t *testing.T) string
 }
 
 // subtestTimeout bounds each subtest, so that a hung engine call fails the
@@ -81,6 +84,7 @@ func Run(t *testing.T, h Harness) {
 		{"Top", testTop},
 		{"ProjectContainers", testProjectContainers},
 		{"Copy", testCopy},
+		{"PullAndPushMissing", testPullPushMissing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +102,8 @@ type env struct {
 	project string
 	// other is a second project, to check that lists filter by project.
 	other string
+	// registry is Harness.Registry.
+	registry func(t *testing.T) string
 }
 
 func newEnv(t *testing.T, h Harness) *env {
@@ -106,7 +112,7 @@ func newEnv(t *testing.T, h Harness) *env {
 	if projectFn == nil {
 		projectFn = ProjectName
 	}
-	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t)}
+	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t), registry: h.Registry}
 	e.other = e.project + "-other"
 	ctx, cancel := context.WithTimeout(context.Background(), subtestTimeout)
 	e.ctx = ctx

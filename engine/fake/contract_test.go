@@ -13,7 +13,8 @@ func TestContract(t *testing.T) {
 		New: func(*testing.T) engine.Engine {
 			return fake.New().WithImage(engine.Image{Tags: []string{"berth-test:latest"}}).Build()
 		},
-		Image:   "berth-test:latest",
-		Project: enginetest.ProjectName,
+		Image:    "berth-test:latest",
+		Project:  enginetest.ProjectName,
+		Registry: func(*testing.T) string { return "reg.example" },
 	})
 }

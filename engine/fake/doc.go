@@ -51,6 +51,10 @@
 //   - Exits happen inside StartContainer, so a container with an exit
 //     command is already "exited" when StartContainer returns; Docker reports
 //     "running" first and the exit a moment later.
+//   - Registries are one map in the engine: [Engine.AddRegistryImage] seeds
+//     what PullImage gets, [Engine.FailPull] makes a reference fail (pulls
+//     and pushes have no Hooks entry), progress has no byte counts, and a
+//     pull needs no credentials.
 //   - Nothing runs: no processes, no health probes, no restart policies, no
 //     DNS, no IP address allocation (an endpoint's IPAddress is the requested
 //     IPv4Address), no published-port allocation (an empty "published" port

@@ -37,6 +37,9 @@ type Engine struct {
 
 	// stale holds, by network ID, endpoints without a container.
 	stale map[string][]engine.NetworkEndpoint
+
+	// registry maps a normalized reference to what PullImage gets; see pull.go.
+	registry map[string]registryImage
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
@@ -240,7 +243,7 @@ func (c Call) Mutating() bool {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
 		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "CopyToContainer",
-		"KillContainer", "PauseContainer", "UnpauseContainer":
+		"KillContainer", "PauseContainer", "UnpauseContainer", "PullImage", "PushImage":
 		return true
 	}
 	return false
@@ -308,6 +311,7 @@ func cloneVolume(v engine.Volume) engine.Volume {
 
 func cloneImage(img engine.Image) engine.Image {
 	img.Tags = slices.Clone(img.Tags)
+	img.Digests = slices.Clone(img.Digests)
 	img.Labels = maps.Clone(img.Labels)
 	return img
 }

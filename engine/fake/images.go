@@ -152,7 +152,7 @@ func (f *Engine) findImageLocked(ref string) *engine.Image {
 	}
 	tag := normalizeRef(ref)
 	for _, img := range f.images {
-		if slices.Contains(img.Tags, tag) {
+		if slices.Contains(img.Tags, tag) || slices.Contains(img.Digests, tag) {
 			return img
 		}
 	}
