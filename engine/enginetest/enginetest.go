@@ -80,6 +80,7 @@ func Run(t *testing.T, h Harness) {
 		{"PauseUnpauseKill", testPauseUnpauseKill},
 		{"Top", testTop},
 		{"ProjectContainers", testProjectContainers},
+		{"SubnetOverlap", testSubnetOverlap},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+	// subnets maps a network ID to its IPAM subnets.
+	subnets map[string][]netip.Prefix
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
