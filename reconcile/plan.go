@@ -9,6 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/subnet"
 )
 
 // Kind is what an action does. The values are stable: they appear in
@@ -110,6 +111,9 @@ type op struct {
 	waits []wait
 	// signal is what a Kill sends, as engine.ParseSignal names it.
 	signal string
+	// subnetPool, when set, is the pool a CreateNetwork picks the
+	// network's subnet from.
+	subnetPool *subnet.Pool
 }
 
 // wait is one depends_on condition a start has to honour.

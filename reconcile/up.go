@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/subnet"
 	"github.com/berth-dev/berth/planner"
 )
 
@@ -39,6 +40,10 @@ type UpOptions struct {
 	NoBuild bool
 	// Timeout is the stop timeout; nil uses each container's own.
 	Timeout *time.Duration
+	// SubnetPool, when set, gives each bridge network the project creates
+	// without a subnet of its own one from this pool, picked when the plan
+	// is applied; nil leaves the choice to the engine's default pools.
+	SubnetPool *subnet.Pool
 	// Early holds the stops StopEarly began for this up: the recreates of
 	// those containers take them over instead of stopping again.
 	Early *EarlyStops
@@ -237,12 +242,17 @@ func (u *upPlanner) planNetworks(selected []string, observed []engine.Network) {
 		}
 		spec := engine.NetworkSpec{Name: name, Config: cfg,
 			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelNetwork, key)}
-		u.network[key] = u.add(Action{
+		a := Action{
 			Kind:    CreateNetwork,
 			Target:  Ref{Type: RefNetwork, Name: name},
 			Reasons: []Reason{{Code: codeMissing, Detail: "network " + name + " does not exist"}},
 			op:      &op{network: &spec},
-		})
+		}
+		if u.opts.SubnetPool != nil && fromPool(cfg) {
+			a.Reasons = append(a.Reasons, poolReason(*u.opts.SubnetPool))
+			a.op.subnetPool = u.opts.SubnetPool
+		}
+		u.network[key] = u.add(a)
 	}
 }
 
