@@ -2,10 +2,12 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/internal/subnet"
 )
 
@@ -40,7 +42,13 @@ func poolReason(pool subnet.Pool) Reason {
 // when the plan says so.
 func (r *runner) createNetwork(ctx context.Context, o *op) (string, error) {
 	if o.subnetPool == nil {
-		return r.eng.CreateNetwork(ctx, *o.network)
+		id, err := r.eng.CreateNetwork(ctx, *o.network)
+		if errors.Is(err, engine.ErrSubnetOverlap) {
+			// Only a subnet from the compose file can overlap here: the
+			// engine's own picks never do.
+			err = fmt.Errorf("%w: the subnet its ipam config names is taken: choose a free one (docker network inspect shows each network's subnets)", err)
+		}
+		return id, err
 	}
 	id, _, err := subnet.Create(ctx, r.eng, *o.subnetPool, *o.network, subnet.Options{Lock: r.opts.SubnetLock})
 	return id, err

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -178,5 +179,18 @@ func TestFromPool(t *testing.T) {
 		if got := fromPool(tc.cfg); got != tc.want {
 			t.Errorf("fromPool(%s) got %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestApplyOwnSubnetOverlapSaysWhatToDo(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	if _, err := f.CreateNetwork(ctx, engine.NetworkSpec{Name: "outside", Subnet: netip.MustParsePrefix("192.0.2.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	plan := planUp(t, load(t, pooled), observe(t, f), UpOptions{SubnetPool: testPool(t)})
+	err := Apply(ctx, plan, f, ApplyOptions{})
+	if !errors.Is(err, engine.ErrSubnetOverlap) || !strings.Contains(err.Error(), "shop_fixed") || !strings.Contains(err.Error(), "choose a free one") {
+		t.Errorf("Apply with a taken ipam subnet got %v, want an overlap naming shop_fixed and what to do", err)
 	}
 }
