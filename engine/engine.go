@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -168,6 +169,11 @@ type NetworkSpec struct {
 	Name   string // engine name, e.g. "shop_default"
 	Config types.NetworkConfig
 	Labels map[string]string
+	// Subnet, when valid, is the network's only IPv4 subnet: one berth
+	// picked from its pool for a network whose Config names none. It is
+	// kept out of Config so that nothing derived from the compose
+	// configuration (its config hash, drift checks) ever sees it.
+	Subnet netip.Prefix
 }
 
 // VolumeSpec is everything needed to create one volume.
@@ -275,6 +281,7 @@ type Engine interface {
 	EventStreamer
 	StatsReader
 	Copier
+	SubnetLister
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -52,6 +52,11 @@ type ApplyOptions struct {
 	// that containers bind-mount read-only; "" is os.TempDir(). Applying a
 	// down plan removes the project's directory.
 	StateDir string
+	// SubnetLock, when set, is held around each pick and create of a
+	// network whose subnet comes from berth's pool (UpOptions.SubnetPool),
+	// so that concurrent berths on one host do not all pick the same
+	// subnet; nil picks without it, and overlaps are retried either way.
+	SubnetLock func(ctx context.Context) (release func() error, err error)
 	// PollInterval is how often a dependency's health is checked while a
 	// start waits for it; zero means 500ms, as compose.
 	PollInterval time.Duration
@@ -68,6 +73,7 @@ type Engine interface {
 	engine.Signaller
 	engine.EndpointLister
 	engine.ImagePuller
+	engine.SubnetLister
 }
 
 // Apply executes plan: every action after the actions it comes after, at

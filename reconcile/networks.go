@@ -54,12 +54,12 @@ func (u *upPlanner) planNetworks(selected []string, s State) error {
 		have, ok := byName[name]
 		switch {
 		case !ok:
-			u.network[key] = u.add(Action{
+			u.network[key] = u.add(u.fromSubnetPool(Action{
 				Kind:    CreateNetwork,
 				Target:  Ref{Type: RefNetwork, Name: name},
 				Reasons: []Reason{{Code: codeMissing, Detail: "network " + name + " does not exist"}},
 				op:      &op{network: &spec},
-			})
+			}))
 		case have.Labels[engine.LabelConfigHash] == "":
 			if drift := networkDrift(cfg, have); drift != "" {
 				u.plan.Warnings = append(u.plan.Warnings, fmt.Sprintf(
@@ -104,8 +104,18 @@ func (u *upPlanner) recreateNetwork(key string, have engine.Network, spec engine
 	}
 	remove := u.add(Action{Kind: RemoveNetwork, Target: Ref{Type: RefNetwork, Name: name, ID: have.ID},
 		Reasons: []Reason{changed}, After: disconnects, op: &op{mustRemove: true}})
-	return u.add(Action{Kind: CreateNetwork, Target: Ref{Type: RefNetwork, Name: name},
-		Reasons: []Reason{changed}, After: []int{remove}, op: &op{network: &spec}})
+	return u.add(u.fromSubnetPool(Action{Kind: CreateNetwork, Target: Ref{Type: RefNetwork, Name: name},
+		Reasons: []Reason{changed}, After: []int{remove}, op: &op{network: &spec}}))
+}
+
+// fromSubnetPool makes a network create take its subnet from berth's pool
+// when the network leaves the choice to the engine (see fromPool).
+func (u *upPlanner) fromSubnetPool(a Action) Action {
+	if u.opts.SubnetPool != nil && fromPool(a.op.network.Config) {
+		a.Reasons = append(a.Reasons, poolReason(*u.opts.SubnetPool))
+		a.op.subnetPool = u.opts.SubnetPool
+	}
+	return a
 }
 
 // attached lists the project's containers on network n, one-off ones

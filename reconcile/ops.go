@@ -19,7 +19,7 @@ func (r *runner) exec(ctx context.Context, i int, a Action, o *op) (string, erro
 	}
 	switch a.Kind {
 	case CreateNetwork:
-		_, err := r.eng.CreateNetwork(ctx, *o.network)
+		_, err := r.createNetwork(ctx, o)
 		if errors.Is(err, engine.ErrConflict) {
 			// The engine names the network; the project is what it cannot know.
 			err = fmt.Errorf("%w: the network does not belong to project %s: remove it, or declare it `external: true` to use it", err, projectName(r.env))

@@ -9,6 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/subnet"
 )
 
 // Kind is what an action does. The values are stable: they appear in
@@ -131,6 +132,9 @@ type op struct {
 	// buildIfMissing makes a build a no-op when the pull before it brought
 	// the image; set only on builds that back a pull.
 	buildIfMissing bool
+	// subnetPool, when set, is the pool a CreateNetwork picks the
+	// network's subnet from.
+	subnetPool *subnet.Pool
 }
 
 // condition is what a Recreate or Restart waits to learn before it acts:

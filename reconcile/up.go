@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/subnet"
 	"github.com/berth-dev/berth/planner"
 )
 
@@ -48,6 +49,10 @@ type UpOptions struct {
 	Now time.Time
 	// Timeout is the stop timeout; nil uses each container's own.
 	Timeout *time.Duration
+	// SubnetPool, when set, gives each bridge network the project creates
+	// without a subnet of its own one from this pool, picked when the plan
+	// is applied; nil leaves the choice to the engine's default pools.
+	SubnetPool *subnet.Pool
 	// Early holds the stops StopEarly began for this up: the recreates of
 	// those containers take them over instead of stopping again.
 	Early *EarlyStops

@@ -338,6 +338,9 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 	if err != nil {
 		return nil, reconcile.Plan{}, nil, err
 	}
+	if opts.SubnetPool, err = subnetPool(a.g.environ); err != nil {
+		return nil, reconcile.Plan{}, nil, err
+	}
 	if p, err = withScale(p, f.scale); err != nil {
 		return nil, reconcile.Plan{}, nil, err
 	}
@@ -415,10 +418,11 @@ func (a *app) execute(ctx context.Context, eng reconcile.Engine, plan reconcile.
 		build = io.Discard
 	}
 	err = reconcile.Apply(ctx, plan, eng, reconcile.ApplyOptions{
-		Parallel: a.g.parallel,
-		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
-		Build:    build,
-		StateDir: runtimeDir(a.g.environ),
+		Parallel:   a.g.parallel,
+		Progress:   func(e reconcile.Event) { prog.Event(progressEvent(e)) },
+		Build:      build,
+		StateDir:   runtimeDir(a.g.environ),
+		SubnetLock: a.subnetLock,
 	})
 	if ctx.Err() != nil {
 		prog.Interrupt()

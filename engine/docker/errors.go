@@ -63,6 +63,8 @@ func classify(op, host, certPath string, err error) error {
 	// answer 409. The message is the only stable part.
 	case strings.Contains(msg, "has active endpoints"):
 		return &opError{op, engine.ErrActiveEndpoints, err, ""}
+	case subnetOverlap(msg):
+		return &opError{op, engine.ErrSubnetOverlap, err, ""}
 	case cerrdefs.IsNotFound(err):
 		return &opError{op, engine.ErrNotFound, err, ""}
 	case cerrdefs.IsConflict(err), cerrdefs.IsAlreadyExists(err):

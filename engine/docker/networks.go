@@ -124,6 +124,12 @@ func networkCreateOptions(spec engine.NetworkSpec) (client.NetworkCreateOptions,
 		}
 		opts.IPAM = ipam
 	}
+	if spec.Subnet.IsValid() {
+		if opts.IPAM == nil {
+			opts.IPAM = &network.IPAM{}
+		}
+		opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: spec.Subnet})
+	}
 	return opts, nil
 }
 

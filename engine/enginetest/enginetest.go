@@ -85,6 +85,7 @@ func Run(t *testing.T, h Harness) {
 		{"ProjectContainers", testProjectContainers},
 		{"Copy", testCopy},
 		{"PullAndPushMissing", testPullPushMissing},
+		{"SubnetOverlap", testSubnetOverlap},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,7 +65,10 @@
 //   - No predefined networks: "bridge", "host" and "none" do not exist unless
 //     seeded, and a container created without networks is attached to none.
 //   - Network drivers, IPAM, options and volume drivers are recorded, never
-//     validated. CreateNetwork rejects a duplicate name (Docker 20.10 only does
+//     validated, except that a network's subnets (its ipam config's and
+//     NetworkSpec.Subnet) must not overlap another network's, as dockerd
+//     refuses with engine.ErrSubnetOverlap. A network created without a
+//     subnet gets none: the fake has no default address pools. CreateNetwork rejects a duplicate name (Docker 20.10 only does
 //     with CheckDuplicate) and CreateVolume rejects a duplicate name (Docker
 //     returns the existing volume when the driver matches).
 //   - An image is only a set of tags, labels and an ID: no layers, no config,

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -40,6 +41,8 @@ type Engine struct {
 
 	// registry maps a normalized reference to what PullImage gets; see pull.go.
 	registry map[string]registryImage
+	// subnets maps a network ID to its IPAM subnets.
+	subnets map[string][]netip.Prefix
 }
 
 // container is one container record. Fields are guarded by Engine.mu.

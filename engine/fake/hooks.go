@@ -54,6 +54,7 @@ type Hooks struct {
 	UnpauseContainer  func(ctx context.Context, id string) error
 	TopContainer      func(ctx context.Context, id string) error
 	ProjectContainers func(ctx context.Context, all bool) error
+	Subnets           func(ctx context.Context) error
 }
 
 // The helpers below run a hook if it is set; each method calls one right

@@ -58,6 +58,10 @@ func (f *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 	if other := f.networkByExactName(spec.Name); other != nil {
 		return "", fmt.Errorf("create network %s: already exists as %s: %w", spec.Name, short(other.ID), engine.ErrConflict)
 	}
+	subnets, err := f.requestedSubnetsLocked(spec)
+	if err != nil {
+		return "", err
+	}
 	driver := spec.Config.Driver
 	if driver == "" {
 		driver = "bridge"
@@ -70,6 +74,7 @@ func (f *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 		Internal: spec.Config.Internal,
 	}
 	f.networks[n.ID] = n
+	f.setSubnetsLocked(n.ID, subnets)
 	return n.ID, nil
 }
 
@@ -95,6 +100,7 @@ func (f *Engine) RemoveNetwork(ctx context.Context, id string) error {
 		return fmt.Errorf("remove network %s: stale endpoints %s: %w", n.Name, strings.Join(stale, ", "), engine.ErrActiveEndpoints)
 	}
 	delete(f.networks, n.ID)
+	f.setSubnetsLocked(n.ID, nil)
 	return nil
 }
 

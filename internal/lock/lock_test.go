@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // lockDir returns a fresh lock directory that Acquire has to create.
@@ -219,5 +220,24 @@ func TestDefaultDir(t *testing.T) {
 				t.Errorf("DefaultDir(%v) got %q, want %q", tt.environ, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestHostLockIsNotAProjectLock(t *testing.T) {
+	dir := lockDir(t)
+	project := mustAcquire(t, dir, "subnets")
+	defer project()
+	release, err := Host(context.Background(), dir, "subnets")
+	if err != nil {
+		t.Fatalf("Host(subnets) while project subnets is locked: %v", err)
+	}
+	defer release()
+	if _, err := os.Stat(filepath.Join(dir, "host.subnets.lock")); err != nil {
+		t.Errorf("host lock file: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := Host(ctx, dir, "subnets"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Host(subnets) while held got %v, want to wait until the context ends", err)
 	}
 }
