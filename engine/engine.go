@@ -131,6 +131,10 @@ type ContainerSpec struct {
 	// InheritVolumesFrom, when set, is a container whose anonymous volumes the
 	// new container takes over (recreate without --renew-anon-volumes).
 	InheritVolumesFrom string
+	// AttachStdin prepares the container for a client that attaches its
+	// input (berth run -i): with the service's stdin_open, the input closes
+	// when that client's does.
+	AttachStdin bool
 }
 
 // NetworkAttachment attaches a container to one engine network.
@@ -250,6 +254,8 @@ type Engine interface {
 	ImageManager
 	ImageBuilder
 	LogStreamer
+	Attacher
+	Executor
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -92,6 +92,8 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		ExposedPorts:    exposed,
 		Tty:             s.Tty,
 		OpenStdin:       s.StdinOpen,
+		AttachStdin:     spec.AttachStdin,
+		StdinOnce:       spec.AttachStdin && s.StdinOpen,
 		AttachStdout:    true,
 		AttachStderr:    true,
 		Cmd:             s.Command,

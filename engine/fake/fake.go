@@ -31,6 +31,7 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+	exec        ExecFunc // see SetExec; nil plays the default process
 }
 
 // container is one container record. Fields are guarded by Engine.mu.
@@ -41,6 +42,10 @@ type container struct {
 	done           chan struct{}
 	stdout, stderr string
 	healthLog      []string
+	// attached are closed when the container's run ends, for
+	// AttachContainer's waits; stdin is what attached clients fed it.
+	attached []chan struct{}
+	stdin    string
 }
 
 type volume struct {
@@ -233,7 +238,7 @@ func (c Call) Mutating() bool {
 	switch c.Method {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
-		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage":
+		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "Exec":
 		return true
 	}
 	return false

@@ -48,6 +48,9 @@ type Hooks struct {
 	BuildImage   func(ctx context.Context, spec engine.BuildSpec) error
 
 	Logs func(ctx context.Context, id string, opts engine.LogOptions) error
+
+	AttachContainer func(ctx context.Context, id string) error
+	Exec            func(ctx context.Context, id string, spec engine.ExecSpec) error
 }
 
 // The helpers below run a hook if it is set; each method calls one right
