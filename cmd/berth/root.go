@@ -102,6 +102,9 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(newRestartCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newRmCmd(newApp(g, stdout, stderr)))
 	root.AddCommand(newCreateCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newRunCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newExecCmd(newApp(g, stdout, stderr)))
+	root.AddCommand(newAttachCmd(newApp(g, stdout, stderr)))
 	// --- lifecycle commands: end ---
 	return root, g
 }
