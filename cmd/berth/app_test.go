@@ -69,6 +69,7 @@ func lifecycleCommands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
+		newRunCmd, newExecCmd, newAttachCmd,
 	}
 }
 

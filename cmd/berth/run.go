@@ -33,6 +33,7 @@ type runOptions struct {
 	volumes      []string
 	labels       []string
 	useAliases   bool
+	build        bool
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -64,6 +65,7 @@ func newRunCmd(a *app) *cobra.Command {
 	f.BoolVarP(&o.interactive, "interactive", "i", true, "Keep STDIN open even if not attached")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")
 	f.StringArrayVarP(&o.labels, "label", "l", nil, "Add or override a label")
+	f.BoolVar(&o.build, "build", false, "Build image before starting container")
 	f.BoolVar(&o.useAliases, "use-aliases", false, "Use the service's network aliases in the network(s) the container connects to")
 	return cmd
 }
@@ -99,31 +101,29 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 	if err != nil {
 		return err
 	}
-	// Dependencies come up as `up` would bring them, the service itself
-	// left out: its one-off container is not one of its replicas.
-	if deps := p.WithServicesDisabled(service); len(deps.Services) > 0 {
-		g, err := planner.Build(deps)
-		if err != nil {
-			return err
-		}
-		state, err := reconcile.Observe(ctx, eng, p.Name)
-		if err != nil {
-			return err
-		}
-		plan, err := reconcile.PlanUp(deps, g, state, reconcile.UpOptions{})
-		if err != nil {
-			return err
-		}
-		if err := a.execute(ctx, eng, plan); err != nil {
-			return err
-		}
+	// Dependencies come up as `up` would bring them, with the networks,
+	// volumes and image the service needs; the service's own containers
+	// are left alone, as its one-off container is not one of them.
+	g, err := planner.Build(p)
+	if err != nil {
+		return err
+	}
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	if err != nil {
+		return err
+	}
+	plan, err := reconcile.PlanUp(p, g, state, reconcile.UpOptions{Services: []string{service}, NoDeps: o.noDeps, Build: o.build, OneOff: service})
+	if err != nil {
+		return err
+	}
+	if err := a.execute(ctx, eng, plan); err != nil {
+		return err
 	}
 	if a.g.dryRun {
 		fmt.Fprintf(a.stdout, "would run a one-off container of service %s\n", service)
 		return nil
 	}
-	state, err := reconcile.Observe(ctx, eng, p.Name)
-	if err != nil {
+	if state, err = reconcile.Observe(ctx, eng, p.Name); err != nil {
 		return err
 	}
 	slug, err := randomSlug()
