@@ -153,3 +153,36 @@ func TestRunQuietTargetsPrintNothingButCount(t *testing.T) {
 		t.Errorf("Code got %d, want 5 from quiet b's failure", got)
 	}
 }
+
+func TestTargets(t *testing.T) {
+	c := func(name, svc string) engine.Container {
+		return engine.Container{ID: name + "-id", Name: "p-" + name, Labels: map[string]string{
+			engine.LabelProject: "p", engine.LabelService: svc, engine.LabelNumber: "1"}}
+	}
+	cs := []engine.Container{c("web-1", "web"), c("db-1", "db"), c("cache-1", "cache")}
+	for _, tc := range []struct {
+		name      string
+		sel       follow.Selection
+		wantQuiet string // services that print nothing, in order
+	}{
+		{"all print by default", follow.Selection{}, ""},
+		{"--attach picks", follow.Selection{Attach: []string{"web"}}, "db cache"},
+		{"--no-attach drops", follow.Selection{NoAttach: []string{"db"}}, "db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var quiet []string
+			for _, tg := range follow.Targets(cs, tc.sel) {
+				if tg.Quiet {
+					quiet = append(quiet, tg.Service)
+				}
+			}
+			if got := strings.Join(quiet, " "); got != tc.wantQuiet {
+				t.Errorf("Targets(%+v) quiet %q, want %q", tc.sel, got, tc.wantQuiet)
+			}
+		})
+	}
+	got := follow.Targets(cs, follow.Selection{Fresh: map[string]bool{"p-web-1": true}, Since: "42.0", Timestamps: true})
+	if got[0].Name != "web-1" || got[0].Logs.Since != "" || got[1].Logs.Since != "42.0" || !got[1].Logs.Timestamps {
+		t.Errorf("Targets with fresh web-1 got %+v, want web-1 from the start, db-1 since 42.0, timestamps on", got)
+	}
+}

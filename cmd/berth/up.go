@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -155,18 +154,16 @@ func (a *app) attach(ctx context.Context, s *session, eng engine.Engine, p *type
 	for _, act := range plan.Actions {
 		fresh[act.Target.Name] = true
 	}
-	since := fmt.Sprintf("%d.%09d", startedAt.Unix(), startedAt.Nanosecond())
+	targets := follow.Targets(containers, follow.Selection{
+		Attach:     o.attachTo,
+		NoAttach:   o.noAttach,
+		Fresh:      fresh,
+		Since:      fmt.Sprintf("%d.%09d", startedAt.Unix(), startedAt.Nanosecond()),
+		Timestamps: o.timestamps,
+	})
 	var shown []engine.Container
-	targets := make([]follow.Target, len(containers))
 	for i, c := range containers {
-		svc := c.Labels[engine.LabelService]
-		quiet := (len(o.attachTo) > 0 && !slices.Contains(o.attachTo, svc)) || slices.Contains(o.noAttach, svc)
-		targets[i] = follow.Target{Name: ui.LogSourceOf(c).Name, Service: svc, ID: c.ID, Quiet: quiet}
-		targets[i].Logs.Timestamps = o.timestamps
-		if !fresh[c.Name] {
-			targets[i].Logs.Since = since
-		}
-		if !quiet {
+		if !targets[i].Quiet {
 			shown = append(shown, c)
 		}
 	}
