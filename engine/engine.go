@@ -135,6 +135,9 @@ type ContainerSpec struct {
 	// input (berth run -i): with the service's stdin_open, the input closes
 	// when that client's does.
 	AttachStdin bool
+	// AutoRemove has the engine remove the container once it exits (run -d
+	// --rm, where no berth stays to do it).
+	AutoRemove bool
 }
 
 // NetworkAttachment attaches a container to one engine network.

@@ -43,6 +43,8 @@ type RunOptions struct {
 	Name         string   // container name; empty lets run make one up
 	TTY          bool
 	Interactive  bool
+	CapAdd       []string
+	CapDrop      []string
 }
 
 // Apply returns the service name of p as run o runs it. p is not changed.
@@ -62,6 +64,16 @@ func Apply(p *types.Project, name string, o RunOptions) (types.ServiceConfig, er
 	}
 	if o.User != "" {
 		svc.User = o.User
+	}
+	// As compose: a capability added is no longer dropped, and the other
+	// way round.
+	if len(o.CapAdd) > 0 {
+		svc.CapAdd = append(slices.Clone(svc.CapAdd), o.CapAdd...)
+		svc.CapDrop = slices.DeleteFunc(slices.Clone(svc.CapDrop), func(c string) bool { return slices.Contains(o.CapAdd, c) })
+	}
+	if len(o.CapDrop) > 0 {
+		svc.CapDrop = append(slices.Clone(svc.CapDrop), o.CapDrop...)
+		svc.CapAdd = slices.DeleteFunc(slices.Clone(svc.CapAdd), func(c string) bool { return slices.Contains(o.CapDrop, c) })
 	}
 	if o.WorkingDir != "" {
 		svc.WorkingDir = o.WorkingDir

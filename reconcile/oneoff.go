@@ -27,6 +27,8 @@ type OneOff struct {
 	UseAliases bool
 	// AttachStdin prepares the container for an attached input (-i).
 	AttachStdin bool
+	// AutoRemove has the engine remove the container when it exits.
+	AutoRemove bool
 }
 
 // Name is the one-off container's engine name: the service's
@@ -86,6 +88,7 @@ func oneOffSpec(p *types.Project, state State, o OneOff, imageID string, files [
 		}
 	}
 	spec.AttachStdin = o.AttachStdin
+	spec.AutoRemove = o.AutoRemove
 	return spec, nil
 }
 

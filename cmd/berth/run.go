@@ -18,22 +18,26 @@ import (
 )
 
 type runOptions struct {
-	rm           bool
-	detach       bool
-	env          []string
-	user         string
-	workdir      string
-	entrypoint   string
-	noDeps       bool
-	publish      []string
-	servicePorts bool
-	name         string
-	noTTY        bool
-	interactive  bool
-	volumes      []string
-	labels       []string
-	useAliases   bool
-	build        bool
+	rm            bool
+	detach        bool
+	env           []string
+	user          string
+	workdir       string
+	entrypoint    string
+	noDeps        bool
+	publish       []string
+	servicePorts  bool
+	name          string
+	noTTY         bool
+	interactive   bool
+	volumes       []string
+	labels        []string
+	useAliases    bool
+	build         bool
+	capAdd        []string
+	capDrop       []string
+	removeOrphans bool
+	quietPull     bool
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -66,6 +70,11 @@ func newRunCmd(a *app) *cobra.Command {
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")
 	f.StringArrayVarP(&o.labels, "label", "l", nil, "Add or override a label")
 	f.BoolVar(&o.build, "build", false, "Build image before starting container")
+	f.StringArrayVar(&o.capAdd, "cap-add", nil, "Add Linux capabilities")
+	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "Drop Linux capabilities")
+	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	// berth never pulls; the flag is accepted so that scripts keep working.
+	f.BoolVar(&o.quietPull, "quiet-pull", false, "Pull without printing progress information (berth does not pull)")
 	f.BoolVar(&o.useAliases, "use-aliases", false, "Use the service's network aliases in the network(s) the container connects to")
 	return cmd
 }
@@ -89,6 +98,8 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 		Name:         o.name,
 		TTY:          tty,
 		Interactive:  o.interactive,
+		CapAdd:       o.capAdd,
+		CapDrop:      o.capDrop,
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		ro.Entrypoint = &o.entrypoint
@@ -112,7 +123,9 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 	if err != nil {
 		return err
 	}
-	plan, err := reconcile.PlanUp(p, g, state, reconcile.UpOptions{Services: []string{service}, NoDeps: o.noDeps, Build: o.build, OneOff: service})
+	plan, err := reconcile.PlanUp(p, g, state, reconcile.UpOptions{
+		Services: []string{service}, NoDeps: o.noDeps, Build: o.build, RemoveOrphans: o.removeOrphans, OneOff: service,
+	})
 	if err != nil {
 		return err
 	}
@@ -135,6 +148,9 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 		Slug:        slug,
 		UseAliases:  o.useAliases,
 		AttachStdin: o.interactive && !o.detach,
+		// Attached, berth removes the container itself once it has its
+		// exit code; a daemon-side removal could race the wait for it.
+		AutoRemove: o.rm && o.detach,
 	}, runtimeDir(a.g.environ))
 	if err != nil {
 		return fmt.Errorf("service %q: %w", service, err)

@@ -157,6 +157,7 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		GroupAdd:       s.GroupAdd,
 		Links:          links,
 		OomScoreAdj:    int(s.OomScoreAdj),
+		AutoRemove:     spec.AutoRemove,
 	}
 	if unconfined {
 		host.MaskedPaths = []string{}

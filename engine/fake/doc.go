@@ -70,7 +70,8 @@
 //   - An attached container's output (what SetLogs set) arrives in one
 //     piece when its run ends, and its input is read to the end first, not
 //     as the process would read it; Resize sizes are ignored. An Exec runs
-//     the ExecFunc synchronously, Detach included.
+//     the ExecFunc synchronously, Detach included. ContainerSpec.AutoRemove
+//     is recorded, never acted on.
 //   - Logs ignores Since, Until and Timestamps; stdout and stderr are returned
 //     whole (or their last Tail lines) and never interleaved.
 //   - Network.Containers lists the running containers attached, as Docker's
