@@ -19,6 +19,7 @@ func TestContract(t *testing.T) {
 			// suite names and removes its projects itself.
 			return newDaemonTest(t).e
 		},
-		Image: image,
+		Image:      image,
+		ExecPrefix: []string{testimage.Entrypoint},
 	})
 }

@@ -45,6 +45,10 @@ type Harness struct {
 	// the engine needs beyond what the suite removes itself. Nil means
 	// ProjectName.
 	Project func(t *testing.T) string
+	// ExecPrefix goes in front of ["exit", "N"] to make a process that Exec
+	// can run in a container of Image and that exits with N: berth's test
+	// image needs its program's path, testimage.Entrypoint.
+	ExecPrefix []string
 }
 
 // subtestTimeout bounds each subtest, so that a hung engine call fails the
@@ -77,6 +81,8 @@ func Run(t *testing.T, h Harness) {
 		{"VolumeInUseConflicts", testVolumeInUse},
 		{"Images", testImages},
 		{"NotFound", testNotFound},
+		{"Exec", testExec},
+		{"AttachBeforeStart", testAttachBeforeStart},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,7 +99,8 @@ type env struct {
 	image   string
 	project string
 	// other is a second project, to check that lists filter by project.
-	other string
+	other      string
+	execPrefix []string
 }
 
 func newEnv(t *testing.T, h Harness) *env {
@@ -102,7 +109,7 @@ func newEnv(t *testing.T, h Harness) *env {
 	if projectFn == nil {
 		projectFn = ProjectName
 	}
-	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t)}
+	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t), execPrefix: h.ExecPrefix}
 	e.other = e.project + "-other"
 	ctx, cancel := context.WithTimeout(context.Background(), subtestTimeout)
 	e.ctx = ctx
