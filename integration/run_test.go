@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -137,5 +138,24 @@ services:
 	}
 	if !strings.Contains(r.stderr, "Aborting on container exit...") {
 		t.Errorf("up --exit-code-from stderr %q, want the abort notice", r.stderr)
+	}
+}
+
+func TestRunAndExecPipeStdin(t *testing.T) {
+	t.Parallel()
+	s := shellStack(t, runCompose)
+	s.mustBerth("up", "-d", "--no-deps", "app")
+	for _, args := range [][]string{
+		{"run", "--rm", "--no-deps", "app", "sh", "-c", "tr a-z A-Z"},
+		{"exec", "app", "sh", "-c", "tr a-z A-Z"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
+		cmd := berthCommand(ctx, s.dir, append([]string{"-p", s.project}, args...)...)
+		cmd.Stdin = strings.NewReader("piped in\n")
+		r := runCmd(cmd, args)
+		cancel()
+		if r.code != 0 || r.stdout != "PIPED IN\n" {
+			t.Errorf("%v with stdin: want exit 0 and PIPED IN, got %v", args, r)
+		}
 	}
 }
