@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -157,5 +158,41 @@ func TestRunAndExecPipeStdin(t *testing.T) {
 		if r.code != 0 || r.stdout != "PIPED IN\n" {
 			t.Errorf("%v with stdin: want exit 0 and PIPED IN, got %v", args, r)
 		}
+	}
+}
+
+func TestAttach(t *testing.T) {
+	t.Parallel()
+	s := shellStack(t, `
+services:
+  app:
+    image: @SHELL@
+    command: ["sh", "-c", "read x; echo got $$x; exit 6"]
+    stdin_open: true
+`)
+	s.mustBerth("up", "-d")
+	ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
+	defer cancel()
+	args := []string{"-p", s.project, "attach", "app"}
+	cmd := berthCommand(ctx, s.dir, args...)
+	// The input stays open: like docker attach, berth detaches when its
+	// input ends on a container created without stdin_once.
+	in, typed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer typed.Close()
+	cmd.Stdin = in
+	if _, err := typed.WriteString("hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := runCmd(cmd, args)
+	in.Close()
+	if r.code != 6 || r.stdout != "got hello\n" {
+		t.Errorf("attach app fed hello: want exit 6 and got hello, got %v", r)
+	}
+	r = s.berth("attach", "app")
+	if r.code == 0 || !strings.Contains(r.stderr, `service "app" is not running`) {
+		t.Errorf("attach to an exited service: want an error naming it, got %v", r)
 	}
 }
