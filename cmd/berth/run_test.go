@@ -210,3 +210,14 @@ services:
 		t.Errorf("both abort flags stderr %q, want incompatible", stderr)
 	}
 }
+
+func TestRunDryRunChangesNothing(t *testing.T) {
+	h := newHarness(t, runCompose)
+	stdout, _ := h.mustRun(0, "--dry-run", "run", "web", "exit", "3")
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("run --dry-run made changes %v", m)
+	}
+	if !strings.Contains(stdout, "shop-db-1") || !strings.Contains(stdout, "one-off container of service web") {
+		t.Errorf("run --dry-run printed\n%s\nwant db's plan and the one-off container", stdout)
+	}
+}
