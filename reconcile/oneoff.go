@@ -3,10 +3,12 @@ package reconcile
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/planner"
 )
 
 // LabelSlug is compose's label holding the random ID of a one-off
@@ -50,22 +52,7 @@ func (o OneOff) Name(project string) string {
 // oneoff "True" and the slug, references to other services resolved against
 // state. files are the service's secrets and configs, already resolved.
 func oneOffSpec(p *types.Project, state State, o OneOff, imageID string, files []fileMount) (engine.ContainerSpec, error) {
-	env := newEnv(p)
-	byService := map[string][]engine.Container{}
-	for _, c := range state.Containers {
-		if !ours(c.Labels, p.Name) {
-			continue
-		}
-		env.ids[c.Name] = c.ID
-		if !isOneoff(c) {
-			svc := c.Labels[engine.LabelService]
-			byService[svc] = append(byService[svc], c)
-		}
-	}
-	for svc, cs := range byService {
-		slices.SortFunc(cs, compareContainers)
-		env.replicas[svc] = containerNames(cs)
-	}
+	env := observedEnv(p, state)
 	svc := o.Service
 	svc.ContainerName = o.Name(p.Name)
 	// A one-off runs once: compose drops the restart policy.
@@ -90,6 +77,45 @@ func oneOffSpec(p *types.Project, state State, o OneOff, imageID string, files [
 	spec.AttachStdin = o.AttachStdin
 	spec.AutoRemove = o.AutoRemove
 	return spec, nil
+}
+
+// observedEnv is what resolving references needs from a snapshot: the
+// project's containers by name, and each service's replicas in order.
+func observedEnv(p *types.Project, state State) *planEnv {
+	env := newEnv(p)
+	byService := map[string][]engine.Container{}
+	for _, c := range state.Containers {
+		if !ours(c.Labels, p.Name) {
+			continue
+		}
+		env.ids[c.Name] = c.ID
+		if !isOneoff(c) {
+			svc := c.Labels[engine.LabelService]
+			byService[svc] = append(byService[svc], c)
+		}
+	}
+	for svc, cs := range byService {
+		slices.SortFunc(cs, compareContainers)
+		env.replicas[svc] = containerNames(cs)
+	}
+	return env
+}
+
+// WaitDependencies blocks until the depends_on conditions of service hold
+// (service_healthy, service_completed_successfully) in state, as the start
+// of one of its replicas would: compose starts a one-off container only
+// then. progress receives the waits' events, as Apply's; it may be nil.
+func WaitDependencies(ctx context.Context, eng Engine, p *types.Project, g *planner.Graph, state State, service string, progress func(Event)) error {
+	u := &upPlanner{p: p, g: g}
+	waits := u.waits(service)
+	if len(waits) == 0 {
+		return nil
+	}
+	env := observedEnv(p, state)
+	r := &runner{eng: eng, env: env, ids: newIDs(env.ids), waitCtx: ctx,
+		opts: ApplyOptions{PollInterval: 500 * time.Millisecond, Progress: progress}}
+	a := Action{Kind: Start, Target: Ref{Type: RefContainer, Service: service}, op: &op{waits: waits}}
+	return r.waitDeps(ctx, 0, a, a.op)
 }
 
 // OneOffEngine is what creating a one-off container needs.

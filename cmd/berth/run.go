@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
@@ -139,6 +140,9 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 	if state, err = reconcile.Observe(ctx, eng, p.Name); err != nil {
 		return err
 	}
+	if err := a.waitDependencies(ctx, eng, p, g, state, service); err != nil {
+		return err
+	}
 	slug, err := randomSlug()
 	if err != nil {
 		return err
@@ -182,6 +186,29 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// waitDependencies waits for the service's depends_on conditions, with
+// progress once there is something to wait for.
+func (a *app) waitDependencies(ctx context.Context, eng reconcile.Engine, p *types.Project, g *planner.Graph, state reconcile.State, service string) error {
+	var prog ui.Progress
+	err := reconcile.WaitDependencies(ctx, eng, p, g, state, service, func(e reconcile.Event) {
+		if prog == nil {
+			var err error
+			if prog, _, err = a.newProgress(); err != nil {
+				// The flags were checked when the command started.
+				return
+			}
+		}
+		prog.Event(progressEvent(e))
+	})
+	if prog != nil {
+		if ctx.Err() != nil {
+			prog.Interrupt()
+		}
+		prog.Close()
+	}
+	return err
 }
 
 // randomSlug is compose's one-off ID: 32 random bytes in hex.

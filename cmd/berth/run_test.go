@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/fake"
 	"github.com/berth-dev/berth/reconcile"
 )
 
@@ -219,5 +220,32 @@ func TestRunDryRunChangesNothing(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "shop-db-1") || !strings.Contains(stdout, "one-off container of service web") {
 		t.Errorf("run --dry-run printed\n%s\nwant db's plan and the one-off container", stdout)
+	}
+}
+
+func TestRunWaitsForHealthyDependencies(t *testing.T) {
+	compose := `
+services:
+  web:
+    image: app:latest
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: app:latest
+    healthcheck: {test: ["CMD", "true"]}
+`
+	for _, tc := range []struct {
+		health string
+		code   int
+	}{{"healthy", 0}, {"unhealthy", 1}} {
+		t.Run(tc.health, func(t *testing.T) {
+			h := newHarness(t, compose)
+			h.f = fake.New().WithImage(engine.Image{Tags: []string{"app:latest"}}).
+				WithStartHealth(func(engine.ContainerSpec) (string, []string) { return tc.health, []string{"probe says " + tc.health} }).Build()
+			_, stderr := h.mustRun(tc.code, "run", "--rm", "web", "exit", "0")
+			if tc.code != 0 && (!strings.Contains(stderr, `dependency "db"`) || len(h.oneOffs()) != 0) {
+				t.Errorf("run with an unhealthy dependency stderr %q, one-offs %v; want the dependency named and no container", stderr, h.oneOffs())
+			}
+		})
 	}
 }
