@@ -196,3 +196,33 @@ services:
 		t.Errorf("attach to an exited service: want an error naming it, got %v", r)
 	}
 }
+
+func TestUpAbortOnContainerFailure(t *testing.T) {
+	t.Parallel()
+	s := shellStack(t, `
+services:
+  ok:
+    image: @SHELL@
+    command: ["sh", "-c", "echo ok-out; exit 0"]
+  bad:
+    image: @SHELL@
+    command: ["sh", "-c", "sleep 2; echo bad-out; exit 4"]
+  server:
+    image: @SHELL@
+    command: ["sleep", "300"]
+    init: true
+`)
+	r := s.berth("up", "--abort-on-container-failure", "--no-attach", "ok", "--timestamps")
+	if r.code != 4 || !strings.Contains(r.stderr, "Aborting on container exit...") {
+		t.Fatalf("up --abort-on-container-failure: want exit 4 after bad's failure and the abort notice, got %v", r)
+	}
+	if strings.Contains(r.stdout, "ok-out") || !strings.Contains(r.stdout, "bad-out") {
+		t.Errorf("up --no-attach ok stdout\n%s\nwant bad's output and none of ok's", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "Z bad-out") {
+		t.Errorf("up --timestamps stdout\n%s\nwant each line to start with its RFC 3339 time", r.stdout)
+	}
+	if got := s.containers()[s.name("server", 1)].State; got != "exited" {
+		t.Errorf("after the abort server is %q, want exited", got)
+	}
+}
