@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -247,5 +249,22 @@ services:
 				t.Errorf("run with an unhealthy dependency stderr %q, one-offs %v; want the dependency named and no container", stderr, h.oneOffs())
 			}
 		})
+	}
+}
+
+func TestRunBuildsAMissingImage(t *testing.T) {
+	h := newHarness(t, "services:\n  job:\n    build: .\n")
+	if err := os.WriteFile(filepath.Join(filepath.Dir(h.file), "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun(0, "run", "--rm", "job", "exit", "0")
+	var built []string
+	for _, c := range h.f.Calls() {
+		if c.Method == "BuildImage" || c.Method == "CreateContainer" {
+			built = append(built, c.Method)
+		}
+	}
+	if !slices.Equal(built, []string{"BuildImage", "CreateContainer"}) {
+		t.Errorf("run of a service whose image is missing called %v, want BuildImage then CreateContainer", built)
 	}
 }
