@@ -60,6 +60,10 @@ func (a *app) exec(ctx context.Context, s *session, args []string, o *execOption
 	if err != nil {
 		return err
 	}
+	if a.g.dryRun {
+		fmt.Fprintf(a.stdout, "would run %q in container %s\n", strings.Join(args[1:], " "), c.Name)
+		return nil
+	}
 	tty := !o.noTTY && !o.detach && ui.IsTerminalReader(a.g.stdin) && ui.IsTerminal(a.stdout)
 	spec := engine.ExecSpec{
 		Cmd:        args[1:],

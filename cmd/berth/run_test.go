@@ -159,6 +159,9 @@ func TestExec(t *testing.T) {
 	if !strings.Contains(stderr, `service "db" has no running container #3`) {
 		t.Errorf("exec --index 3 stderr %q, want it to name the service and index", stderr)
 	}
+	if stdout, _ := h.mustRun(0, "--dry-run", "exec", "db", "rm", "-rf", "/data"); len(got) != 2 || !strings.Contains(stdout, "shop-db-1") {
+		t.Errorf("exec --dry-run printed %q and ran %v, want it to name shop-db-1 and run nothing more", stdout, got)
+	}
 	h.mustRun(0, "stop", "web")
 	_, stderr = h.mustRun(1, "exec", "web", "true")
 	if !strings.Contains(stderr, `service "web" is not running`) {
