@@ -149,6 +149,13 @@ type ContainerSpec struct {
 	// InheritVolumesFrom, when set, is a container whose anonymous volumes the
 	// new container takes over (recreate without --renew-anon-volumes).
 	InheritVolumesFrom string
+	// AttachStdin prepares the container for a client that attaches its
+	// input (berth run -i): with the service's stdin_open, the input closes
+	// when that client's does.
+	AttachStdin bool
+	// AutoRemove has the engine remove the container once it exits (run -d
+	// --rm, where no berth stays to do it).
+	AutoRemove bool
 }
 
 // NetworkAttachment attaches a container to one engine network.
@@ -282,6 +289,8 @@ type Engine interface {
 	StatsReader
 	Copier
 	SubnetLister
+	Attacher
+	Executor
 }
 
 // BuildSpec is everything needed to build one image from a Dockerfile.

@@ -56,6 +56,10 @@ type UpOptions struct {
 	// Early holds the stops StopEarly began for this up: the recreates of
 	// those containers take them over instead of stopping again.
 	Early *EarlyStops
+	// OneOff names the service `run` runs: its networks, volumes and image
+	// are planned, its containers are not (the one-off container is
+	// created by CreateOneOff).
+	OneOff string
 }
 
 // upPlanner holds what PlanUp learns while it walks the project.
@@ -158,6 +162,9 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	}
 	if err := u.planBuilds(selected); err != nil {
 		return Plan{}, err
+	}
+	if opts.OneOff != "" {
+		selected = slices.DeleteFunc(slices.Clone(selected), func(s string) bool { return s == opts.OneOff })
 	}
 	for _, name := range selected {
 		if err := u.planService(name); err != nil {

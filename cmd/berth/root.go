@@ -109,6 +109,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
 		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newStatsCmd,
 		newPullCmd, newPushCmd,
+		newAttachCmd, newExecCmd, newRunCmd,
 	}
 }
 

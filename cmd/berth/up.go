@@ -5,28 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/follow"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/ui"
 )
 
 type upOptions struct {
 	upFlags
-	detach       bool
-	noStart      bool
-	wait         bool
-	waitTimeout  int
-	abortOnExit  bool
-	exitCodeFrom string
-	noColor      bool
-	noLogPrefix  bool
+	detach         bool
+	noStart        bool
+	wait           bool
+	waitTimeout    int
+	abortOnExit    bool
+	abortOnFailure bool
+	exitCodeFrom   string
+	noColor        bool
+	noLogPrefix    bool
+	timestamps     bool
+	menu           bool
+	attachTo       []string
+	noAttach       []string
 }
 
 func newUpCmd(a *app) *cobra.Command {
@@ -55,6 +59,12 @@ func newUpCmd(a *app) *cobra.Command {
 	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
 	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "Stops all containers if any container exited with failure. Incompatible with -d")
+	f.StringArrayVar(&o.attachTo, "attach", nil, "Restrict attaching to the specified services (repeatable)")
+	f.StringArrayVar(&o.noAttach, "no-attach", nil, "Do not attach (stream logs) to the specified services (repeatable)")
+	f.BoolVar(&o.timestamps, "timestamps", false, "Show timestamps")
+	// compose's interactive menu; berth has none, so only false is useful.
+	f.BoolVar(&o.menu, "menu", false, "Enable interactive shortcuts when running attached (berth has none)")
 	return cmd
 }
 
@@ -63,16 +73,19 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 	if err := o.resolve(cmd, environ); err != nil {
 		return err
 	}
-	if o.exitCodeFrom != "" {
+	if o.abortOnExit && o.abortOnFailure {
+		return errors.New("--abort-on-container-exit and --abort-on-container-failure are incompatible: pick one")
+	}
+	if o.exitCodeFrom != "" && !o.abortOnFailure {
 		o.abortOnExit = true
 	}
 	if o.wait {
-		if o.abortOnExit {
+		if o.abortOnExit || o.abortOnFailure {
 			return errors.New("--wait cannot be combined with --abort-on-container-exit or --exit-code-from: --wait returns once services are up")
 		}
 		o.detach = true
 	}
-	if o.detach && o.abortOnExit {
+	if o.detach && (o.abortOnExit || o.abortOnFailure) {
 		return errors.New("--detach cannot be combined with --abort-on-container-exit or --exit-code-from: drop -d to follow the containers")
 	}
 	return nil
@@ -127,143 +140,75 @@ func (o *upOptions) checkExitCodeFrom(p *types.Project) error {
 	return nil
 }
 
-// attach follows the logs of the selected services' containers until they
-// have all exited, one aborts the rest (--abort-on-container-exit) or the
-// user interrupts; the last two stop the project's containers, as compose
-// does.
+// attach follows the selected services' containers (see package follow)
+// until they have all exited, one aborts the rest (--abort-on-container-exit
+// or -failure) or the user interrupts; the last two stop the project's
+// containers, as compose does.
 func (a *app) attach(ctx context.Context, s *session, eng engine.Engine, p *types.Project, plan reconcile.Plan, args []string, o *upOptions, timeout *time.Duration, startedAt time.Time) error {
 	all, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return err
 	}
 	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
-	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
-	names := make([]string, len(sources))
-	for i, src := range sources {
-		names[i] = src.Name
-	}
-	fmt.Fprintf(a.stdout, "Attaching to %s\n", strings.Join(names, ", "))
-
 	// Containers this up started print everything they wrote; those left
 	// running only what comes after, as attaching to them would.
 	fresh := map[string]bool{}
 	for _, act := range plan.Actions {
 		fresh[act.Target.Name] = true
 	}
-	since := fmt.Sprintf("%d.%09d", startedAt.Unix(), startedAt.Nanosecond())
-
-	// The streams outlive an interrupt: while containers are stopped, their
-	// last words and exit codes still show, as with compose.
-	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopLogs()
-	aborted := make(chan struct{}) // closed once, by the first exit under --abort-on-container-exit
-	var (
-		mu       sync.Mutex
-		firstOut *exitRecord
-		byName   = map[string]int{}
-	)
-	var g errgroup.Group
+	targets := follow.Targets(containers, follow.Selection{
+		Attach:     o.attachTo,
+		NoAttach:   o.noAttach,
+		Fresh:      fresh,
+		Since:      fmt.Sprintf("%d.%09d", startedAt.Unix(), startedAt.Nanosecond()),
+		Timestamps: o.timestamps,
+	})
+	var shown []engine.Container
 	for i, c := range containers {
-		g.Go(func() error {
-			opts := engine.LogOptions{Follow: true}
-			if !fresh[c.Name] {
-				opts.Since = since
-			}
-			code, err := follow(logCtx, eng, mux, sources[i].Name, c.ID, opts)
-			if err != nil || logCtx.Err() != nil {
-				return err
-			}
-			mux.Status(sources[i].Name, fmt.Sprintf("exited with code %d", code))
-			mu.Lock()
-			defer mu.Unlock()
-			byName[c.Labels[engine.LabelService]] = code
-			if firstOut == nil {
-				firstOut = &exitRecord{code: code}
-				if o.abortOnExit {
-					close(aborted)
-				}
-			}
-			return nil
-		})
+		if !targets[i].Quiet {
+			shown = append(shown, c)
+		}
 	}
-	var streamErr error
-	done := make(chan struct{})
-	go func() {
-		streamErr = g.Wait()
-		close(done)
-	}()
+	mux, sources := a.logMux(shown, o.noColor, !o.noLogPrefix)
+	names := make([]string, len(sources))
+	for i, src := range sources {
+		names[i] = src.Name
+	}
+	fmt.Fprintf(a.stdout, "Attaching to %s\n", strings.Join(names, ", "))
 
-	var stopErr error
-	interrupted := false
-	select {
-	case <-done:
-		return streamErr
-	case <-ctx.Done():
-		interrupted = true
-		fmt.Fprintln(a.stderr, "Gracefully stopping... (press Ctrl+C again to force)")
-		stopErr = a.stopAll(context.WithoutCancel(ctx), s, p, timeout)
-	case <-aborted:
-		fmt.Fprintln(a.stderr, "Aborting on container exit...")
-		stopErr = a.stopAll(ctx, s, p, timeout)
-	}
-	// Stopped containers end their streams; one that will not (a stop that
-	// failed) is cut off after a grace period.
-	select {
-	case <-done:
-	case <-time.After(logDrain):
-		stopLogs()
-		<-done
-	}
-	if err := errors.Join(streamErr, stopErr); err != nil {
+	res, err := follow.Run(ctx, eng, mux, targets, follow.Options{
+		Cascade: o.cascade(),
+		Notify: func(e follow.Event) {
+			switch e {
+			case follow.Interrupted:
+				fmt.Fprintln(a.stderr, "Gracefully stopping... (press Ctrl+C again to force)")
+			case follow.Aborting:
+				fmt.Fprintln(a.stderr, "Aborting on container exit...")
+			}
+		},
+		Stop: func(ctx context.Context) error { return a.stopAll(ctx, s, p, timeout) },
+	})
+	if err != nil {
 		return err
 	}
-	if interrupted {
+	if res.Interrupted {
 		return &exitError{code: exitInterrupted}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	code := firstOut.code
-	if o.exitCodeFrom != "" {
-		code = byName[o.exitCodeFrom]
-	}
-	if code != 0 {
+	if code := res.Code(o.exitCodeFrom); code != 0 {
 		return &exitError{code: code}
 	}
 	return nil
 }
 
-// logDrain is how long attached logs may keep flowing after the
-// containers were told to stop.
-const logDrain = 5 * time.Second
-
-// exitRecord is the first container exit seen while attached.
-type exitRecord struct {
-	code int
-}
-
-// follow streams one container's logs through mux until the stream ends,
-// then returns the container's exit code. A cancelled ctx returns quietly.
-func follow(ctx context.Context, eng engine.Engine, mux *ui.LogMux, name, id string, opts engine.LogOptions) (int, error) {
-	stdout, stderr := mux.Writers(name)
-	err := eng.Logs(ctx, id, opts, stdout, stderr)
-	stdout.Flush()
-	stderr.Flush()
-	if ctx.Err() != nil {
-		return 0, nil
+// cascade is what ends an attached up early.
+func (o *upOptions) cascade() follow.Cascade {
+	switch {
+	case o.abortOnExit:
+		return follow.OnExit
+	case o.abortOnFailure:
+		return follow.OnFailure
 	}
-	if err != nil {
-		// The engine names the call and the container's ID; the name is
-		// what the user knows it by.
-		return 0, fmt.Errorf("%s: %w", name, err)
-	}
-	code, err := eng.WaitContainer(ctx, id)
-	if ctx.Err() != nil {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", name, err)
-	}
-	return code, nil
+	return follow.Never
 }
 
 // stopAll stops every running container of the project, dependents first.

@@ -31,5 +31,6 @@ func TestContract(t *testing.T) {
 			t.Cleanup(srv.Close)
 			return strings.TrimPrefix(srv.URL, "http://")
 		},
+		ExecPrefix: []string{testimage.Entrypoint},
 	})
 }

@@ -92,6 +92,8 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		ExposedPorts:    exposed,
 		Tty:             s.Tty,
 		OpenStdin:       s.StdinOpen,
+		AttachStdin:     spec.AttachStdin,
+		StdinOnce:       spec.AttachStdin && s.StdinOpen,
 		AttachStdout:    true,
 		AttachStderr:    true,
 		Cmd:             s.Command,
@@ -155,6 +157,7 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		GroupAdd:       s.GroupAdd,
 		Links:          links,
 		OomScoreAdj:    int(s.OomScoreAdj),
+		AutoRemove:     spec.AutoRemove,
 	}
 	if unconfined {
 		host.MaskedPaths = []string{}

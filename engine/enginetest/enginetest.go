@@ -48,6 +48,10 @@ type Harness struct {
 	// Registry returns the host[:port] of a registry the engine can reach
 	// without credentials; nil skips the pull and push contract.
 	Registry func(t *testing.T) string
+	// ExecPrefix goes in front of ["exit", "N"] to make a process that Exec
+	// can run in a container of Image and that exits with N: berth's test
+	// image needs its program's path, testimage.Entrypoint.
+	ExecPrefix []string
 }
 
 // subtestTimeout bounds each subtest, so that a hung engine call fails the
@@ -86,6 +90,8 @@ func Run(t *testing.T, h Harness) {
 		{"Copy", testCopy},
 		{"PullAndPushMissing", testPullPushMissing},
 		{"SubnetOverlap", testSubnetOverlap},
+		{"Exec", testExec},
+		{"AttachBeforeStart", testAttachBeforeStart},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,7 +110,8 @@ type env struct {
 	// other is a second project, to check that lists filter by project.
 	other string
 	// registry is Harness.Registry.
-	registry func(t *testing.T) string
+	registry   func(t *testing.T) string
+	execPrefix []string
 }
 
 func newEnv(t *testing.T, h Harness) *env {
@@ -113,7 +120,7 @@ func newEnv(t *testing.T, h Harness) *env {
 	if projectFn == nil {
 		projectFn = ProjectName
 	}
-	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t), registry: h.Registry}
+	e := &env{t: t, eng: h.New(t), image: h.Image, project: projectFn(t), registry: h.Registry, execPrefix: h.ExecPrefix}
 	e.other = e.project + "-other"
 	ctx, cancel := context.WithTimeout(context.Background(), subtestTimeout)
 	e.ctx = ctx

@@ -263,6 +263,7 @@ func (f *Engine) StartContainer(ctx context.Context, id string) error {
 	if code, ok := exitCommand(c.spec.Service.Command); ok {
 		c.c.State = stateExited
 		c.c.ExitCode = code
+		c.detach()
 		return nil
 	}
 	c.c.State = stateRunning
@@ -315,6 +316,7 @@ func (c *container) exit(code int) {
 	c.c.ExitCode = code
 	close(c.done)
 	c.done = nil
+	c.detach()
 }
 
 // RemoveContainer removes a container; a running one only with Force
@@ -335,6 +337,7 @@ func (f *Engine) RemoveContainer(ctx context.Context, id string, opts engine.Rem
 		return fmt.Errorf("remove container %s: container is running: stop it first or remove with force: %w", c.c.Name, engine.ErrConflict)
 	}
 	c.exit(137)
+	c.detach() // a container removed before it ran ends its attachments too
 	delete(f.containers, c.c.ID)
 	if opts.Volumes {
 		for _, m := range c.c.Mounts {

@@ -15,8 +15,9 @@
 //	if m := f.Mutations(); len(m) != 0 { t.Errorf("dry run mutated: %v", m) }
 //
 // Tests drive what a daemon would do on its own with [Engine.SetHealth],
-// [Engine.Exit] and [Engine.SetLogs], and read back what was asked for with
-// [Engine.Spec] and [Engine.Calls].
+// [Engine.Exit] and [Engine.SetLogs], script the processes Exec runs with
+// [Engine.SetExec], and read back what was asked for with [Engine.Spec],
+// [Engine.Stdin] and [Engine.Calls].
 //
 // # Conventions
 //
@@ -76,6 +77,11 @@
 //     alone. BuildImage reads no files and never fails unless a hook says so.
 //     References are normalised for Docker Hub ("docker.io/library/x" is "x")
 //     but digests ("x@sha256:…") never resolve.
+//   - An attached container's output (what SetLogs set) arrives in one
+//     piece when its run ends, and its input is read to the end first, not
+//     as the process would read it; Resize sizes are ignored. An Exec runs
+//     the ExecFunc synchronously, Detach included. ContainerSpec.AutoRemove
+//     is recorded, never acted on.
 //   - Logs ignores Since, Until and Timestamps; stdout and stderr are returned
 //     whole (or their last Tail lines) and never interleaved.
 //   - Network.Containers lists the running containers attached, as Docker's

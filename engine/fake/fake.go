@@ -32,6 +32,7 @@ type Engine struct {
 	images      map[string]*engine.Image
 	uses        map[string]int // "kind/name" → IDs derived so far, see newID
 	calls       []Call
+	exec        ExecFunc                        // see SetExec; nil plays the default process
 	events      *eventLog                       // see Emit
 	stats       map[string][]engine.StatsSample // see SetStats
 	files       *files                          // see WriteFile
@@ -53,6 +54,10 @@ type container struct {
 	done           chan struct{}
 	stdout, stderr string
 	healthLog      []string
+	// attached are closed when the container's run ends, for
+	// AttachContainer's waits; stdin is what attached clients fed it.
+	attached []chan struct{}
+	stdin    string
 }
 
 type volume struct {
@@ -246,7 +251,7 @@ func (c Call) Mutating() bool {
 	case "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "RenameContainer",
 		"CreateNetwork", "RemoveNetwork", "ConnectNetwork", "DisconnectNetwork",
 		"CreateVolume", "RemoveVolume", "RemoveImage", "BuildImage", "CopyToContainer",
-		"KillContainer", "PauseContainer", "UnpauseContainer", "PullImage", "PushImage":
+		"KillContainer", "PauseContainer", "UnpauseContainer", "PullImage", "PushImage", "Exec":
 		return true
 	}
 	return false

@@ -55,6 +55,8 @@ type Hooks struct {
 	TopContainer      func(ctx context.Context, id string) error
 	ProjectContainers func(ctx context.Context, all bool) error
 	Subnets           func(ctx context.Context) error
+	AttachContainer   func(ctx context.Context, id string) error
+	Exec              func(ctx context.Context, id string, spec engine.ExecSpec) error
 }
 
 // The helpers below run a hook if it is set; each method calls one right
