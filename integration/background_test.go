@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -17,7 +18,7 @@ type bgBerth struct {
 	s              *stack
 	cmd            *exec.Cmd
 	cancel         context.CancelFunc
-	stdout, stderr bytes.Buffer
+	stdout, stderr lockedBuffer
 	done           chan struct{} // closed once Wait has returned and res is set
 	res            result
 }
@@ -60,6 +61,27 @@ func (s *stack) start(args ...string) *bgBerth {
 	})
 	return b
 }
+
+// lockedBuffer is a buffer the command writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// stderrNow is what the command has written to stderr so far.
+func (b *bgBerth) stderrNow() string { return b.stderr.String() }
 
 // exited reports whether the command has finished.
 func (b *bgBerth) exited() bool {

@@ -105,7 +105,7 @@ func appCommands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newUpCmd, newDownCmd, newPsCmd, newLogsCmd, newPlanCmd,
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
-		newVolumesCmd,
+		newVolumesCmd, newWatchCmd,
 		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
 		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newStatsCmd,
 		newPullCmd, newPushCmd,
