@@ -40,3 +40,22 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("berth --version got %d %q, want 0 %q", code, stdout, "berth version "+version+"\n")
 	}
 }
+
+// berth --help lists every docker compose command berth takes over, so that
+// a user switching finds each of them; the README's table has the same list.
+func TestHelpListsComposeCommands(t *testing.T) {
+	code, stdout, _ := execute(t, nil, "", "--help")
+	if code != 0 {
+		t.Fatalf("berth --help exited %d", code)
+	}
+	for _, name := range []string{
+		"attach", "build", "config", "cp", "create", "down", "events", "exec", "images", "kill",
+		"logs", "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale",
+		"start", "stats", "stop", "top", "unpause", "up", "version", "volumes", "wait", "watch",
+		"plan",
+	} {
+		if !strings.Contains(stdout, "\n  "+name+" ") {
+			t.Errorf("berth --help does not list %q", name)
+		}
+	}
+}
