@@ -89,6 +89,9 @@ type Options struct {
 	// Drain bounds how long output may keep flowing after Stop; zero means
 	// DefaultDrain.
 	Drain time.Duration
+	// Exited, when set, is told of each exit as it is seen, one call at a
+	// time (`wait` prints them).
+	Exited func(Exit)
 }
 
 // DefaultDrain is how long output may keep flowing after the containers
@@ -109,6 +112,7 @@ const (
 type Exit struct {
 	Name    string
 	Service string
+	ID      string
 	Code    int
 }
 
@@ -174,8 +178,11 @@ func Run(ctx context.Context, eng Engine, out *ui.LogMux, targets []Target, opts
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			e := Exit{Name: t.Name, Service: t.Service, Code: code}
+			e := Exit{Name: t.Name, Service: t.Service, ID: t.ID, Code: code}
 			res.Exits = append(res.Exits, e)
+			if opts.Exited != nil {
+				opts.Exited(e)
+			}
 			if res.Cause == nil && opts.Cascade.cascades(code) {
 				res.Cause = &e
 				close(aborted)

@@ -138,7 +138,9 @@ func TestWaitOps(t *testing.T) {
 services:
   job:
     image: `+testimage.EnsureShell(t)+`
-    command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 4"]
+    # The pause lets the exec that makes /tmp/go return before the
+    # container exits, which would end that exec with 137.
+    command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; sleep 1; exit 4"]
   web:
     image: @IMAGE@
 `)

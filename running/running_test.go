@@ -2,7 +2,6 @@ package running
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -124,7 +123,7 @@ func TestNameFilter(t *testing.T) {
 	}
 }
 
-func TestWait(t *testing.T) {
+func TestWaitable(t *testing.T) {
 	ctx := context.Background()
 	seed := []engine.Container{
 		ctr("p-a-1", "p", "a", "1", "running", false),
@@ -145,35 +144,5 @@ func TestWait(t *testing.T) {
 	}
 	if got := Waitable(all, []string{"b", "c"}); len(got) != 1 || got[0].Name != "p-b-1" {
 		t.Errorf("Waitable(b, c) got %v, want p-b-1 alone", got)
-	}
-	type result struct {
-		code int
-		err  error
-	}
-	// Two slots: one per container, so the callback never blocks Wait.
-	exits := make(chan string, 2)
-	done := make(chan result, 1)
-	go func() {
-		code, err := Wait(ctx, f, cs, func(c engine.Container, code int) { exits <- c.Name })
-		done <- result{code, err}
-	}()
-	// b exits first with 3, then a with 5: the last to exit gives the code.
-	if err := f.Exit(cs[1].ID, 3); err != nil {
-		t.Fatal(err)
-	}
-	if got := <-exits; got != "p-b-1" {
-		t.Errorf("first exit reported %s, want p-b-1", got)
-	}
-	if err := f.Exit(cs[0].ID, 5); err != nil {
-		t.Fatal(err)
-	}
-	<-exits
-	if r := <-done; r.err != nil || r.code != 5 {
-		t.Errorf("Wait got %d, %v, want 5 (the last to exit)", r.code, r.err)
-	}
-
-	f.Hooks.WaitContainer = func(context.Context, string) error { return errors.New("boom") }
-	if _, err := Wait(ctx, f, cs, nil); err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Errorf("Wait with a failing engine got %v, want boom", err)
 	}
 }

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/follow"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/running"
 )
@@ -60,12 +61,22 @@ func (a *app) wait(ctx context.Context, s *session, services []string, downProje
 	if len(cs) == 0 {
 		return 1, fmt.Errorf("no containers for project %q: the services are not running (berth ps -a shows them)", p.Name)
 	}
-	code, err := running.Wait(ctx, eng, cs, func(c engine.Container, code int) {
-		fmt.Fprintf(a.stdout, "container %q exited with status code %d\n", c.ID, code)
+	// Nothing is printed but the exits, and nothing is stopped: an
+	// interrupt ends the wait at once.
+	res, err := follow.Run(ctx, eng, nil, follow.Targets(cs, follow.Selection{}), follow.Options{
+		Drain: time.Millisecond,
+		Exited: func(e follow.Exit) {
+			fmt.Fprintf(a.stdout, "container %q exited with status code %d\n", e.ID, e.Code)
+		},
 	})
 	if err != nil {
 		return exitWaitFailed, err
 	}
+	if res.Interrupted {
+		return exitInterrupted, nil
+	}
+	// compose reports the last container to exit.
+	code := res.Exits[len(res.Exits)-1].Code
 	if !downProject {
 		return code, nil
 	}
