@@ -253,6 +253,8 @@ type Engine interface {
 	Signaller
 	ProcessLister
 	ProjectsLister
+	StacksLister
+	Watcher
 	EndpointLister
 }
 

@@ -1,0 +1,135 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/berth-dev/berth/engine"
+)
+
+var (
+	_ engine.StacksLister = (*Engine)(nil)
+	_ engine.Watcher      = (*Engine)(nil)
+)
+
+func anyProjectFilter() client.Filters {
+	return make(client.Filters).Add("label", engine.LabelProject)
+}
+
+// ProjectNetworks lists every network carrying the project label, in one
+// call filtered by the label's key alone.
+func (e *Engine) ProjectNetworks(ctx context.Context) ([]engine.Network, error) {
+	var res client.NetworkListResult
+	err := e.call(ctx, "list networks of all projects", idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.NetworkList(ctx, client.NetworkListOptions{Filters: anyProjectFilter()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.Network, 0, len(res.Items))
+	for _, n := range res.Items {
+		out = append(out, fromNetwork(n.Network, nil))
+	}
+	return out, nil
+}
+
+// ProjectVolumes lists every volume carrying the project label.
+func (e *Engine) ProjectVolumes(ctx context.Context) ([]engine.Volume, error) {
+	var res client.VolumeListResult
+	err := e.call(ctx, "list volumes of all projects", idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.VolumeList(ctx, client.VolumeListOptions{Filters: anyProjectFilter()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.Volume, 0, len(res.Items))
+	for _, v := range res.Items {
+		out = append(out, fromVolume(v))
+	}
+	return out, nil
+}
+
+// LeaseContainers lists the lease containers, running or not.
+func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error) {
+	var res client.ContainerListResult
+	err := e.call(ctx, "list lease containers", idempotent, func(ctx context.Context) error {
+		var err error
+		res, err = e.cli.ContainerList(ctx, client.ContainerListOptions{All: true,
+			Filters: make(client.Filters).Add("label", engine.LabelLease)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.Container, 0, len(res.Items))
+	for _, c := range res.Items {
+		out = append(out, fromSummary(c))
+	}
+	return out, nil
+}
+
+// StartWatcher creates the container with an open stdin that the engine
+// closes when the first attached client goes (StdinOnce), attaches to it
+// and only then starts it: started first, a holder that died before the
+// attach would leave a watcher whose stdin never closes. A container that
+// cannot be attached or started is removed.
+func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.Closer, error) {
+	if _, err := e.APIVersion(ctx); err != nil {
+		return nil, err
+	}
+	op := "create lease container " + spec.Name
+	var created client.ContainerCreateResult
+	err := e.call(ctx, op, once, func(ctx context.Context) error {
+		var err error
+		created, err = e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+			Name: spec.Name,
+			Config: &container.Config{
+				Image:       spec.Image,
+				Cmd:         spec.Command,
+				Labels:      spec.Labels,
+				OpenStdin:   true,
+				StdinOnce:   true,
+				AttachStdin: true,
+			},
+			HostConfig: &container.HostConfig{Binds: spec.Binds, AutoRemove: true},
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	cleanup := func(cause error) error {
+		_, rerr := e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true})
+		if rerr != nil {
+			return fmt.Errorf("%w (and removing it failed: %v)", cause, rerr)
+		}
+		return cause
+	}
+	att, err := e.cli.ContainerAttach(ctx, created.ID, client.ContainerAttachOptions{Stream: true, Stdin: true})
+	if err != nil {
+		return nil, cleanup(e.wrap("attach to lease container "+spec.Name, err))
+	}
+	err = e.call(ctx, "start lease container "+spec.Name, idempotent, func(ctx context.Context) error {
+		_, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{})
+		return err
+	})
+	if err != nil {
+		att.Close()
+		return nil, cleanup(err)
+	}
+	return hijacked{&att.HijackedResponse}, nil
+}
+
+// hijacked closes an attach connection; HijackedResponse.Close returns
+// nothing.
+type hijacked struct{ r *client.HijackedResponse }
+
+func (h hijacked) Close() error { return h.r.Conn.Close() }
