@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/reaper"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/ui"
 )
@@ -27,6 +28,7 @@ type upOptions struct {
 	exitCodeFrom string
 	noColor      bool
 	noLogPrefix  bool
+	life         lifeFlags
 }
 
 func newUpCmd(a *app) *cobra.Command {
@@ -55,6 +57,7 @@ func newUpCmd(a *app) *cobra.Command {
 	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
 	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	o.life.bind(cmd)
 	return cmd
 }
 
@@ -62,6 +65,12 @@ func newUpCmd(a *app) *cobra.Command {
 func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) error {
 	if err := o.resolve(cmd, environ); err != nil {
 		return err
+	}
+	if err := o.life.resolve(cmd, environ); err != nil {
+		return err
+	}
+	if o.life.reap && (o.detach || o.wait || o.noStart) {
+		return errors.New("--reap removes the stack when this berth exits, and with --detach, --wait or --no-start it exits at once: drop them and keep berth attached")
 	}
 	if o.exitCodeFrom != "" {
 		o.abortOnExit = true
@@ -78,9 +87,17 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 	return nil
 }
 
-func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
+func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) (err error) {
 	opts := o.options(cmd, args)
 	opts.NoStart = o.noStart
+	var owner string
+	if o.life.reap && !a.g.dryRun {
+		var err error
+		if owner, err = newOwner(); err != nil {
+			return err
+		}
+	}
+	opts.Labels = stackLabels(a.g.env, o.life.ttl, a.now(), owner)
 	// --exit-code-from is checked against the loaded project, after
 	// planning; a wrong name must change nothing, so it stops nothing early.
 	p, plan, early, err := a.planUp(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
@@ -93,7 +110,20 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 		return err
 	}
 	startedAt := a.now()
-	if err = o.checkExitCodeFrom(p); err == nil {
+	err = o.checkExitCodeFrom(p)
+	if err == nil && owner != "" {
+		// Before anything is created: a berth killed mid-apply leaves
+		// nothing either.
+		var lease *reaper.Lease
+		if lease, err = a.takeLease(ctx, eng, p.Name, owner); err == nil {
+			defer func() {
+				if rerr := a.releaseLease(context.WithoutCancel(ctx), lease); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}()
+		}
+	}
+	if err == nil {
 		err = a.execute(ctx, eng, plan)
 	}
 	// The early stops the plan did not take over are undone, whatever
