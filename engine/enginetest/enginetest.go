@@ -80,6 +80,8 @@ func Run(t *testing.T, h Harness) {
 		{"PauseUnpauseKill", testPauseUnpauseKill},
 		{"Top", testTop},
 		{"ProjectContainers", testProjectContainers},
+		{"ProjectNetworksAndVolumes", testProjectNetworksAndVolumes},
+		{"Watcher", testWatcher},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
