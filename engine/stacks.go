@@ -48,17 +48,21 @@ type WatcherSpec struct {
 	Image   string
 	Command []string
 	Labels  map[string]string
-	// Binds are bind mounts, "host-path:container-path[:ro]", the host
-	// being the engine's.
-	Binds []string
+	// Binds are bind mounts of paths on the engine's host; a source that
+	// does not exist is an error, never created.
+	Binds []Mount
+	// Ready, when set, is what the watcher prints once it works:
+	// StartWatcher returns when it has seen it, and fails with the
+	// watcher's output if the watcher exits first or ctx ends.
+	Ready string
 }
 
 // Watcher runs lease containers.
 type Watcher interface {
 	// StartWatcher creates spec's container with its stdin attached to the
-	// returned connection, then starts it. The engine closes the
-	// container's stdin once the connection closes, whether its holder
-	// closes it or dies: that end of input is the container's signal. The
-	// container removes itself when it exits.
+	// returned connection, starts it and waits for spec.Ready. The engine
+	// closes the container's stdin once the connection closes, whether its
+	// holder closes it or dies: that end of input is the container's
+	// signal. The container removes itself when it exits.
 	StartWatcher(ctx context.Context, spec WatcherSpec) (io.Closer, error)
 }

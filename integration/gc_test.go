@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"syscall"
@@ -144,4 +145,22 @@ func TestReapAfterKill(t *testing.T) {
 	}
 	b.wait(10*time.Second, " after SIGKILL")
 	eventually(t, 30*time.Second, "stack removed after kill -9 of its berth", func() error { return gone(s.project) })
+}
+
+// TestReapNeedsTheSocket points the reaper at a socket the engine's host
+// lacks: up --reap must fail before creating anything, and say what to set.
+func TestReapNeedsTheSocket(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, gcCompose)
+	ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
+	defer cancel()
+	cmd := berthCommand(ctx, s.dir, "-p", s.project, "up", "--reap")
+	cmd.Env = append(cmd.Env, "BERTH_REAPER_SOCKET=/nonexistent/berth-test.sock")
+	r := runCmd(cmd, []string{"berth", "up", "--reap"})
+	if r.code == 0 || !strings.Contains(r.stderr, "BERTH_REAPER_SOCKET") {
+		t.Errorf("up --reap with a missing socket: %v\nwant a failure naming BERTH_REAPER_SOCKET", r)
+	}
+	if err := gone(s.project); err != nil {
+		t.Errorf("up --reap that could not start its reaper created something: %v", err)
+	}
 }

@@ -118,18 +118,28 @@ func Start(ctx context.Context, eng Engine, opts Options) (*Lease, error) {
 			return nil, fmt.Errorf("remove stale lease container %s: %w", name, err)
 		}
 	}
+	ctx, cancel := context.WithTimeout(ctx, readyWait)
+	defer cancel()
 	conn, err := eng.StartWatcher(ctx, engine.WatcherSpec{
 		Name:    name,
 		Image:   image,
 		Command: []string{"reap", "--project", opts.Project},
 		Labels:  map[string]string{engine.LabelLease: opts.Project, engine.LabelLeaseOwner: opts.Owner},
-		Binds:   []string{opts.Socket + ":" + socketInside},
+		Binds:   []engine.Mount{{Type: "bind", Source: opts.Socket, Destination: socketInside}},
+		Ready:   ReadyLine,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("start the reaper of project %s: %w", opts.Project, err)
+		return nil, fmt.Errorf("start the reaper of project %s (it mounts the engine's socket %s; set BERTH_REAPER_SOCKET if the engine's host has it elsewhere): %w", opts.Project, opts.Socket, err)
 	}
 	return &Lease{eng: eng, name: name, conn: conn}, nil
 }
+
+// ReadyLine is what `berth reap` prints once it has reached the engine
+// through the mounted socket: until then the lease protects nothing.
+const ReadyLine = "berth reaper ready"
+
+// readyWait bounds how long Start waits for the reaper to be ready.
+const readyWait = time.Minute
 
 // socketInside is where the reaper finds the socket: the engine client's
 // default, so the reaper needs no DOCKER_HOST.

@@ -24,11 +24,17 @@ func newReapCmd(a *app) *cobra.Command {
 				return fmt.Errorf("reap: --project is required")
 			}
 			return a.run(cmd, func(ctx context.Context, s *session) error {
+				// One call through the socket before saying ready: the
+				// owner's lease means nothing until the reaper can act.
+				eng, err := s.engine(ctx)
+				if err == nil {
+					_, err = eng.Containers(ctx, project)
+				}
+				if err != nil {
+					return fmt.Errorf("reaper of project %s cannot reach the engine: %w", project, err)
+				}
+				fmt.Fprintln(a.stdout, reaper.ReadyLine)
 				return reaper.Watch(ctx, a.g.stdin, func(ctx context.Context) error {
-					eng, err := s.engine(ctx)
-					if err != nil {
-						return err
-					}
 					return gc.Remove(ctx, eng, project)
 				})
 			})

@@ -1,11 +1,17 @@
 package docker
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/engine"
@@ -80,52 +86,99 @@ func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error
 // closes when the first attached client goes (StdinOnce), attaches to it
 // and only then starts it: started first, a holder that died before the
 // attach would leave a watcher whose stdin never closes. A container that
-// cannot be attached or started is removed.
+// cannot be attached, started or made ready is removed.
 func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.Closer, error) {
 	if _, err := e.APIVersion(ctx); err != nil {
 		return nil, err
 	}
-	op := "create lease container " + spec.Name
+	var mounts []mount.Mount
+	for _, b := range spec.Binds {
+		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: b.Source, Target: b.Destination, ReadOnly: b.ReadOnly})
+	}
 	var created client.ContainerCreateResult
-	err := e.call(ctx, op, once, func(ctx context.Context) error {
+	err := e.call(ctx, "create lease container "+spec.Name, once, func(ctx context.Context) error {
 		var err error
 		created, err = e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
 			Name: spec.Name,
 			Config: &container.Config{
-				Image:       spec.Image,
-				Cmd:         spec.Command,
-				Labels:      spec.Labels,
-				OpenStdin:   true,
-				StdinOnce:   true,
-				AttachStdin: true,
+				Image:        spec.Image,
+				Cmd:          spec.Command,
+				Labels:       spec.Labels,
+				OpenStdin:    true,
+				StdinOnce:    true,
+				AttachStdin:  true,
+				AttachStdout: true,
+				AttachStderr: true,
 			},
-			HostConfig: &container.HostConfig{Binds: spec.Binds, AutoRemove: true},
+			// Mounts rather than Binds: a missing socket path must fail
+			// here, not become an empty directory the reaper cannot use.
+			HostConfig: &container.HostConfig{Mounts: mounts, AutoRemove: true},
 		})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	cleanup := func(cause error) error {
+	fail := func(cause error) (io.Closer, error) {
 		_, rerr := e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true})
-		if rerr != nil {
-			return fmt.Errorf("%w (and removing it failed: %v)", cause, rerr)
+		if rerr != nil && !cerrdefs.IsNotFound(rerr) {
+			return nil, fmt.Errorf("%w (and removing it failed: %v)", cause, rerr)
 		}
-		return cause
+		return nil, cause
 	}
-	att, err := e.cli.ContainerAttach(ctx, created.ID, client.ContainerAttachOptions{Stream: true, Stdin: true})
+	att, err := e.cli.ContainerAttach(ctx, created.ID, client.ContainerAttachOptions{Stream: true, Stdin: true, Stdout: true, Stderr: true})
 	if err != nil {
-		return nil, cleanup(e.wrap("attach to lease container "+spec.Name, err))
+		return fail(e.wrap("attach to lease container "+spec.Name, err))
 	}
+	conn := hijacked{&att.HijackedResponse}
 	err = e.call(ctx, "start lease container "+spec.Name, idempotent, func(ctx context.Context) error {
 		_, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{})
 		return err
 	})
-	if err != nil {
-		att.Close()
-		return nil, cleanup(err)
+	if err == nil && spec.Ready != "" {
+		err = awaitReady(ctx, att.Reader, spec)
+	} else if err == nil {
+		go func() { _, _ = io.Copy(io.Discard, att.Reader) }()
 	}
-	return hijacked{&att.HijackedResponse}, nil
+	if err != nil {
+		_ = conn.Close()
+		return fail(err)
+	}
+	return conn, nil
+}
+
+// awaitReady reads the watcher's output until spec.Ready appears, then
+// leaves a goroutine draining the rest, so that the watcher never blocks
+// on a full stream.
+func awaitReady(ctx context.Context, r io.Reader, spec engine.WatcherSpec) error {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := stdcopy.StdCopy(pw, pw, r)
+		pw.CloseWithError(err)
+	}()
+	found := make(chan error, 1) // one result, read once or dropped
+	var out bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), spec.Ready) {
+				found <- nil
+				_, _ = io.Copy(io.Discard, pr)
+				return
+			}
+			if out.Len() < 4096 {
+				out.WriteString(sc.Text() + "\n")
+			}
+		}
+		found <- fmt.Errorf("lease container %s exited before it was ready: %s", spec.Name, strings.TrimSpace(out.String()))
+	}()
+	select {
+	case err := <-found:
+		return err
+	case <-ctx.Done():
+		pr.CloseWithError(ctx.Err())
+		return fmt.Errorf("lease container %s: not ready: %w", spec.Name, ctx.Err())
+	}
 }
 
 // hijacked closes an attach connection; HijackedResponse.Close returns
