@@ -64,5 +64,13 @@ type Watcher interface {
 	// closes the container's stdin once the connection closes, whether its
 	// holder closes it or dies: that end of input is the container's
 	// signal. The container removes itself when it exits.
-	StartWatcher(ctx context.Context, spec WatcherSpec) (io.Closer, error)
+	StartWatcher(ctx context.Context, spec WatcherSpec) (WatcherConn, error)
+}
+
+// WatcherConn is the holder's end of a watcher.
+type WatcherConn interface {
+	io.Closer
+	// Done is closed once the watcher has gone (it exited or was removed)
+	// or the connection was closed.
+	Done() <-chan struct{}
 }

@@ -3,6 +3,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,4 +166,64 @@ func TestReapNeedsTheSocket(t *testing.T) {
 	if err := gone(s.project); err != nil {
 		t.Errorf("up --reap that could not start its reaper created something: %v", err)
 	}
+}
+
+// holderPID reads the PID of the lease holder up -d --reap reports.
+func holderPID(t *testing.T, r result) int {
+	t.Helper()
+	m := regexp.MustCompile(`berth process (\d+) holds the lease`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("up -d --reap named no lease holder: %v", r)
+	}
+	pid, _ := strconv.Atoi(m[1])
+	// Whatever happens, the holder must not outlive the test.
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	return pid
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// TestReapDetachedHolderKilled runs up -d --reap, which returns and leaves
+// a berth process holding the lease; kill -9 of that process removes the
+// stack within 30 seconds.
+func TestReapDetachedHolderKilled(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, gcCompose)
+	r := s.mustBerth("up", "-d", "--reap")
+	pid := holderPID(t, r)
+	s.wantRunning(s.name("app", 1))
+	time.Sleep(time.Second) // the holder outlives the up that started it
+	if !alive(pid) {
+		t.Fatalf("lease holder %d is gone while nobody stopped it", pid)
+	}
+	s.wantRunning(s.name("app", 1))
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %d: %v", pid, err)
+	}
+	eventually(t, 30*time.Second, "stack removed after kill -9 of its lease holder", func() error { return gone(s.project) })
+}
+
+// TestDownEndsDetachedLease checks that down of a stack made by
+// up -d --reap also ends its lease: the reaper and the holder are gone, and
+// a new up --reap of the project can take the lease.
+func TestDownEndsDetachedLease(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, gcCompose)
+	pid := holderPID(t, s.mustBerth("up", "-d", "--reap"))
+	s.mustBerth("down", "-v")
+	eventually(t, 30*time.Second, "lease holder exits after down", func() error {
+		if alive(pid) {
+			// A zombie until its parent, which exited, is replaced by
+			// init; Kill(pid, 0) succeeds on a zombie, so ask /proc.
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
+				return fmt.Errorf("holder %d still runs", pid)
+			}
+		}
+		return gone(s.project)
+	})
+	pid2 := holderPID(t, s.mustBerth("up", "-d", "--reap"))
+	if pid2 == pid {
+		t.Errorf("second up -d --reap reported the old holder %d", pid)
+	}
+	s.mustBerth("down", "-v")
 }

@@ -90,8 +90,12 @@ func DefaultOwner(host string, pid int) (string, error) {
 type Lease struct {
 	eng  Engine
 	name string
-	conn io.Closer
+	conn engine.WatcherConn
 }
+
+// Done is closed when the reaper has gone without Release: someone
+// removed it (berth down does), or the engine stopped.
+func (l *Lease) Done() <-chan struct{} { return l.conn.Done() }
 
 // Start takes the lease on opts.Project: it builds the reaper image if
 // needed and starts the lease container. A project whose lease another

@@ -51,11 +51,11 @@ func (a *app) gc(ctx context.Context, s *session, o gcOptions) error {
 	if err != nil {
 		return err
 	}
-	stacks, err := snapshot(ctx, eng)
+	stacks, leases, err := snapshot(ctx, eng)
 	if err != nil {
 		return err
 	}
-	var errs []error
+	errs := a.removeStaleLeases(ctx, eng, leases)
 	for _, d := range gc.Decide(stacks, gc.Options{Now: a.now(), OlderThan: o.olderThan}) {
 		if !d.Remove {
 			continue
@@ -100,8 +100,33 @@ func (a *app) collect(ctx context.Context, eng engine.Engine, d gc.Decision) err
 	return a.execute(ctx, eng, plan)
 }
 
+// staleLease is how long a lease container may sit unstarted before gc
+// takes it for the remains of a berth killed while starting it.
+const staleLease = time.Minute
+
+// removeStaleLeases removes lease containers that do not run: they hold
+// nothing (the reaper removes itself when it exits, so these were never
+// started).
+func (a *app) removeStaleLeases(ctx context.Context, eng engine.Engine, leases []engine.Container) []error {
+	var errs []error
+	for _, l := range leases {
+		if l.State == "running" || a.now().Sub(l.Created) < staleLease {
+			continue
+		}
+		if a.g.dryRun {
+			fmt.Fprintf(a.stdout, "Would remove stale lease container %s\n", l.Name)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "Removing stale lease container %s\n", l.Name)
+		if err := eng.RemoveContainer(ctx, l.ID, engine.RemoveOptions{Force: true}); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("remove stale lease container %s: %w", l.Name, err))
+		}
+	}
+	return errs
+}
+
 // snapshot lists every project's resources and the lease containers.
-func snapshot(ctx context.Context, eng engine.Engine) ([]gc.Stack, error) {
+func snapshot(ctx context.Context, eng engine.Engine) ([]gc.Stack, []engine.Container, error) {
 	var (
 		cs, leases []engine.Container
 		ns         []engine.Network
@@ -113,7 +138,7 @@ func snapshot(ctx context.Context, eng engine.Engine) ([]gc.Stack, error) {
 	g.Go(func() (err error) { vs, err = eng.ProjectVolumes(ctx); return err })
 	g.Go(func() (err error) { leases, err = eng.LeaseContainers(ctx); return err })
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return gc.Stacks(cs, ns, vs, leases), nil
+	return gc.Stacks(cs, ns, vs, leases), leases, nil
 }

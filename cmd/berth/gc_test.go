@@ -33,6 +33,8 @@ func gcStacks(h *harness) {
 		ctr("orphaned", h.now, engine.LabelLeaseOwner, "ci/2/bb"),
 		ctr("plain-old", old),
 		ctr("plain-new", h.now),
+		engine.Container{Name: "dead-berth-reaper", Image: "app:latest", State: "created", Created: old,
+			Labels: map[string]string{engine.LabelLease: "dead"}},
 		engine.Container{Name: "loose", Image: "app:latest", State: "running", Created: old,
 			Labels: map[string]string{engine.LabelTTLUntil: past}},
 	).WithVolume(
@@ -75,12 +77,15 @@ func TestGc(t *testing.T) {
 			if m := h.f.Mutations(); len(m) != 0 {
 				t.Errorf("berth %v changed %v, want nothing", dry, m)
 			}
+			if !strings.Contains(stdout, "Would remove stale lease container dead-berth-reaper") {
+				t.Errorf("berth %v printed\n%s\nwant it to name the stale lease container", dry, stdout)
+			}
 			for _, name := range tt.wantRemoved {
 				if !strings.Contains(stdout, "Would remove stack "+name+":") {
 					t.Errorf("berth %v printed\n%s\nwant it to name stack %s", dry, stdout, name)
 				}
 			}
-			if n := strings.Count(stdout, "Would remove"); n != len(tt.wantRemoved) {
+			if n := strings.Count(stdout, "Would remove stack"); n != len(tt.wantRemoved) {
 				t.Errorf("berth %v would remove %d stacks, want %d:\n%s", dry, n, len(tt.wantRemoved), stdout)
 			}
 
@@ -103,6 +108,9 @@ func TestGc(t *testing.T) {
 				if _, err := h.f.InspectContainer(context.Background(), name); err != nil {
 					t.Errorf("after berth %v: %s: %v, want it kept", tt.args, name, err)
 				}
+			}
+			if _, err := h.f.InspectContainer(context.Background(), "dead-berth-reaper"); err == nil {
+				t.Errorf("after berth %v the stale lease container is still there", tt.args)
 			}
 			if _, err := h.f.InspectVolume(context.Background(), "expired_data"); err == nil {
 				t.Errorf("after berth %v the expired stack's volume is still there", tt.args)
@@ -164,8 +172,6 @@ func TestUpLifeFlagsRejected(t *testing.T) {
 		args []string
 		want string
 	}{
-		{args: []string{"up", "--reap", "-d"}, want: "--reap"},
-		{args: []string{"up", "--reap", "--wait"}, want: "--reap"},
 		{args: []string{"up", "--ttl", "-1h"}, want: "--ttl"},
 		{env: map[string]string{"BERTH_TTL": "tomorrow"}, args: []string{"up", "-d"}, want: "BERTH_TTL"},
 	}
@@ -180,5 +186,28 @@ func TestUpLifeFlagsRejected(t *testing.T) {
 		if m := h.f.Mutations(); len(m) != 0 {
 			t.Errorf("berth %v changed %v, want nothing", tt.args, m)
 		}
+	}
+}
+
+// TestDownEndsLease checks that down removes the project's lease container
+// (a holder left by up -d --reap then exits) and no other project's.
+func TestDownEndsLease(t *testing.T) {
+	h := newHarness(t, shopCompose)
+	lease := func(project string) engine.Container {
+		return engine.Container{Name: project + "-berth-reaper", Image: "app:latest", State: "running",
+			Labels: map[string]string{engine.LabelLease: project}}
+	}
+	h.f = fake.New().WithImage(engine.Image{Tags: []string{"app:latest"}}).WithContainer(lease("shop"), lease("other")).Build()
+	h.mustRun(0, "up", "-d")
+	h.mustRun(0, "--dry-run", "down")
+	if _, err := h.f.InspectContainer(context.Background(), "shop-berth-reaper"); err != nil {
+		t.Errorf("down --dry-run removed the lease: %v", err)
+	}
+	h.mustRun(0, "down")
+	if _, err := h.f.InspectContainer(context.Background(), "shop-berth-reaper"); err == nil {
+		t.Error("down left the project's lease container")
+	}
+	if _, err := h.f.InspectContainer(context.Background(), "other-berth-reaper"); err != nil {
+		t.Errorf("down removed another project's lease: %v", err)
 	}
 }

@@ -107,7 +107,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
 		newVolumesCmd,
 		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
-		newGcCmd, newReapCmd,
+		newGcCmd, newReapCmd, newHoldLeaseCmd,
 	}
 }
 

@@ -18,7 +18,7 @@ type lifeFlags struct {
 
 func (f *lifeFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.ttl, "ttl", 0, "Let berth gc remove the resources this up creates once this long has passed, e.g. 2h (also BERTH_TTL)")
-	cmd.Flags().BoolVar(&f.reap, "reap", false, "Remove the stack (down -v --remove-orphans) when this berth exits, even when it is killed: a watcher container holds the lease")
+	cmd.Flags().BoolVar(&f.reap, "reap", false, "Remove the stack (down -v --remove-orphans) when this berth exits, even when killed; with -d or --wait, when the berth process it leaves holding the lease ends")
 }
 
 // resolve applies BERTH_TTL when --ttl is not given.

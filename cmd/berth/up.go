@@ -69,9 +69,6 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 	if err := o.life.resolve(cmd, environ); err != nil {
 		return err
 	}
-	if o.life.reap && (o.detach || o.wait || o.noStart) {
-		return errors.New("--reap removes the stack when this berth exits, and with --detach, --wait or --no-start it exits at once: drop them and keep berth attached")
-	}
 	if o.exitCodeFrom != "" {
 		o.abortOnExit = true
 	}
@@ -111,9 +108,14 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	}
 	startedAt := a.now()
 	err = o.checkExitCodeFrom(p)
-	if err == nil && owner != "" {
-		// Before anything is created: a berth killed mid-apply leaves
-		// nothing either.
+	// The lease comes before anything is created: a berth killed
+	// mid-apply leaves nothing either.
+	switch {
+	case err != nil || owner == "":
+	case o.detach || o.noStart:
+		// This berth exits soon: a process of its own holds the lease.
+		err = a.spawnHolder(ctx, p.Name, owner)
+	default:
 		var lease *reaper.Lease
 		if lease, err = a.takeLease(ctx, eng, p.Name, owner); err == nil {
 			defer func() {

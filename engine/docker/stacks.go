@@ -87,7 +87,7 @@ func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error
 // and only then starts it: started first, a holder that died before the
 // attach would leave a watcher whose stdin never closes. A container that
 // cannot be attached, started or made ready is removed.
-func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.Closer, error) {
+func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (engine.WatcherConn, error) {
 	if _, err := e.APIVersion(ctx); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.
 	if err != nil {
 		return nil, err
 	}
-	fail := func(cause error) (io.Closer, error) {
+	fail := func(cause error) (engine.WatcherConn, error) {
 		_, rerr := e.cli.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true})
 		if rerr != nil && !cerrdefs.IsNotFound(rerr) {
 			return nil, fmt.Errorf("%w (and removing it failed: %v)", cause, rerr)
@@ -130,15 +130,13 @@ func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.
 	if err != nil {
 		return fail(e.wrap("attach to lease container "+spec.Name, err))
 	}
-	conn := hijacked{&att.HijackedResponse}
+	conn := &hijacked{r: &att.HijackedResponse, done: make(chan struct{})}
 	err = e.call(ctx, "start lease container "+spec.Name, idempotent, func(ctx context.Context) error {
 		_, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{})
 		return err
 	})
-	if err == nil && spec.Ready != "" {
-		err = awaitReady(ctx, att.Reader, spec)
-	} else if err == nil {
-		go func() { _, _ = io.Copy(io.Discard, att.Reader) }()
+	if err == nil {
+		err = awaitReady(ctx, att.Reader, spec, conn.done)
 	}
 	if err != nil {
 		_ = conn.Close()
@@ -147,15 +145,21 @@ func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.
 	return conn, nil
 }
 
-// awaitReady reads the watcher's output until spec.Ready appears, then
-// leaves a goroutine draining the rest, so that the watcher never blocks
-// on a full stream.
-func awaitReady(ctx context.Context, r io.Reader, spec engine.WatcherSpec) error {
+// awaitReady reads the watcher's output until spec.Ready appears (at once
+// when there is none), then leaves a goroutine draining the rest, so that
+// the watcher never blocks on a full stream; done is closed when the
+// stream ends.
+func awaitReady(ctx context.Context, r io.Reader, spec engine.WatcherSpec, done chan<- struct{}) error {
 	pr, pw := io.Pipe()
 	go func() {
 		_, err := stdcopy.StdCopy(pw, pw, r)
 		pw.CloseWithError(err)
+		close(done)
 	}()
+	if spec.Ready == "" {
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		return nil
+	}
 	found := make(chan error, 1) // one result, read once or dropped
 	var out bytes.Buffer
 	go func() {
@@ -181,8 +185,12 @@ func awaitReady(ctx context.Context, r io.Reader, spec engine.WatcherSpec) error
 	}
 }
 
-// hijacked closes an attach connection; HijackedResponse.Close returns
-// nothing.
-type hijacked struct{ r *client.HijackedResponse }
+// hijacked is a watcher's attach connection.
+type hijacked struct {
+	r    *client.HijackedResponse
+	done chan struct{} // closed when the output stream ends
+}
 
-func (h hijacked) Close() error { return h.r.Conn.Close() }
+func (h *hijacked) Close() error { return h.r.Conn.Close() }
+
+func (h *hijacked) Done() <-chan struct{} { return h.done }

@@ -3,10 +3,8 @@ package fake
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"sort"
-	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -75,7 +73,7 @@ func (f *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error
 // StartWatcher adds a running container that runs nothing: closing the
 // returned connection removes it, as the real watcher's exit would. What
 // the watcher does on its way out is up to the test.
-func (f *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.Closer, error) {
+func (f *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (engine.WatcherConn, error) {
 	f.record("StartWatcher", spec.Name)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -97,25 +95,27 @@ func (f *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (io.
 			Labels: maps.Clone(spec.Labels), State: stateRunning, Created: f.now()},
 		done: make(chan struct{}),
 	}
-	return &watcherConn{f: f, id: id}, nil
+	return &watcherConn{f: f, id: id, done: f.containers[id].done}, nil
 }
 
+// watcherConn is done when its container stops: closed, removed or killed.
 type watcherConn struct {
 	f    *Engine
 	id   string
-	once sync.Once
+	done chan struct{}
 }
 
 func (w *watcherConn) Close() error {
-	w.once.Do(func() {
-		w.f.mu.Lock()
-		defer w.f.mu.Unlock()
-		if c := w.f.containers[w.id]; c != nil {
-			if c.done != nil {
-				close(c.done)
-			}
-			delete(w.f.containers, w.id)
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	if c := w.f.containers[w.id]; c != nil {
+		if c.done != nil {
+			close(c.done)
+			c.done = nil
 		}
-	})
+		delete(w.f.containers, w.id)
+	}
 	return nil
 }
+
+func (w *watcherConn) Done() <-chan struct{} { return w.done }
