@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -226,4 +227,26 @@ func TestDownEndsDetachedLease(t *testing.T) {
 		t.Errorf("second up -d --reap reported the old holder %d", pid)
 	}
 	s.mustBerth("down", "-v")
+}
+
+// TestLsWideEnvironment checks what ls --wide reads back from the labels
+// up writes: the environment, the base project and the TTL.
+func TestLsWideEnvironment(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, "name: @PROJECT@\n"+gcCompose)
+	staging := s.sibling(s.project + "-staging")
+	s.mustBerthIn(s.dir, "--env", "staging", "up", "-d", "--ttl", "1h")
+	r := s.mustBerthIn(s.dir, "ls", "--wide", "--format", "json", "--filter", "name=^"+staging.project+"$")
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("ls --wide --format json: %v\n%v", err, r)
+	}
+	if len(got) != 1 || got[0]["Name"] != staging.project || got[0]["Environment"] != "staging" ||
+		got[0]["BaseProject"] != s.project || got[0]["TTLUntil"] == "" || got[0]["Lease"] != "" {
+		t.Errorf("ls --wide --format json got %v", got)
+	}
+	r = s.mustBerthIn(s.dir, "ls", "--format", "json", "--filter", "name=^"+staging.project+"$")
+	if strings.Contains(r.stdout, `"Environment"`) {
+		t.Errorf("ls --format json without --wide has berth's keys: %s", r.stdout)
+	}
 }
