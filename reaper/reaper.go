@@ -15,6 +15,10 @@
 // which has been waiting for end of input, runs `down -v --remove-orphans`
 // of the project and exits; the container removes itself.
 //
+// A berth that exits at once (up -d --reap) leaves a process of its own,
+// `berth hold-lease`, holding the connection instead; ending that process
+// ends the stack, and `berth down` ends the lease by removing the reaper.
+//
 // There is no heartbeat to tune and no port to publish: the engine notices
 // the dead client at once, so removal starts within a second or two of the
 // kill. The reaper needs no privileges beyond the socket, no PID namespace
