@@ -284,6 +284,8 @@ type Engine interface {
 	Signaller
 	ProcessLister
 	ProjectsLister
+	StacksLister
+	Watcher
 	EndpointLister
 	EventStreamer
 	StatsReader

@@ -51,6 +51,7 @@ func (u *upPlanner) planNetworks(selected []string, s State) error {
 		}
 		spec := engine.NetworkSpec{Name: name, Config: cfg,
 			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelNetwork, key, hash)}
+		maps.Copy(spec.Labels, u.opts.Labels)
 		have, ok := byName[name]
 		switch {
 		case !ok:

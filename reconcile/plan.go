@@ -188,6 +188,8 @@ type planEnv struct {
 	dropState bool
 	// early holds the stops an up began before planning (see StopEarly).
 	early *EarlyStops
+	// labels are UpOptions.Labels, for the containers the plan creates.
+	labels map[string]string
 }
 
 // Empty reports whether applying the plan would change nothing.

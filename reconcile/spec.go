@@ -72,6 +72,8 @@ func containerSpec(env *planEnv, ids *idMap, in specInput) (engine.ContainerSpec
 	if in.replaces != "" {
 		labels[engine.LabelReplace] = in.replaces
 	}
+	// After the hash, and never part of it: see UpOptions.Labels.
+	maps.Copy(labels, env.labels)
 
 	return engine.ContainerSpec{
 		Name:               in.name,

@@ -60,6 +60,11 @@ type UpOptions struct {
 	// are planned, its containers are not (the one-off container is
 	// created by CreateOneOff).
 	OneOff string
+	// Labels are berth's own labels (engine.LabelTTLUntil and the like)
+	// for every container, network and volume this up creates. They are
+	// added outside every config hash, so they never make a later up
+	// recreate anything; resources that already exist keep theirs.
+	Labels map[string]string
 }
 
 // upPlanner holds what PlanUp learns while it walks the project.
@@ -122,6 +127,7 @@ func PlanUp(p *types.Project, g *planner.Graph, s State, opts UpOptions) (Plan, 
 	}
 	env := newEnv(p)
 	env.early = opts.Early
+	env.labels = opts.Labels
 	u := &upPlanner{
 		p: p, g: g, opts: opts,
 		plan:      Plan{Project: p.Name, env: env},
@@ -300,6 +306,7 @@ func (u *upPlanner) planVolumes(selected []string, observed []engine.Volume) err
 		}
 		spec := engine.VolumeSpec{Name: name, Config: cfg,
 			Labels: resourceLabels(cfg.Labels, cfg.CustomLabels, u.p.Name, engine.LabelVolume, key, hash)}
+		maps.Copy(spec.Labels, u.opts.Labels)
 		u.volume[key] = u.add(Action{
 			Kind:    CreateVolume,
 			Target:  Ref{Type: RefVolume, Name: name},

@@ -46,7 +46,10 @@ func newDownCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.execute(ctx, eng, plan)
+				if err := a.execute(ctx, eng, plan); err != nil || a.g.dryRun {
+					return err
+				}
+				return a.endLease(ctx, eng, p.Name)
 			})
 		},
 	}

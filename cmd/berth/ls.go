@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/running"
 	"github.com/berth-dev/berth/ui"
 )
@@ -15,6 +16,7 @@ type lsOptions struct {
 	quiet   bool
 	format  string
 	filters []string
+	wide    bool
 }
 
 func newLsCmd(a *app) *cobra.Command {
@@ -41,6 +43,9 @@ func newLsCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if o.wide && !o.quiet {
+					return a.lsWide(ctx, eng, cs, filter, o.format)
+				}
 				projects := filter.Apply(running.Projects(cs))
 				if o.quiet {
 					for _, p := range projects {
@@ -59,5 +64,17 @@ func newLsCmd(a *app) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Only display project names")
 	f.StringVar(&o.format, "format", "table", "Format the output. Values: [table | json]")
 	f.StringArrayVar(&o.filters, "filter", nil, "Filter output based on conditions provided (name=VALUE)")
+	f.BoolVar(&o.wide, "wide", false, "Also show each stack's environment, CI id, age and TTL or lease (berth; extra JSON keys)")
 	return cmd
+}
+
+// lsWide is ls --wide: the stacks with their life, which takes one more
+// list call, for the lease containers.
+func (a *app) lsWide(ctx context.Context, eng engine.Engine, cs []engine.Container, filter running.NameFilter, format string) error {
+	leases, err := eng.LeaseContainers(ctx)
+	if err != nil {
+		return err
+	}
+	stacks := running.FilterStacks(filter, running.Stacks(cs, leases))
+	return ui.WriteStacks(a.stdout, stacks, format, a.now())
 }

@@ -110,6 +110,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newStatsCmd,
 		newPullCmd, newPushCmd,
 		newAttachCmd, newExecCmd, newRunCmd,
+		newGcCmd, newReapCmd, newHoldLeaseCmd,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/follow"
+	"github.com/berth-dev/berth/reaper"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/ui"
 )
@@ -31,6 +32,7 @@ type upOptions struct {
 	menu           bool
 	attachTo       []string
 	noAttach       []string
+	life           lifeFlags
 }
 
 func newUpCmd(a *app) *cobra.Command {
@@ -65,12 +67,16 @@ func newUpCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.timestamps, "timestamps", false, "Show timestamps")
 	// compose's interactive menu; berth has none, so only false is useful.
 	f.BoolVar(&o.menu, "menu", false, "Enable interactive shortcuts when running attached (berth has none)")
+	o.life.bind(cmd)
 	return cmd
 }
 
 // validate checks flag combinations as compose does.
 func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) error {
 	if err := o.resolve(cmd, environ); err != nil {
+		return err
+	}
+	if err := o.life.resolve(cmd, environ); err != nil {
 		return err
 	}
 	if o.abortOnExit && o.abortOnFailure {
@@ -91,9 +97,17 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 	return nil
 }
 
-func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) error {
+func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []string, o *upOptions) (err error) {
 	opts := o.options(cmd, args)
 	opts.NoStart = o.noStart
+	var owner string
+	if o.life.reap && !a.g.dryRun {
+		var err error
+		if owner, err = newOwner(); err != nil {
+			return err
+		}
+	}
+	opts.Labels = stackLabels(a.g.env, o.life.ttl, a.now(), owner)
 	// --exit-code-from is checked against the loaded project, after
 	// planning; a wrong name must change nothing, so it stops nothing early.
 	p, plan, early, err := a.planUpPulled(ctx, s, args, &o.upFlags, opts, !a.g.dryRun && o.exitCodeFrom == "")
@@ -106,7 +120,25 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 		return err
 	}
 	startedAt := a.now()
-	if err = o.checkExitCodeFrom(p); err == nil {
+	err = o.checkExitCodeFrom(p)
+	// The lease comes before anything is created: a berth killed
+	// mid-apply leaves nothing either.
+	switch {
+	case err != nil || owner == "":
+	case o.detach || o.noStart:
+		// This berth exits soon: a process of its own holds the lease.
+		err = a.spawnHolder(ctx, p.Name, owner)
+	default:
+		var lease *reaper.Lease
+		if lease, err = a.takeLease(ctx, eng, p.Name, owner); err == nil {
+			defer func() {
+				if rerr := a.releaseLease(context.WithoutCancel(ctx), lease); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}()
+		}
+	}
+	if err == nil {
 		err = a.execute(ctx, eng, plan)
 	}
 	// The early stops the plan did not take over are undone, whatever

@@ -92,6 +92,8 @@ func Run(t *testing.T, h Harness) {
 		{"SubnetOverlap", testSubnetOverlap},
 		{"Exec", testExec},
 		{"AttachBeforeStart", testAttachBeforeStart},
+		{"ProjectNetworksAndVolumes", testProjectNetworksAndVolumes},
+		{"Watcher", testWatcher},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
