@@ -69,6 +69,10 @@ type Container struct {
 	Networks map[string]Endpoint
 	Ports    []Port
 	Mounts   []Mount
+
+	// RestartCount is how often the engine restarted it; only
+	// inspections fill it.
+	RestartCount int
 }
 
 // Endpoint is a container's attachment to one network.

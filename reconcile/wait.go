@@ -35,7 +35,7 @@ func (r *runner) waitDeps(ctx context.Context, i int, a Action, o *op) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return &DependencyError{Err: err}
 		}
 	}
 	return nil

@@ -111,6 +111,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newPullCmd, newPushCmd,
 		newAttachCmd, newExecCmd, newRunCmd,
 		newGcCmd, newReapCmd, newHoldLeaseCmd,
+		newCiCmd,
 	}
 }
 

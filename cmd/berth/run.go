@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -109,76 +110,18 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 	if err != nil {
 		return err
 	}
-	eng, err := a.lockedEngine(ctx, s, p)
-	if err != nil {
-		return err
-	}
-	// Dependencies come up as `up` would bring them, with the networks,
-	// volumes and image the service needs; the service's own containers
-	// are left alone, as its one-off container is not one of them.
-	g, err := planner.Build(p)
-	if err != nil {
-		return err
-	}
-	state, err := reconcile.Observe(ctx, eng, p.Name)
-	if err != nil {
-		return err
-	}
-	plan, err := reconcile.PlanUp(p, g, state, reconcile.UpOptions{
-		Services: []string{service}, NoDeps: o.noDeps, Build: o.build, RemoveOrphans: o.removeOrphans, OneOff: service,
+	code, err := a.runContainer(ctx, s, p, oneOffRun{
+		service:       service,
+		svc:           svc,
+		noDeps:        o.noDeps,
+		build:         o.build,
+		removeOrphans: o.removeOrphans,
+		useAliases:    o.useAliases,
+		interactive:   o.interactive,
+		detach:        o.detach,
+		rm:            o.rm,
+		tty:           tty,
 	})
-	if err != nil {
-		return err
-	}
-	if err := a.execute(ctx, eng, plan); err != nil {
-		return err
-	}
-	if a.g.dryRun {
-		fmt.Fprintf(a.stdout, "would run a one-off container of service %s\n", service)
-		return nil
-	}
-	if state, err = reconcile.Observe(ctx, eng, p.Name); err != nil {
-		return err
-	}
-	if err := a.waitDependencies(ctx, eng, p, g, state, service); err != nil {
-		return err
-	}
-	slug, err := randomSlug()
-	if err != nil {
-		return err
-	}
-	id, name, err := reconcile.CreateOneOff(ctx, eng, p, state, reconcile.OneOff{
-		Service:     svc,
-		Slug:        slug,
-		UseAliases:  o.useAliases,
-		AttachStdin: o.interactive && !o.detach,
-		// Attached, berth removes the container itself once it has its
-		// exit code; a daemon-side removal could race the wait for it.
-		AutoRemove: o.rm && o.detach,
-	}, runtimeDir(a.g.environ))
-	if err != nil {
-		return fmt.Errorf("service %q: %w", service, err)
-	}
-	// The container is the user's from here on, and may run for hours.
-	if err := s.unlock(); err != nil {
-		return err
-	}
-	if o.detach {
-		if err := eng.StartContainer(ctx, id); err != nil {
-			return err
-		}
-		fmt.Fprintln(a.stdout, name)
-		return nil
-	}
-	console := follow.Console{Stdout: a.stdout, Stderr: a.stderr, TTY: tty}
-	if o.interactive {
-		console.Stdin = a.g.stdin
-	}
-	code, err := follow.Container(ctx, eng, id, console, true)
-	if o.rm {
-		rmErr := eng.RemoveContainer(context.WithoutCancel(ctx), id, engine.RemoveOptions{Force: true, Volumes: true})
-		err = errors.Join(err, rmErr)
-	}
 	if err != nil {
 		return err
 	}
@@ -186,6 +129,101 @@ func (a *app) runOneOff(ctx context.Context, cmd *cobra.Command, s *session, arg
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// oneOffRun is one one-off container to run: what run builds from its
+// flags, and ci from its service and arguments.
+type oneOffRun struct {
+	service string
+	svc     types.ServiceConfig // the service as oneoff.Apply changed it
+
+	noDeps, build, removeOrphans, useAliases bool
+	interactive, detach, rm, tty             bool
+
+	// stdout and stderr, when stdout is set, receive the container's output in
+	// place of the command's.
+	stdout, stderr io.Writer
+}
+
+// runContainer brings up what r's service needs, waits for its
+// dependencies, creates its one-off container and follows it to its exit
+// code (or, detached, starts it and prints its name, with code 0).
+func (a *app) runContainer(ctx context.Context, s *session, p *types.Project, r oneOffRun) (int, error) {
+	service := r.service
+	eng, err := a.lockedEngine(ctx, s, p)
+	if err != nil {
+		return 0, err
+	}
+	// Dependencies come up as `up` would bring them, with the networks,
+	// volumes and image the service needs; the service's own containers
+	// are left alone, as its one-off container is not one of them.
+	g, err := planner.Build(p)
+	if err != nil {
+		return 0, err
+	}
+	state, err := reconcile.Observe(ctx, eng, p.Name)
+	if err != nil {
+		return 0, err
+	}
+	plan, err := reconcile.PlanUp(p, g, state, reconcile.UpOptions{
+		Services: []string{service}, NoDeps: r.noDeps, Build: r.build, RemoveOrphans: r.removeOrphans, OneOff: service,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := a.execute(ctx, eng, plan); err != nil {
+		return 0, err
+	}
+	if a.g.dryRun {
+		fmt.Fprintf(a.stdout, "would run a one-off container of service %s\n", service)
+		return 0, nil
+	}
+	if state, err = reconcile.Observe(ctx, eng, p.Name); err != nil {
+		return 0, err
+	}
+	if err := a.waitDependencies(ctx, eng, p, g, state, service); err != nil {
+		return 0, err
+	}
+	slug, err := randomSlug()
+	if err != nil {
+		return 0, err
+	}
+	id, name, err := reconcile.CreateOneOff(ctx, eng, p, state, reconcile.OneOff{
+		Service:     r.svc,
+		Slug:        slug,
+		UseAliases:  r.useAliases,
+		AttachStdin: r.interactive && !r.detach,
+		// Attached, berth removes the container itself once it has its
+		// exit code; a daemon-side removal could race the wait for it.
+		AutoRemove: r.rm && r.detach,
+	}, runtimeDir(a.g.environ))
+	if err != nil {
+		return 0, fmt.Errorf("service %q: %w", service, err)
+	}
+	// The container is the user's from here on, and may run for hours.
+	if err := s.unlock(); err != nil {
+		return 0, err
+	}
+	if r.detach {
+		if err := eng.StartContainer(ctx, id); err != nil {
+			return 0, err
+		}
+		fmt.Fprintln(a.stdout, name)
+		return 0, nil
+	}
+	console := follow.Console{Stdout: a.stdout, Stderr: a.stderr, TTY: r.tty}
+	if r.stdout != nil {
+		console.Stdout, console.Stderr = r.stdout, r.stderr
+	}
+	if r.interactive {
+		console.Stdin = a.g.stdin
+	}
+	code, err := follow.Container(ctx, eng, id, console, true)
+	if r.rm {
+		rmErr := eng.RemoveContainer(context.WithoutCancel(ctx), id, engine.RemoveOptions{Force: true, Volumes: true})
+		err = errors.Join(err, rmErr)
+	}
+	return code, err
 }
 
 // waitDependencies waits for the service's depends_on conditions, with

@@ -260,6 +260,12 @@ func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout
 // (--wait-timeout; zero is no limit). A failure is exit code 1, as in
 // compose; its message carries the diagnostics, so it is printed as is.
 func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration) error {
+	return a.waitServices(ctx, eng, p, selection(p, args), timeout)
+}
+
+// waitServices is waitReady for a list of services (nil for all), as ci
+// waits for every service but the one it runs.
+func (a *app) waitServices(ctx context.Context, eng engine.Engine, p *types.Project, services []string, timeout time.Duration) error {
 	containers, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return err
@@ -270,7 +276,7 @@ func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project
 	}
 	defer prog.Close()
 	err = reconcile.Wait(ctx, eng, p, reconcile.State{Containers: containers}, reconcile.WaitOptions{
-		Services: selection(p, args),
+		Services: services,
 		Timeout:  timeout,
 		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
 	})

@@ -69,6 +69,8 @@ func fromInspect(c container.InspectResponse) engine.Container {
 		Name:    strings.TrimPrefix(c.Name, "/"),
 		ImageID: c.Image,
 		Command: strings.TrimSpace(c.Path + " " + strings.Join(c.Args, " ")),
+		// Restarts explain a flapping service in berth ci's report.
+		RestartCount: c.RestartCount,
 	}
 	if t, err := time.Parse(time.RFC3339Nano, c.Created); err == nil {
 		out.Created = t.UTC()
