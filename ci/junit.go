@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -70,9 +71,9 @@ func JUnit(r *Report) JUnitSuites {
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 	}
 	for _, s := range r.Services {
-		c := JUnitCase{Name: s.Name, Classname: r.Project + ".services", Time: secs(0), SystemOut: serviceOut(s)}
+		c := JUnitCase{Name: s.Name, Classname: r.Project + ".services", Time: secs(0), SystemOut: clean(serviceOut(s))}
 		if s.Problem != "" {
-			c.Failure = &JUnitProblem{Message: "service " + s.Name + " " + s.Problem, Type: "not-ready", Text: serviceText(s)}
+			c.Failure = &JUnitProblem{Message: "service " + s.Name + ": " + s.Problem, Type: "not-ready", Text: clean(serviceText(s))}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
@@ -80,12 +81,12 @@ func JUnit(r *Report) JUnitSuites {
 	switch {
 	case r.Run != nil:
 		run.Time = secs(r.Run.Seconds)
-		run.SystemOut = lines(r.Run.Logs)
+		run.SystemOut = clean(lines(r.Run.Logs))
 		if r.Run.ExitCode != 0 {
 			run.Failure = &JUnitProblem{
 				Message: fmt.Sprintf("%s exited with code %d", r.Service, r.Run.ExitCode),
 				Type:    "exit-code",
-				Text:    lines(r.Run.Logs),
+				Text:    clean(lines(r.Run.Logs)),
 			}
 		}
 		if r.Outcome == Errored || r.Outcome == Interrupted {
@@ -181,6 +182,22 @@ func lines(ls []string) string {
 		return ""
 	}
 	return strings.Join(ls, "\n") + "\n"
+}
+
+// ansi matches terminal escape sequences (colours, cursor moves), which
+// test output is full of and XML cannot carry.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]`)
+
+// clean makes log text fit for XML 1.0: escape sequences go, and other
+// control characters, which XML forbids, become spaces.
+func clean(s string) string {
+	s = ansi.ReplaceAllString(s, "")
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func secs(s float64) string { return fmt.Sprintf("%.3f", s) }

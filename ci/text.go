@@ -42,18 +42,20 @@ func Summary(r *Report) string {
 	case Passed:
 		fmt.Fprintf(&b, "%s passed", r.Service)
 	case Failed:
-		fmt.Fprintf(&b, "%s failed with exit code %d", r.Service, r.Run.ExitCode)
+		fmt.Fprintf(&b, "%s failed with exit code %d", r.Service, r.ExitCode)
 	case NotReady:
-		b.WriteString("the stack never became ready")
+		fmt.Fprintf(&b, "the stack never became ready: exit code %d", r.ExitCode)
 	case Interrupted:
-		b.WriteString("interrupted")
+		fmt.Fprintf(&b, "interrupted: exit code %d", r.ExitCode)
 	default:
-		b.WriteString("berth failed")
+		fmt.Fprintf(&b, "berth failed: exit code %d", r.ExitCode)
 	}
-	fmt.Fprintf(&b, " (exit code %d", r.ExitCode)
+	var phases []string
 	for _, p := range r.Phases {
-		fmt.Fprintf(&b, "; %s %.1fs", p.Name, p.Seconds)
+		phases = append(phases, fmt.Sprintf("%s %.1fs", p.Name, p.Seconds))
 	}
-	b.WriteString(")")
+	if len(phases) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(phases, ", "))
+	}
 	return b.String()
 }

@@ -78,7 +78,7 @@ func TestCIExitCodes(t *testing.T) {
 		want    int
 		stderr  string
 	}{
-		{"passes", ciCompose, []string{"tests", "--", "exit", "0"}, 0, "tests passed (exit code 0"},
+		{"passes", ciCompose, []string{"tests", "--", "exit", "0"}, 0, "tests passed (up "},
 		{"run fails", ciCompose, []string{"tests", "--", "exit", "3"}, 3, "tests failed with exit code 3"},
 		{"without --", ciCompose, []string{"tests", "exit", "5"}, 5, "tests failed with exit code 5"},
 		{"init fails", strings.Replace(ciCompose, `["exit", "0"]`, `["exit", "1"]`, 1), []string{"tests", "exit", "0"}, ci.ExitNotReady,
