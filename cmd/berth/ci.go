@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,8 +45,13 @@ remove everything (down -v --remove-orphans), whatever happened.
 
 Exit codes: the run's own exit code; 124 when the stack never became ready;
 125 when berth itself failed; 130 when interrupted.`,
-		Args: cobra.MinimumNArgs(1),
+		// Checked in RunE, so that a usage error gets ci's code for berth
+		// failures too.
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &exitError{code: ci.ExitBerthFailed, err: errors.New("ci: name the service to run, e.g. berth ci tests -- go test ./...")}
+			}
 			if err := o.validate(cmd, a.g); err != nil {
 				return &exitError{code: ci.ExitBerthFailed, err: err}
 			}
@@ -308,9 +314,33 @@ func (a *app) ciTeardown(ctx context.Context, s *session, st *ciStack, keep bool
 	}
 	err = errors.Join(err, s.unlock())
 	if st.lease != nil {
-		err = errors.Join(err, a.releaseLease(ctx, st.lease))
+		err = errors.Join(err, a.releaseLease(ctx, st.lease), leaseGone(ctx, st.eng, st.p.Name))
 	}
 	return err
+}
+
+// leaseGone waits until the project's lease container is gone: Release
+// returns when the reaper has exited, and the engine removes it a moment
+// later; ci promises that nothing is left once it exits.
+func leaseGone(ctx context.Context, eng engine.StacksLister, project string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		leases, err := eng.LeaseContainers(ctx)
+		if err != nil {
+			return fmt.Errorf("wait for the reaper of %s to go: %w", project, err)
+		}
+		if !slices.ContainsFunc(leases, func(c engine.Container) bool { return c.Labels[engine.LabelLease] == project }) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the reaper %s is still there: %w", reaper.ContainerName(project), ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // ciOutcome classifies the cycle's result.

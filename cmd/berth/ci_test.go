@@ -83,6 +83,7 @@ func TestCIExitCodes(t *testing.T) {
 		{"without --", ciCompose, []string{"tests", "exit", "5"}, 5, "tests failed with exit code 5"},
 		{"init fails", strings.Replace(ciCompose, `["exit", "0"]`, `["exit", "1"]`, 1), []string{"tests", "exit", "0"}, ci.ExitNotReady,
 			"service init: container shop-ci-7-init-1 exited with code 1"},
+		{"no service", ciCompose, nil, ci.ExitBerthFailed, "name the service to run"},
 		{"no such service", ciCompose, []string{"nope"}, ci.ExitBerthFailed, `service "nope": no such service in project shop`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
