@@ -177,12 +177,41 @@ func TestCINeverReady(t *testing.T) {
 
 func TestCISIGTERMTearsDown(t *testing.T) {
 	t.Parallel()
+	project, cmd, stderr := startCIRun(t, "term")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if cmd.ProcessState.ExitCode() != 130 {
+		t.Errorf("ci after SIGTERM: want exit 130, got %v\n%s", err, stderr.String())
+	}
+	if err := gone(project); err != nil {
+		t.Errorf("after SIGTERM: %v\n%s", err, stderr.String())
+	}
+}
+
+// TestCISIGKILLReaps kills berth ci outright mid-run: its reaper must
+// remove the stack, the running one-off container included, within the
+// 30 seconds issue 18 sets.
+func TestCISIGKILLReaps(t *testing.T) {
+	t.Parallel()
+	project, cmd, _ := startCIRun(t, "kill")
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	eventually(t, 30*time.Second, "stack removed after kill -9 of berth ci", func() error { return gone(project) })
+}
+
+// startCIRun starts `berth ci tests sleep 300` and returns once the run's
+// one-off container is running.
+func startCIRun(t *testing.T, id string) (string, *exec.Cmd, *lockedBuffer) {
 	s := shellStack(t, ciCompose)
-	project := s.project + "-ci-term"
+	project := s.project + "-ci-" + id
 	s.sibling(project)
 	ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
-	defer cancel()
-	cmd := s.ciCommand(ctx, "term", "tests", "sleep", "300")
+	t.Cleanup(cancel)
+	cmd := s.ciCommand(ctx, id, "tests", "sleep", "300")
 	var stdout, stderr lockedBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -195,16 +224,7 @@ func TestCISIGTERMTearsDown(t *testing.T) {
 		}
 		return err
 	})
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	if cmd.ProcessState.ExitCode() != 130 {
-		t.Errorf("ci after SIGTERM: want exit 130, got %v\n%s", err, stderr.String())
-	}
-	if err := gone(project); err != nil {
-		t.Errorf("after SIGTERM: %v\n%s", err, stderr.String())
-	}
+	return project, cmd, &stderr
 }
 
 // TestCIParallel runs four ci of one project at once without a job id:

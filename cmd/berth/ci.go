@@ -97,8 +97,14 @@ type ciStack struct {
 	eng    engine.Engine
 	p      *types.Project
 	others []string // every service but the one that runs
+	// selected are the services to load: nil for those enabled, else
+	// those and SERVICE, which a profile hid.
+	selected []string
 	owner  string
 	lease  *reaper.Lease
+	// applied is set once the up started creating: before that there is
+	// nothing to report on.
+	applied bool
 }
 
 // notReadyError marks a wait that failed: the stack never became ready.
@@ -127,7 +133,7 @@ func (a *app) ci(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), ciTeardownTimeout)
 	defer cancel()
 	outcome := ciOutcome(ctx, err, rep)
-	if st.eng != nil && st.p != nil {
+	if st.applied {
 		services, cerr := ci.Collect(after, st.eng, st.p.Name, st.others, o.logLines)
 		if cerr != nil {
 			fmt.Fprintf(a.stderr, "berth ci: report: %v\n", cerr)
@@ -186,8 +192,16 @@ func (a *app) ciCycle(ctx context.Context, cmd *cobra.Command, s *session, servi
 	if err != nil {
 		return err
 	}
+	if _, ok := base.DisabledServices[service]; ok {
+		// A test runner usually sits under a profile, so that a plain up
+		// leaves it out: ci brings up what up would, plus it, as run does.
+		st.selected = append(base.ServiceNames(), service)
+		if base, err = a.g.load(ctx, st.selected, false, nil); err != nil {
+			return err
+		}
+	}
 	if _, err := base.GetService(service); err != nil {
-		return fmt.Errorf("service %q: no such service in project %s (a service under a profile needs --profile)", service, base.Name)
+		return fmt.Errorf("service %q: no such service in project %s", service, base.Name)
 	}
 	project := ci.ProjectName(base.Name, id)
 	rep.Project, rep.CIID = project, id
@@ -261,7 +275,7 @@ func (a *app) ciUp(ctx context.Context, cmd *cobra.Command, s *session, o *ciOpt
 	var err error
 	if len(st.others) == 0 {
 		// Nothing to bring up: the run creates what it needs itself.
-		st.p, err = a.g.load(ctx, nil, false, nil)
+		st.p, err = a.g.load(ctx, st.selected, false, nil)
 	} else {
 		opts := o.options(cmd, nil)
 		opts.Services = st.others
@@ -271,7 +285,7 @@ func (a *app) ciUp(ctx context.Context, cmd *cobra.Command, s *session, o *ciOpt
 			opts.Labels = map[string]string{}
 		}
 		opts.Labels[engine.LabelCIID] = id
-		st.p, plan, _, err = a.planUpPulled(ctx, s, nil, &o.upFlags, opts, false)
+		st.p, plan, _, err = a.planUpPulled(ctx, s, st.selected, &o.upFlags, opts, false)
 	}
 	if err != nil {
 		return err
@@ -285,6 +299,7 @@ func (a *app) ciUp(ctx context.Context, cmd *cobra.Command, s *session, o *ciOpt
 			return err
 		}
 	}
+	st.applied = true
 	if err := a.execute(ctx, st.eng, plan); err != nil {
 		return err
 	}
@@ -314,7 +329,8 @@ func (a *app) ciTeardown(ctx context.Context, s *session, st *ciStack, keep bool
 	}
 	err = errors.Join(err, s.unlock())
 	if st.lease != nil {
-		err = errors.Join(err, a.releaseLease(ctx, st.lease), leaseGone(ctx, st.eng, st.p.Name))
+		// The down is done: the reaper finds nothing left to remove.
+		err = errors.Join(err, st.lease.Release(ctx), leaseGone(ctx, st.eng, st.p.Name))
 	}
 	return err
 }

@@ -99,6 +99,23 @@ func TestCIExitCodes(t *testing.T) {
 	}
 }
 
+func TestCIRunsAServiceUnderAProfile(t *testing.T) {
+	h := ciHarness(t, strings.Replace(ciCompose, "    depends_on: [db]\n", "    depends_on: [db]\n    profiles: [test]\n", 1))
+	_, stderr := h.mustRun(4, "ci", "--no-reap", "--keep", "tests", "exit", "4")
+	want := map[string]string{"shop-ci-7-init-1": "exited", "shop-ci-7-db-1": "running"}
+	cs, err := h.f.Containers(context.Background(), "shop-ci-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range cs {
+		got[c.Name] = c.State
+	}
+	if !equalMaps(got, want) {
+		t.Errorf("ci of a profiled service left %v, want %v\n%s", got, want, stderr)
+	}
+}
+
 func TestCIRunsOneOffWithArgsAndEnvironment(t *testing.T) {
 	h := ciHarness(t, ciCompose)
 	var spec engine.ContainerSpec
@@ -147,6 +164,15 @@ func TestCIKeepPrintsTheCommandAndLabelsTheStack(t *testing.T) {
 				if got := c.Labels[engine.LabelCIID]; got != "7" {
 					t.Errorf("container %s label %s got %q, want 7", c.Name, engine.LabelCIID, got)
 				}
+			}
+			// ls --wide names the CI job of the stack.
+			stdout, _ := h.mustRun(0, "ls", "--wide", "--format", "json")
+			var stacks []map[string]any
+			if err := json.Unmarshal([]byte(stdout), &stacks); err != nil {
+				t.Fatal(err)
+			}
+			if len(stacks) != 1 || stacks[0]["Name"] != "shop-ci-7" || stacks[0]["CIID"] != "7" {
+				t.Errorf("ls --wide --format json got %v, want shop-ci-7 with CI id 7", stacks)
 			}
 			// What it printed removes it.
 			h.mustRun(0, "-p", "shop-ci-7", "down", "-v", "--remove-orphans")
