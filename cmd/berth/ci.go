@@ -50,7 +50,7 @@ Exit codes: the run's own exit code; 124 when the stack never became ready;
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &exitError{code: ci.ExitBerthFailed, err: errors.New("ci: name the service to run, e.g. berth ci tests -- go test ./...")}
+				return &exitError{code: ci.ExitBerthFailed, err: errors.New("ci: name the service to run, e.g. berth ci tests -- go test ./pkg")}
 			}
 			if err := o.validate(cmd, a.g); err != nil {
 				return &exitError{code: ci.ExitBerthFailed, err: err}
@@ -100,8 +100,8 @@ type ciStack struct {
 	// selected are the services to load: nil for those enabled, else
 	// those and SERVICE, which a profile hid.
 	selected []string
-	owner  string
-	lease  *reaper.Lease
+	owner    string
+	lease    *reaper.Lease
 	// applied is set once the up started creating: before that there is
 	// nothing to report on.
 	applied bool
