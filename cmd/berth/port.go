@@ -18,8 +18,15 @@ func newPortCmd(a *app) *cobra.Command {
 	var all bool
 	var format string
 	cmd := &cobra.Command{
-		Use:   "port [OPTIONS] SERVICE PRIVATE_PORT | port --all [--format table|json] [SERVICE...]",
+		Use:   "port [OPTIONS] SERVICE PRIVATE_PORT",
 		Short: "Print the public port for a port binding",
+		Long: `Print the public port for a port binding.
+
+With --all (berth), print every published port of the project's running
+service containers, or of the SERVICEs named, as a table or, with
+--format json, as an array of objects with the keys service, index,
+container, container_port, protocol, host_ip and host_port.`,
+		Example: "  berth port web 80\n  berth port --all --format json",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if all {
 				if cmd.Flags().Changed("index") || cmd.Flags().Changed("protocol") {
