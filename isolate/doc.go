@@ -5,10 +5,12 @@
 // containers; nothing reads files or calls the engine. The three steps a
 // caller (berth ci, up --ephemeral-ports) takes:
 //
-//	p, rewritten := isolate.RewritePorts(p) // before planning; skip for --keep-ports
-//	findings := isolate.Lint(p, len(rewritten) > 0 || !keepPorts)
-//	...                                    // up
-//	env := isolate.PortEnv(containers)     // after up, for the test run
+//	if !keepPorts {
+//		p, rewritten = isolate.RewritePorts(p) // before planning
+//	}
+//	findings := isolate.Lint(p, !keepPorts) // warn, or isolate.Fail under --strict
+//	...                                     // up
+//	env := isolate.PortEnv(containers)      // after up, for the test run
 //
 // # Ports
 //
@@ -32,6 +34,6 @@
 // Some parts of a file share state between stacks whatever the project
 // name: a container_name, a fixed host port, an external or explicitly
 // named network or volume, a fixed subnet, host networking. [Lint] lists
-// them as [Finding]s that name the key and say what to do; [Fail] turns
+// them as findings ([Finding]) that name the key and say what to do; [Fail] turns
 // them into one error for callers that refuse to start (--strict).
 package isolate
