@@ -38,7 +38,7 @@ func ParseFlags(values []string) (map[string]Spec, error) {
 	}
 	for _, name := range sortedKeys(out) {
 		if len(out[name].Conditions) == 0 {
-			errs = append(errs, fmt.Errorf("--wait-for %s: names no condition; add log:, http:, tcp: or cmd:", name))
+			errs = append(errs, fmt.Errorf("--wait-for %s: names no condition; add log:REGEXP, http:PORT, tcp:PORT or cmd:COMMAND", name))
 		}
 	}
 	return out, errors.Join(errs...)
@@ -48,7 +48,7 @@ func ParseFlags(values []string) (map[string]Spec, error) {
 func addFlag(s *Spec, spec string) error {
 	kind, arg, ok := strings.Cut(spec, ":")
 	if !ok {
-		return fmt.Errorf("%q has no kind; use log:, http:, tcp:, cmd:, timeout: or interval:", spec)
+		return fmt.Errorf("%q has no kind; write KIND:VALUE, the kind one of log, http, tcp, cmd, timeout or interval", spec)
 	}
 	var c Condition
 	var err error
@@ -70,7 +70,7 @@ func addFlag(s *Spec, spec string) error {
 		s.Interval, err = parseDuration(arg)
 		return err
 	default:
-		return fmt.Errorf("unknown kind %q; use log:, http:, tcp:, cmd:, timeout: or interval:", kind)
+		return fmt.Errorf("unknown kind %q; use log, http, tcp, cmd, timeout or interval", kind)
 	}
 	if err != nil {
 		return err

@@ -92,11 +92,11 @@ func TestParseFlags(t *testing.T) {
 			want: "db: tcp:5432 cmd:pg_isready -U app timeout=30s interval=250ms\nweb: http:8080/health=200 log:listening on :\\d+"},
 		{name: "http port only", flags: []string{"web=http:80"}, want: "web: http:80/"},
 		{name: "no service", flags: []string{"http:80"}, want: `--wait-for "http:80": write SERVICE=SPEC, e.g. web=http:8080/health`},
-		{name: "no kind", flags: []string{"web=8080"}, want: `--wait-for web=8080: "8080" has no kind; use log:, http:, tcp:, cmd:, timeout: or interval:`},
-		{name: "unknown kind", flags: []string{"web=https:443"}, want: `--wait-for web=https:443: unknown kind "https"; use log:, http:, tcp:, cmd:, timeout: or interval:`},
+		{name: "no kind", flags: []string{"web=8080"}, want: `--wait-for web=8080: "8080" has no kind; write KIND:VALUE, the kind one of log, http, tcp, cmd, timeout or interval`},
+		{name: "unknown kind", flags: []string{"web=https:443"}, want: `--wait-for web=https:443: unknown kind "https"; use log, http, tcp, cmd, timeout or interval`},
 		{name: "several errors", flags: []string{"web=tcp:0", "db=timeout:-1s"},
 			want: `--wait-for web=tcp:0: "0" is not a port number (1-65535)` + "\n" + `--wait-for db=timeout:-1s: "-1s" is not a positive duration such as 60s or 1m30s`},
-		{name: "timeout alone", flags: []string{"web=timeout:5s"}, want: `--wait-for web: names no condition; add log:, http:, tcp: or cmd:`},
+		{name: "timeout alone", flags: []string{"web=timeout:5s"}, want: `--wait-for web: names no condition; add log:REGEXP, http:PORT, tcp:PORT or cmd:COMMAND`},
 		{name: "unbalanced quote", flags: []string{"web=cmd:sh -c 'x"}, want: `--wait-for web=cmd:sh -c 'x: command "sh -c 'x": invalid command line string`},
 	}
 	for _, tt := range tests {

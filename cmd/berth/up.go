@@ -169,7 +169,7 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	}
 	switch {
 	case o.wait:
-		return a.waitReadyFor(ctx, eng, p, args, time.Duration(o.waitTimeout)*time.Second, o.waitForSpecs)
+		return a.waitReady(ctx, eng, p, args, time.Duration(o.waitTimeout)*time.Second, o.waitForSpecs)
 	case o.detach:
 		return nil
 	}
@@ -273,15 +273,10 @@ func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout
 // waitReady is --wait: reconcile.Wait watches the selected services'
 // containers, as they are after apply, with progress, for at most timeout
 // (--wait-timeout; zero is no limit), with the services' x-berth-wait
-// conditions. A failure is exit code 1, as in compose; its message carries
-// the diagnostics, so it is printed as is.
-func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration) error {
-	return a.waitReadyFor(ctx, eng, p, args, timeout, nil)
-}
-
-// waitReadyFor is waitReady with the conditions of --wait-for flags in
-// place of the x-berth-wait of the services they name.
-func (a *app) waitReadyFor(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration, waitFor map[string]readiness.Spec) error {
+// conditions, or waitFor's (--wait-for) for the services it names. A
+// failure is exit code 1, as in compose; its message carries the
+// diagnostics, so it is printed as is.
+func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration, waitFor map[string]readiness.Spec) error {
 	containers, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return err
