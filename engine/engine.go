@@ -115,6 +115,10 @@ type Volume struct {
 	Name   string
 	Driver string
 	Labels map[string]string
+	// Mountpoint is where the volume's data lives on the engine's host and
+	// Scope is "local" or "global"; both as the engine reports them.
+	Mountpoint string
+	Scope      string
 }
 
 // Image is a local image.

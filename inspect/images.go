@@ -28,6 +28,9 @@ type ContainerImage struct {
 	Platform   string // "" when unknown
 	Size       int64
 	Created    *time.Time // nil when unknown
+	// LastTagTime is when the image was last tagged (pulled, built or
+	// tagged); nil when the engine does not say.
+	LastTagTime *time.Time
 }
 
 // Images describes the image of each container, sorted by container name.
@@ -52,6 +55,10 @@ func Images(ctx context.Context, eng ImageInspector, containers []engine.Contain
 				if !img.Created.IsZero() {
 					created := img.Created
 					row.Created = &created
+				}
+				if !img.LastTagTime.IsZero() {
+					tagged := img.LastTagTime
+					row.LastTagTime = &tagged
 				}
 			}
 			mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,7 +18,9 @@ import (
 )
 
 // ciCompose is what a CI job brings up: a one-shot init that exits 0, a
-// database that needs it and has a healthcheck, and the test runner.
+// database that needs it, has a healthcheck and a fixed host port (which
+// parallel copies would fight over unless ci rewrites it), and the test
+// runner.
 const ciCompose = `
 services:
   init:
@@ -28,6 +31,7 @@ services:
     image: @SHELL@
     command: ["sleep", "300"]
     init: true
+    ports: ["127.0.0.1:47211:80"]
     depends_on:
       init: {condition: service_completed_successfully}
     volumes: [data:/data]
@@ -86,12 +90,15 @@ func TestCIExitCodeLeavesNothing(t *testing.T) {
 	s := shellStack(t, ciCompose)
 	dir := t.TempDir()
 	report, junit := filepath.Join(dir, "report.json"), filepath.Join(dir, "junit.xml")
-	r, project := s.ci("e3", "--report", report, "--junit", junit, "tests", "--", "sh", "-c", "cat /data/ready; echo $BERTH_CI_PROJECT; exit 3")
+	r, project := s.ci("e3", "--report", report, "--junit", junit, "tests", "--", "sh", "-c", "cat /data/ready; echo $BERTH_CI_PROJECT; echo port=$BERTH_PORT_DB_80; exit 3")
 	if r.code != 3 {
 		t.Fatalf("ci with a run that exits 3: want exit 3, got %v", r)
 	}
 	if !strings.Contains(r.stdout, "migrated\n"+project+"\n") {
 		t.Errorf("ci stdout %q, want the run's output: what init wrote, then the project", r.stdout)
+	}
+	if m := regexp.MustCompile(`port=(\d+)`).FindStringSubmatch(r.stdout); m == nil || m[1] == "47211" || m[1] == "0" {
+		t.Errorf("ci stdout %q, want BERTH_PORT_DB_80 set to the ephemeral port db got", r.stdout)
 	}
 	if err := gone(project); err != nil {
 		t.Errorf("after ci: %v\n%v", err, r)

@@ -14,6 +14,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/readiness"
 )
 
 // WaitOptions tune Wait.
@@ -32,19 +33,25 @@ type WaitOptions struct {
 	// one; it may be nil. Wait's events carry no Kind, and Action is the
 	// container's position in the wait.
 	Progress func(Event)
+	// WaitFor replaces the x-berth-wait of the services it names (up
+	// --wait-for); see package readiness.
+	WaitFor map[string]readiness.Spec
 }
 
-// ReadyEngine is what Wait needs: inspections, and logs to explain a
-// failure.
+// ReadyEngine is what Wait needs: inspections, logs to explain a failure,
+// and exec for x-berth-wait commands.
 type ReadyEngine interface {
 	engine.Inspector
 	engine.LogStreamer
+	engine.Executor
 }
 
 // Wait is `up --wait`: it returns once every container of the selected
 // services in s is running (and healthy, when it has a healthcheck) or has
 // exited 0 with no restart policy that would start it again (a one-shot
 // init container, which compose's --wait rejects, docker/compose#10596).
+// A service with readiness conditions (x-berth-wait, or opts.WaitFor) must
+// also meet them, healthcheck or not, within its own timeout if it has one.
 // It fails as soon as one exits with another code or turns unhealthy, and
 // when opts.Timeout passes first; it returns ctx's error when ctx ends
 // first. s is a snapshot taken after Apply; only the containers of p's
@@ -64,6 +71,10 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 500 * time.Millisecond
 	}
+	specs, err := readiness.ForProject(p, opts.WaitFor)
+	if err != nil {
+		return err
+	}
 	waitCtx := ctx
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -71,6 +82,7 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 		defer cancel()
 	}
 	pending := waitTargets(p, s, opts.Services)
+	probes := newProbes(pending, specs, time.Now())
 	emit := func(i int, ref Ref, status, text string, err error) {
 		if opts.Progress != nil {
 			opts.Progress(Event{Action: i, Target: ref, Status: status, Text: text, Err: err})
@@ -103,6 +115,13 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 					// The engine starts it again: it is ready once it runs.
 					done = ""
 				}
+				var what string
+				var details []string
+				if done, what, details = probes.judge(waitCtx, eng, ref, c, done); what != "" {
+					emit(i, ref, StatusError, "Error", fmt.Errorf("container %s %s", ref.Name, what))
+					errs = append(errs, failure(ctx, eng, ref, c, what, details...))
+					continue
+				}
 			case waitCtx.Err() == nil:
 				err = fmt.Errorf("service %q: %w", ref.Service, err)
 				emit(i, ref, StatusError, "Error", err)
@@ -111,7 +130,7 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 			}
 			switch {
 			case waitCtx.Err() != nil:
-				return timedOut(ctx, eng, waitCtx, pending, last, opts.Timeout)
+				return timedOut(ctx, eng, waitCtx, pending, last, probes, opts.Timeout)
 			case done != "":
 				emit(i, ref, StatusDone, done, nil)
 			default:
@@ -126,7 +145,7 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 		}
 		select {
 		case <-waitCtx.Done():
-			return timedOut(ctx, eng, waitCtx, pending, last, opts.Timeout)
+			return timedOut(ctx, eng, waitCtx, pending, last, probes, opts.Timeout)
 		case <-t.C:
 		}
 	}
@@ -135,7 +154,7 @@ func Wait(ctx context.Context, eng ReadyEngine, p *types.Project, s State, opts 
 
 // timedOut is Wait's error once waitCtx ended: ctx's own error when the
 // caller cancelled, otherwise the list of containers not ready in time.
-func timedOut(ctx context.Context, eng ReadyEngine, waitCtx context.Context, pending []Ref, last map[string]engine.Container, timeout time.Duration) error {
+func timedOut(ctx context.Context, eng ReadyEngine, waitCtx context.Context, pending []Ref, last map[string]engine.Container, probes probes, timeout time.Duration) error {
 	if ctx.Err() != nil || !errors.Is(waitCtx.Err(), context.DeadlineExceeded) {
 		return cmp.Or(ctx.Err(), waitCtx.Err())
 	}
@@ -146,7 +165,7 @@ func timedOut(ctx context.Context, eng ReadyEngine, waitCtx context.Context, pen
 		if ok {
 			state = "is still " + describeState(c)
 		}
-		errs = append(errs, failure(ctx, eng, ref, c, state))
+		errs = append(errs, failure(ctx, eng, ref, c, state, probes.report(ref)...))
 	}
 	return errors.Join(errs...)
 }
@@ -160,15 +179,18 @@ func describeState(c engine.Container) string {
 	return c.State
 }
 
-// failure explains why one container is not ready: what happened, its last
-// health probe when it has a healthcheck (unless what already quotes it)
-// and its last log lines. The diagnostics are gathered even after ctx
+// failure explains why one container is not ready: what happened, details
+// (its unmet readiness conditions), its last health probe when it has a
+// healthcheck (unless what already quotes it) and its last log lines. The diagnostics are gathered even after ctx
 // ended, briefly, since they are the point of the message.
-func failure(ctx context.Context, eng ReadyEngine, ref Ref, c engine.Container, what string) error {
+func failure(ctx context.Context, eng ReadyEngine, ref Ref, c engine.Container, what string, details ...string) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), diagnosticsTimeout)
 	defer cancel()
 	var b strings.Builder
 	fmt.Fprintf(&b, "service %q: container %s %s", ref.Service, ref.Name, indentRest(what))
+	for _, d := range details {
+		fmt.Fprintf(&b, "\n  %s", indentRest(d))
+	}
 	if c.Health != "" && c.Health != "unhealthy" {
 		fmt.Fprintf(&b, "\n  last health probe: %s", indentRest(lastProbe(dctx, eng, ref.ID)))
 	}

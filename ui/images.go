@@ -46,6 +46,7 @@ type imageRecord struct {
 	Platform      string     `json:"Platform"`
 	Size          int64      `json:"Size"`
 	Created       *time.Time `json:"Created,omitempty"`
+	LastTagTime   *time.Time `json:"LastTagTime,omitempty"`
 }
 
 // WriteImagesJSON writes the rows as one JSON array on one line, as
@@ -54,7 +55,8 @@ func WriteImagesJSON(w io.Writer, rows []inspect.ContainerImage) error {
 	out := make([]imageRecord, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, imageRecord{ID: r.ID, ContainerName: r.Container, Repository: r.Repository,
-			Tag: r.Tag, Platform: platformOrUnknown(r.Platform), Size: r.Size, Created: r.Created})
+			Tag: r.Tag, Platform: platformOrUnknown(r.Platform), Size: r.Size, Created: r.Created,
+			LastTagTime: r.LastTagTime})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -28,12 +28,19 @@ func WriteVolumesTable(w io.Writer, volumes []engine.Volume) error {
 	return nil
 }
 
-// volumeRecord is one volume in --format json: the fields of docker's
-// volume formatter that berth observes, with docker's names.
+// volumeRecord is one volume in --format json, as compose prints it with
+// docker's volume formatter: the fields a list does not fill say "N/A".
 type volumeRecord struct {
-	Driver string
-	Labels string
-	Name   string
+	Availability string
+	Driver       string
+	Group        string
+	Labels       string
+	Links        string
+	Mountpoint   string
+	Name         string
+	Scope        string
+	Size         string
+	Status       string
 }
 
 // WriteVolumesJSON writes one JSON object per volume per line, as docker's
@@ -43,7 +50,9 @@ func WriteVolumesJSON(w io.Writer, volumes []engine.Volume) error {
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, v := range volumes {
-		if err := enc.Encode(volumeRecord{Driver: v.Driver, Labels: joinLabels(v.Labels), Name: v.Name}); err != nil {
+		rec := volumeRecord{Availability: "N/A", Driver: v.Driver, Group: "N/A", Labels: joinLabels(v.Labels), Links: "N/A",
+			Mountpoint: v.Mountpoint, Name: v.Name, Scope: v.Scope, Size: "N/A", Status: "N/A"}
+		if err := enc.Encode(rec); err != nil {
 			return fmt.Errorf("write volumes json for %s: %w", v.Name, err)
 		}
 	}

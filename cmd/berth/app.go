@@ -19,6 +19,7 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
+	"github.com/berth-dev/berth/isolate"
 	"github.com/berth-dev/berth/loader"
 	"github.com/berth-dev/berth/planner"
 	"github.com/berth-dev/berth/reconcile"
@@ -234,6 +235,9 @@ type upFlags struct {
 	scale         []string
 	pull          string
 	quietPull     bool
+	// ephemeralPorts publishes fixed host ports on ports the engine picks
+	// (see package isolate).
+	ephemeralPorts bool
 }
 
 func (f *upFlags) bindPlanFlags(cmd *cobra.Command) {
@@ -242,6 +246,7 @@ func (f *upFlags) bindPlanFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.noRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate")
 	fl.BoolVar(&f.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file (also COMPOSE_REMOVE_ORPHANS)")
 	fl.BoolVar(&f.build, "build", false, "Build images before starting containers")
+	fl.BoolVar(&f.ephemeralPorts, "ephemeral-ports", false, "Publish fixed host ports on ports the engine picks, so copies of the stack can run side by side; see them with port --all (berth)")
 }
 
 func (f *upFlags) bindCreateFlags(cmd *cobra.Command) {
@@ -343,6 +348,12 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 	}
 	if p, err = withScale(p, f.scale); err != nil {
 		return nil, reconcile.Plan{}, nil, err
+	}
+	if f.ephemeralPorts {
+		// Ports are in the config hash: the rewrite is deterministic, so
+		// repeated rewritten ups plan nothing, but an up without it
+		// recreates what has ports, and the other way round.
+		p, _ = isolate.RewritePorts(p)
 	}
 	g, err := planner.Build(p)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/berth-dev/berth/ci"
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/isolate"
 	"github.com/berth-dev/berth/oneoff"
+	"github.com/berth-dev/berth/readiness"
 	"github.com/berth-dev/berth/reaper"
 	"github.com/berth-dev/berth/reconcile"
 )
@@ -31,6 +34,10 @@ type ciOptions struct {
 	keepOnFailure bool
 	noReap        bool
 	env           []string
+	keepPorts     bool
+	strict        bool
+	waitFor       []string
+	waitForSpecs  map[string]readiness.Spec
 }
 
 func newCiCmd(a *app) *cobra.Command {
@@ -74,8 +81,9 @@ Exit codes: the run's own exit code; 124 when the stack never became ready;
 	f.BoolVar(&o.keepOnFailure, "keep-on-failure", false, "Leave the stack running when the run fails or the stack is not ready")
 	f.BoolVar(&o.noReap, "no-reap", false, "Don't start the reaper container; a berth killed with SIGKILL then leaves the stack for berth gc")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables for the run (KEY=VAL, or KEY to take it from the environment)")
-	// TODO(waits): --wait-for SERVICE=SPEC, handed to waitServices once
-	// reconcile.WaitOptions has it.
+	f.StringArrayVar(&o.waitFor, "wait-for", nil, "Wait until SERVICE=SPEC holds, replacing the service's x-berth-wait: log:REGEXP, http:PORT[/PATH][=STATUS], tcp:PORT, cmd:COMMAND, timeout:DURATION, interval:DURATION (repeatable)")
+	f.BoolVar(&o.keepPorts, "keep-ports", false, "Publish fixed host ports as the file says instead of on ports the engine picks")
+	f.BoolVar(&o.strict, "strict", false, "Fail, before creating anything, when the stack shares something with parallel copies of itself (container_name, fixed ports, external networks or volumes)")
 	return cmd
 }
 
@@ -89,6 +97,15 @@ func (o *ciOptions) validate(cmd *cobra.Command, g *globalOptions) error {
 	if o.waitTimeout < 0 {
 		return fmt.Errorf("--wait-timeout %d: must not be negative", o.waitTimeout)
 	}
+	if len(o.waitFor) > 0 {
+		specs, err := readiness.ParseFlags(o.waitFor)
+		if err != nil {
+			return err
+		}
+		o.waitForSpecs = specs
+	}
+	// Parallel jobs on one engine would fight over fixed host ports.
+	o.ephemeralPorts = !o.keepPorts
 	return o.resolve(cmd, g.environ)
 }
 
@@ -218,8 +235,21 @@ func (a *app) ciCycle(ctx context.Context, cmd *cobra.Command, s *session, servi
 			return err
 		}
 	}
-	// TODO(isolate): rewrite fixed host ports to ephemeral ones and lint
-	// the project for isolation (--strict) here, between load and up.
+	// Bad conditions and what parallel copies would share are reported
+	// before anything is created; planUp rewrites the fixed host ports
+	// (upFlags.ephemeralPorts).
+	if _, err := readiness.ForProject(base, o.waitForSpecs); err != nil {
+		return err
+	}
+	findings := isolate.Lint(base, !o.keepPorts)
+	if o.strict {
+		if err := isolate.Fail(findings); err != nil {
+			return err
+		}
+	}
+	for _, f := range findings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", f)
+	}
 
 	t0 := a.now()
 	err = a.ciUp(ctx, cmd, s, o, st, id)
@@ -234,7 +264,7 @@ func (a *app) ciCycle(ctx context.Context, cmd *cobra.Command, s *session, servi
 		return err
 	}
 	t0 = a.now()
-	err = a.waitServices(ctx, st.eng, st.p, st.others, time.Duration(o.waitTimeout)*time.Second)
+	err = a.waitServices(ctx, st.eng, st.p, st.others, time.Duration(o.waitTimeout)*time.Second, o.waitForSpecs)
 	rep.AddPhase("wait", a.now().Sub(t0), err)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -243,9 +273,19 @@ func (a *app) ciCycle(ctx context.Context, cmd *cobra.Command, s *session, servi
 		return &notReadyError{err}
 	}
 
-	// The run's environment: the user's -e, then what ci knows.
-	env := append(append([]string(nil), o.env...), "BERTH_CI_PROJECT="+project, "BERTH_CI_ID="+id)
-	// TODO(isolate): append BERTH_PORT_<SERVICE>_<PORT>=<host port> here.
+	// The run's environment: where the stack's ports are, what ci knows,
+	// then the user's -e, which wins.
+	containers, err := st.eng.Containers(ctx, project)
+	if err != nil {
+		return err
+	}
+	ports := isolate.PortEnv(containers)
+	env := make([]string, 0, len(ports)+len(o.env)+2)
+	for _, k := range slices.Sorted(maps.Keys(ports)) {
+		env = append(env, k+"="+ports[k])
+	}
+	env = append(env, "BERTH_CI_PROJECT="+project, "BERTH_CI_ID="+id)
+	env = append(env, o.env...)
 	svc, err := oneoff.Apply(st.p, service, oneoff.RunOptions{Command: command, Env: env})
 	if err != nil {
 		return err

@@ -277,3 +277,59 @@ func TestCIReports(t *testing.T) {
 		t.Errorf("junit:\n%s", x)
 	}
 }
+
+func TestCIIsolationLint(t *testing.T) {
+	compose := strings.Replace(ciCompose, "  db:\n", "  db:\n    container_name: shared-db\n", 1)
+	h := ciHarness(t, compose)
+	_, stderr := h.mustRun(ci.ExitBerthFailed, "ci", "--no-reap", "--strict", "tests", "exit", "0")
+	if !strings.Contains(stderr, "services.db.container_name") {
+		t.Errorf("ci --strict stderr:\n%s\nwant the container_name finding", stderr)
+	}
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("ci --strict with findings changed %v, want nothing", m)
+	}
+	_, stderr = h.mustRun(0, "ci", "--no-reap", "tests", "exit", "0")
+	if !strings.Contains(stderr, "warning: services.db.container_name") {
+		t.Errorf("ci stderr:\n%s\nwant the finding as a warning", stderr)
+	}
+}
+
+func TestCIRewritesFixedPorts(t *testing.T) {
+	compose := strings.Replace(ciCompose, "  db:\n", "  db:\n    ports: [\"127.0.0.1:5432:5432\"]\n", 1)
+	for _, tc := range []struct {
+		flag string
+		want string
+	}{{"--keep", ""}, {"--keep-ports", "5432"}} {
+		t.Run(tc.flag, func(t *testing.T) {
+			h := ciHarness(t, compose)
+			h.mustRun(0, "ci", "--no-reap", "--keep", tc.flag, "tests", "exit", "0")
+			cs, err := h.f.Containers(context.Background(), "shop-ci-7")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var spec engine.ContainerSpec
+			for _, c := range cs {
+				if c.Name == "shop-ci-7-db-1" {
+					spec, err = h.f.Spec(c.ID)
+				}
+			}
+			if err != nil || len(spec.Service.Ports) != 1 {
+				t.Fatalf("db spec %v, %v", spec.Service.Ports, err)
+			}
+			if got := spec.Service.Ports[0].Published; got != tc.want {
+				t.Errorf("ci %s: db published %q, want %q", tc.flag, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCIBadWaitFor(t *testing.T) {
+	h := ciHarness(t, ciCompose)
+	_, stderr := h.mustRun(ci.ExitBerthFailed, "ci", "--no-reap", "--wait-for", "nope=tcp:80", "tests")
+	if !strings.Contains(stderr, "nope") {
+		t.Errorf("ci --wait-for of an unknown service: stderr %q, want it named", stderr)
+	}
+	if m := h.f.Mutations(); len(m) != 0 {
+		t.Errorf("ci with a bad --wait-for changed %v", m)
+	}
+}

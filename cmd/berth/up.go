@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/follow"
+	"github.com/berth-dev/berth/readiness"
 	"github.com/berth-dev/berth/reaper"
 	"github.com/berth-dev/berth/reconcile"
 	"github.com/berth-dev/berth/ui"
@@ -23,6 +24,8 @@ type upOptions struct {
 	noStart        bool
 	wait           bool
 	waitTimeout    int
+	waitFor        []string
+	waitForSpecs   map[string]readiness.Spec
 	abortOnExit    bool
 	abortOnFailure bool
 	exitCodeFrom   string
@@ -57,6 +60,7 @@ func newUpCmd(a *app) *cobra.Command {
 	f.IntVarP(&o.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
 	f.BoolVar(&o.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
 	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
+	f.StringArrayVar(&o.waitFor, "wait-for", nil, "Wait until SERVICE=SPEC holds, replacing the service's x-berth-wait: log:REGEXP, http:PORT[/PATH][=STATUS], tcp:PORT, cmd:COMMAND, timeout:DURATION, interval:DURATION (repeatable). Implies --wait")
 	f.BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
 	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
@@ -84,6 +88,13 @@ func (o *upOptions) validate(cmd *cobra.Command, environ map[string]string) erro
 	}
 	if o.exitCodeFrom != "" && !o.abortOnFailure {
 		o.abortOnExit = true
+	}
+	if len(o.waitFor) > 0 {
+		specs, err := readiness.ParseFlags(o.waitFor)
+		if err != nil {
+			return err
+		}
+		o.waitForSpecs, o.wait = specs, true
 	}
 	if o.wait {
 		if o.abortOnExit || o.abortOnFailure {
@@ -121,6 +132,10 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	}
 	startedAt := a.now()
 	err = o.checkExitCodeFrom(p)
+	if err == nil && o.wait {
+		// Bad conditions are reported before anything is created.
+		_, err = readiness.ForProject(p, o.waitForSpecs)
+	}
 	// The lease comes before anything is created: a berth killed
 	// mid-apply leaves nothing either.
 	switch {
@@ -154,7 +169,7 @@ func (a *app) up(ctx context.Context, cmd *cobra.Command, s *session, args []str
 	}
 	switch {
 	case o.wait:
-		return a.waitReady(ctx, eng, p, args, time.Duration(o.waitTimeout)*time.Second)
+		return a.waitReady(ctx, eng, p, args, time.Duration(o.waitTimeout)*time.Second, o.waitForSpecs)
 	case o.detach:
 		return nil
 	}
@@ -257,15 +272,17 @@ func (a *app) stopAll(ctx context.Context, s *session, p *types.Project, timeout
 
 // waitReady is --wait: reconcile.Wait watches the selected services'
 // containers, as they are after apply, with progress, for at most timeout
-// (--wait-timeout; zero is no limit). A failure is exit code 1, as in
-// compose; its message carries the diagnostics, so it is printed as is.
-func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration) error {
-	return a.waitServices(ctx, eng, p, selection(p, args), timeout)
+// (--wait-timeout; zero is no limit), with the services' x-berth-wait
+// conditions, or waitFor's (--wait-for) for the services it names. A
+// failure is exit code 1, as in compose; its message carries the
+// diagnostics, so it is printed as is.
+func (a *app) waitReady(ctx context.Context, eng engine.Engine, p *types.Project, args []string, timeout time.Duration, waitFor map[string]readiness.Spec) error {
+	return a.waitServices(ctx, eng, p, selection(p, args), timeout, waitFor)
 }
 
 // waitServices is waitReady for a list of services (nil for all), as ci
 // waits for every service but the one it runs.
-func (a *app) waitServices(ctx context.Context, eng engine.Engine, p *types.Project, services []string, timeout time.Duration) error {
+func (a *app) waitServices(ctx context.Context, eng engine.Engine, p *types.Project, services []string, timeout time.Duration, waitFor map[string]readiness.Spec) error {
 	containers, err := eng.Containers(ctx, p.Name)
 	if err != nil {
 		return err
@@ -279,6 +296,7 @@ func (a *app) waitServices(ctx context.Context, eng engine.Engine, p *types.Proj
 		Services: services,
 		Timeout:  timeout,
 		Progress: func(e reconcile.Event) { prog.Event(progressEvent(e)) },
+		WaitFor:  waitFor,
 	})
 	if ctx.Err() != nil {
 		prog.Interrupt()

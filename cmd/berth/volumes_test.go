@@ -42,12 +42,13 @@ func TestVolumes(t *testing.T) {
 		})
 	}
 	stdout, _ := h.mustRun(0, "volumes", "--format", "json", "web")
-	var got struct{ Driver, Labels, Name string }
+	var got struct{ Availability, Driver, Labels, Mountpoint, Name, Scope string }
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("volumes --format json printed %q: %v", stdout, err)
 	}
-	if got.Driver != "local" || got.Name != "shop_cache" || !strings.Contains(got.Labels, engine.LabelVolume+"=cache") {
-		t.Errorf("volumes --format json web got %+v, want shop_cache, local, with its volume label", got)
+	if got.Driver != "local" || got.Name != "shop_cache" || !strings.Contains(got.Labels, engine.LabelVolume+"=cache") ||
+		got.Scope != "local" || got.Availability != "N/A" || !strings.HasSuffix(got.Mountpoint, "/shop_cache/_data") {
+		t.Errorf("volumes --format json web got %+v, want shop_cache, local, with its volume label and docker's fields", got)
 	}
 	if code, _, stderr := h.run("volumes", "--format", "yaml"); code != 1 || stderr == "" {
 		t.Errorf("volumes --format yaml got %d %q, want 1 and an error", code, stderr)

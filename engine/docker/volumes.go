@@ -29,7 +29,7 @@ func (e *Engine) Volumes(ctx context.Context, project string) ([]engine.Volume, 
 }
 
 func fromVolume(v volume.Volume) engine.Volume {
-	return engine.Volume{Name: v.Name, Driver: v.Driver, Labels: v.Labels}
+	return engine.Volume{Name: v.Name, Driver: v.Driver, Labels: v.Labels, Mountpoint: v.Mountpoint, Scope: v.Scope}
 }
 
 // InspectVolume finds the volume called name.

@@ -63,7 +63,8 @@ func (f *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error
 		driver = "local"
 	}
 	f.volumes[name] = &volume{
-		v:         engine.Volume{Name: name, Driver: driver, Labels: maps.Clone(spec.Labels)},
+		v: engine.Volume{Name: name, Driver: driver, Labels: maps.Clone(spec.Labels),
+			Mountpoint: "/var/lib/docker/volumes/" + name + "/_data", Scope: "local"},
 		anonymous: spec.Name == "",
 	}
 	return nil
