@@ -38,6 +38,8 @@ type ciOptions struct {
 	strict        bool
 	waitFor       []string
 	waitForSpecs  map[string]readiness.Spec
+	// life.ttl is --ttl; ci always reaps unless --no-reap.
+	life lifeFlags
 }
 
 func newCiCmd(a *app) *cobra.Command {
@@ -46,9 +48,12 @@ func newCiCmd(a *app) *cobra.Command {
 		Use:   "ci [OPTIONS] SERVICE [-- COMMAND [ARGS...]]",
 		Short: "Bring up a throwaway copy of the stack, run SERVICE against it, and remove it",
 		Long: `Bring up a copy of the stack under its own project name (<project>-ci-<id>, the id
-from BERTH_CI_ID or the CI system's job variables), wait until it is ready, run
-SERVICE as a one-off container (with COMMAND in place of its command), then
-remove everything (down -v --remove-orphans), whatever happened.
+from BERTH_CI_ID or the CI system's job variables, else random), with fixed host
+ports published on ports the engine picks; wait until it is ready (a one-shot
+that exited 0 counts as done); run SERVICE as a one-off container, with COMMAND
+in place of its command and BERTH_PORT_<SERVICE>_<PORT> variables saying where
+the ports went; then remove everything (down -v --remove-orphans), whatever
+happened. A reaper container removes the stack even if berth is killed.
 
 Exit codes: the run's own exit code; 124 when the stack never became ready;
 125 when berth itself failed; 130 when interrupted.`,
@@ -79,7 +84,8 @@ Exit codes: the run's own exit code; 124 when the stack never became ready;
 	f.StringVar(&o.junit, "junit", "", "Write a JUnit XML report of the run to this file")
 	f.BoolVar(&o.keep, "keep", false, "Leave the stack running and print the command that removes it")
 	f.BoolVar(&o.keepOnFailure, "keep-on-failure", false, "Leave the stack running when the run fails or the stack is not ready")
-	f.BoolVar(&o.noReap, "no-reap", false, "Don't start the reaper container; a berth killed with SIGKILL then leaves the stack for berth gc")
+	f.BoolVar(&o.noReap, "no-reap", false, "Don't start the reaper container: a berth killed with SIGKILL then leaves the stack (berth gc removes it once its --ttl passed)")
+	f.DurationVar(&o.life.ttl, "ttl", 0, "Let berth gc remove the stack once this long has passed, should berth and its reaper both fail to, e.g. 2h (also BERTH_TTL)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables for the run (KEY=VAL, or KEY to take it from the environment)")
 	f.StringArrayVar(&o.waitFor, "wait-for", nil, "Wait until SERVICE=SPEC holds, replacing the service's x-berth-wait: log:REGEXP, http:PORT[/PATH][=STATUS], tcp:PORT, cmd:COMMAND, timeout:DURATION, interval:DURATION (repeatable)")
 	f.BoolVar(&o.keepPorts, "keep-ports", false, "Publish fixed host ports as the file says instead of on ports the engine picks")
@@ -103,6 +109,9 @@ func (o *ciOptions) validate(cmd *cobra.Command, g *globalOptions) error {
 			return err
 		}
 		o.waitForSpecs = specs
+	}
+	if err := o.life.resolve(cmd, g.environ); err != nil {
+		return err
 	}
 	// Parallel jobs on one engine would fight over fixed host ports.
 	o.ephemeralPorts = !o.keepPorts
@@ -320,7 +329,7 @@ func (a *app) ciUp(ctx context.Context, cmd *cobra.Command, s *session, o *ciOpt
 		opts := o.options(cmd, nil)
 		opts.Services = st.others
 		opts.RemoveOrphans = true
-		opts.Labels = stackLabels(a.g.env, 0, a.now(), st.owner)
+		opts.Labels = stackLabels(a.g.env, o.life.ttl, a.now(), st.owner)
 		if opts.Labels == nil {
 			opts.Labels = map[string]string{}
 		}

@@ -333,3 +333,18 @@ func TestCIBadWaitFor(t *testing.T) {
 		t.Errorf("ci with a bad --wait-for changed %v", m)
 	}
 }
+
+func TestCITTL(t *testing.T) {
+	h := ciHarness(t, ciCompose)
+	h.env["BERTH_TTL"] = "1h"
+	h.mustRun(0, "ci", "--no-reap", "--keep", "tests", "exit", "0")
+	cs, err := h.f.Containers(context.Background(), "shop-ci-7")
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("ci --keep left %v, %v", cs, err)
+	}
+	for _, c := range cs {
+		if got := c.Labels[engine.LabelTTLUntil]; got != "2026-01-01T01:10:00Z" {
+			t.Errorf("container %s %s got %q, want BERTH_TTL's 1h from now", c.Name, engine.LabelTTLUntil, got)
+		}
+	}
+}
