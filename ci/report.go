@@ -46,6 +46,15 @@ type RunReport struct {
 	Logs     []string `json:"logs"`
 }
 
+// NewRun records the run's result: its exit code, how long it took and
+// the last lines of its output.
+func NewRun(code int, d time.Duration, logs []string) *RunReport {
+	if logs == nil {
+		logs = []string{}
+	}
+	return &RunReport{ExitCode: code, Seconds: seconds(d), Logs: logs}
+}
+
 // ServiceReport is one service of the stack; Problem is empty when all its
 // containers were running (and healthy) or had exited 0.
 type ServiceReport struct {

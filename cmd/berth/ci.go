@@ -313,7 +313,7 @@ func (a *app) ciCycle(ctx context.Context, cmd *cobra.Command, s *session, servi
 	if err != nil {
 		return err
 	}
-	rep.Run = &ci.RunReport{ExitCode: code, Seconds: d.Seconds(), Logs: tail.Lines()}
+	rep.Run = ci.NewRun(code, d, tail.Lines())
 	return nil
 }
 
