@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,29 +94,52 @@ func TestDownStrandedNetworkRemovesEverythingElse(t *testing.T) {
 	}
 }
 
-// TestDownRemovesEveryContainerItCan: one container that will not go keeps
-// neither the others nor the networks from being removed (the engine lets
-// a network go while a stopped container is attached); down then fails
+// TestDownRemovesEveryContainerItCan: one container that will not stop
+// is removed by force all the same, and one that will not go keeps neither
+// the others nor the networks from being removed (the engine lets a
+// network go while a stopped container is attached); down then fails
 // naming the container.
 func TestDownRemovesEveryContainerItCan(t *testing.T) {
-	h := newHarness(t, treeCompose(7))
-	h.mustRun(0, "up", "-d")
-	stuck := h.containerID("shop-svc003-1") // a leaf, removed first
-	h.f.Hooks.RemoveContainer = func(_ context.Context, id string, _ engine.RemoveOptions) error {
-		if id == stuck {
-			return errors.New("boom")
-		}
-		return nil
-	}
-	_, stderr := h.mustRun(1, "down")
-	if got := h.containers(); len(got) != 1 || got["shop-svc003-1"] == "" {
-		t.Errorf("after a down that could not remove svc003 got containers %v, want only shop-svc003-1", got)
-	}
-	if nets, err := h.f.Networks(context.Background(), "shop"); err != nil || len(nets) != 0 {
-		t.Errorf("after a down that could not remove svc003 got networks %v (%v), want none", nets, err)
-	}
-	if !strings.Contains(stderr, `service "svc003"`) || !strings.Contains(stderr, "boom") {
-		t.Errorf("down's stderr does not name the failed container:\n%s", stderr)
+	for _, tt := range []struct {
+		name  string
+		hooks func(h *fake.Hooks, stuck string)
+		left  []string
+	}{
+		{"stop fails", func(h *fake.Hooks, stuck string) {
+			h.StopContainer = func(_ context.Context, id string, _ *time.Duration) error {
+				if id == stuck {
+					return errors.New("boom")
+				}
+				return nil
+			}
+		}, nil},
+		{"remove fails", func(h *fake.Hooks, stuck string) {
+			h.RemoveContainer = func(_ context.Context, id string, _ engine.RemoveOptions) error {
+				if id == stuck {
+					return errors.New("boom")
+				}
+				return nil
+			}
+		}, []string{"shop-svc003-1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, treeCompose(7))
+			h.mustRun(0, "up", "-d")
+			// svc003 is a leaf: it goes first, before the services it
+			// depends on.
+			tt.hooks(&h.f.Hooks, h.containerID("shop-svc003-1"))
+			_, stderr := h.mustRun(1, "down")
+			got := slices.Sorted(maps.Keys(h.containers()))
+			if !slices.Equal(got, tt.left) {
+				t.Errorf("after down got containers %v, want %v", got, tt.left)
+			}
+			if nets, err := h.f.Networks(context.Background(), "shop"); err != nil || len(nets) != 0 {
+				t.Errorf("after down got networks %v (%v), want none", nets, err)
+			}
+			if !strings.Contains(stderr, `service "svc003"`) || !strings.Contains(stderr, "boom") {
+				t.Errorf("down's stderr does not name the failed container:\n%s", stderr)
+			}
+		})
 	}
 }
 
