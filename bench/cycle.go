@@ -56,7 +56,10 @@ func (c cliRunner) prepare(ctx context.Context) error {
 func (c cliRunner) measure(ctx context.Context, run int, op string) (bool, error) {
 	t, s, res := c.Tool, *c.Stack, c.Results
 	k := key{t.Name, op, s.Size}
-	if res.failed(t.Name, op, s.Size) || !t.supports(op) {
+	// An operation that failed once is not measured again, except down:
+	// it is what clears the stack for the next run, and skipping it would
+	// only leave every container for checkGone to find.
+	if (res.failed(t.Name, op, s.Size) && op != opDown) || !t.supports(op) {
 		return false, nil
 	}
 	smp, err := t.run(ctx, s, op)

@@ -182,7 +182,9 @@ func (rp report) cell(tool, op string, size int) string {
 func (rp report) problems() []string {
 	var out []string
 	for k, msg := range rp.Results.Failed {
-		out = append(out, fmt.Sprintf("%s `%s` on %d services failed: %s", toolTitle(k.Tool), k.Op, k.Size, oneLine(msg)))
+		// In full: the tool's own message comes last, after the command
+		// line and its progress (see excerpt), and is what explains it.
+		out = append(out, fmt.Sprintf("%s `%s` on %d services failed: %s", toolTitle(k.Tool), k.Op, k.Size, flatten(msg)))
 	}
 	for n, count := range rp.Results.Notes {
 		if count > 1 {
@@ -225,11 +227,16 @@ func shortStatus(s string) string {
 }
 
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = flatten(s)
 	if utf8.RuneCountInString(s) > 300 {
 		s = string([]rune(s)[:300]) + "…"
 	}
-	return strings.ReplaceAll(s, "|", `\|`)
+	return s
+}
+
+// flatten puts s on one line that a Markdown list or table can hold.
+func flatten(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "|", `\|`)
 }
 
 func orDash(s string) string {

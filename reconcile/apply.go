@@ -79,8 +79,9 @@ type Engine interface {
 // Apply executes plan: every action after the actions it comes after, at
 // most opts.Parallel at once. On the first error nothing new starts, the
 // running actions finish, and the errors are returned joined, each naming
-// its target and, for a container, its service. Apply never re-decides: it
-// does what the plan says.
+// its target and, for a container, its service; a down's plan instead runs
+// every action whatever failed before it (see planEnv.keepGoing). Apply
+// never re-decides: it does what the plan says.
 func Apply(ctx context.Context, plan Plan, eng Engine, opts ApplyOptions) error {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 500 * time.Millisecond
@@ -109,13 +110,13 @@ func Apply(ctx context.Context, plan Plan, eng Engine, opts ApplyOptions) error 
 	defer stopWaits()
 	r := &runner{eng: eng, env: env, opts: opts, ids: newIDs(env.ids), waitCtx: waitCtx,
 		stateDir: projectStateDir(opts.StateDir, plan.Project)}
-	if err := r.walk(ctx, plan.Actions, stopWaits); err != nil {
-		return err
+	err := r.walk(ctx, plan.Actions, stopWaits)
+	// The state directory goes once no container can use it: after a down
+	// that succeeded, or whose only failures are networks dockerd keeps.
+	if env.dropState && (err == nil || OnlyStranded(err)) {
+		return errors.Join(err, removeStateDir(r.stateDir))
 	}
-	if env.dropState {
-		return removeStateDir(r.stateDir)
-	}
-	return nil
+	return err
 }
 
 // checkExternals makes sure the external networks and volumes the plan's
@@ -183,10 +184,14 @@ func (r *runner) walk(ctx context.Context, actions []Action, stopWaits func()) e
 	results := make(chan result, n)
 	running := 0
 	var errs []result
+	// stopped is set once nothing new may start: on cancellation, and on
+	// the first failure unless the plan keeps going.
+	stopped := false
 	for {
-		for len(ready) > 0 && len(errs) == 0 {
+		for len(ready) > 0 && !stopped {
 			if err := ctx.Err(); err != nil {
 				errs = append(errs, result{index: n, err: fmt.Errorf("apply: %w", err)})
+				stopped = true
 				break
 			}
 			i := ready[0]
@@ -208,7 +213,10 @@ func (r *runner) walk(ctx context.Context, actions []Action, stopWaits func()) e
 				stopWaits()
 			}
 			errs = append(errs, res)
-			continue
+			if !r.env.keepGoing {
+				stopped = true
+				continue
+			}
 		}
 		for _, j := range next[res.index] {
 			pending[j]--

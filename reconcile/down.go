@@ -43,6 +43,7 @@ func PlanDown(p *types.Project, s State, opts DownOptions) (Plan, error) {
 	}
 	plan := Plan{Project: p.Name, env: newEnv(p)}
 	plan.env.dropState = true
+	plan.env.keepGoing = true
 	known := len(p.Services) > 0 || len(p.DisabledServices) > 0
 
 	var members, orphans []engine.Container

@@ -32,12 +32,31 @@ func (e *StrandedNetworkError) Error() string {
 	if len(e.Endpoints) > 0 {
 		held = "endpoints of removed containers (" + strings.Join(e.Endpoints, ", ") + ")"
 	}
-	return fmt.Sprintf("network %s is stranded: dockerd still counts %s and refuses to remove it (moby/moby#43286); "+
+	// dockerd's own words come first, so that whoever knows its error (a
+	// script, a search engine) recognises this one.
+	return fmt.Sprintf("network %s has active endpoints although no container uses it: it is stranded, dockerd still counts %s (moby/moby#43286); "+
 		"only a daemon restart frees it: run `sudo systemctl restart docker`, then `berth down` again", e.Network, held)
 }
 
 // Is makes errors.Is(err, engine.ErrActiveEndpoints) hold.
 func (e *StrandedNetworkError) Is(target error) bool { return target == engine.ErrActiveEndpoints }
+
+// OnlyStranded reports whether err holds StrandedNetworkErrors and nothing
+// else (errors joined by Apply are looked into): a down that failed only so
+// removed everything else, and only a daemon restart can do more.
+func OnlyStranded(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		for _, e := range errs {
+			if !OnlyStranded(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	var s *StrandedNetworkError
+	return errors.As(err, &s)
+}
 
 // removeNetwork removes a network. When the engine still reports endpoints
 // although the project's containers are gone, those whose container no

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,12 +49,34 @@ func TestDownStrandedNetwork(t *testing.T) {
 	if !errors.As(err, &stranded) || stranded.Network != "shop_default" || !errors.Is(err, engine.ErrActiveEndpoints) {
 		t.Fatalf("Apply(down, unnamed stale endpoint) got %v, want a StrandedNetworkError for shop_default", err)
 	}
-	for _, want := range []string{"network shop_default is stranded", "moby/moby#43286", "systemctl restart docker"} {
+	for _, want := range []string{"network shop_default has active endpoints", "stranded", "moby/moby#43286", "systemctl restart docker"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Apply(down, unnamed stale endpoint) error %q lacks %q", err, want)
 		}
 	}
 	if cs := observe(t, f).Containers; len(cs) != 0 {
 		t.Errorf("after a stranded down got containers %v, want all removed", containerNames(cs))
+	}
+}
+
+func TestOnlyStranded(t *testing.T) {
+	stranded := &StrandedNetworkError{Network: "shop_default"}
+	boom := errors.New("boom")
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"stranded", stranded, true},
+		{"wrapped", fmt.Errorf("down: %w", stranded), true},
+		{"two stranded", errors.Join(stranded, &StrandedNetworkError{Network: "shop_back"}), true},
+		{"stranded and another failure", errors.Join(stranded, boom), false},
+		{"other failure", boom, false},
+		{"engine's active endpoints", engine.ErrActiveEndpoints, false},
+	} {
+		if got := OnlyStranded(tt.err); got != tt.want {
+			t.Errorf("OnlyStranded(%s: %v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }

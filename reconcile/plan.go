@@ -186,6 +186,12 @@ type planEnv struct {
 	// dropState makes Apply remove the project's state directory once the
 	// plan succeeded: set by PlanDown, after which no container uses it.
 	dropState bool
+	// keepGoing makes Apply run every action even after one failed, the
+	// failed action counting as done for those after it: set by PlanDown,
+	// so that one container that will not go, or a network dockerd will not
+	// let go of, never keeps the rest of the project from being removed.
+	// The failures are returned, joined, once everything has run.
+	keepGoing bool
 	// early holds the stops an up began before planning (see StopEarly).
 	early *EarlyStops
 	// labels are UpOptions.Labels, for the containers the plan creates.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -46,10 +47,15 @@ func newDownCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := a.execute(ctx, eng, plan); err != nil || a.g.dryRun {
+				err = a.execute(ctx, eng, plan)
+				// A down that failed only on networks dockerd keeps
+				// (moby/moby#43286) left nothing for the lease to guard;
+				// any other failure keeps it, so that the reaper still
+				// removes what down could not.
+				if a.g.dryRun || (err != nil && !reconcile.OnlyStranded(err)) {
 					return err
 				}
-				return a.endLease(ctx, eng, p.Name)
+				return errors.Join(err, a.endLease(ctx, eng, p.Name))
 			})
 		},
 	}
