@@ -57,7 +57,7 @@ type ciHealthcheck struct {
 }
 
 type ciFile struct {
-	Services map[string]ciService     `yaml:"services"`
+	Services map[string]ciService      `yaml:"services"`
 	Networks map[string]composeNetwork `yaml:"networks"`
 	Volumes  map[string]struct{}       `yaml:"volumes"`
 }
