@@ -36,9 +36,9 @@ func ciOps() []string { return []string{opCICycle, opCICycleReap} }
 func ciTools() []string { return []string{toolBerth, toolCompose} }
 
 // ciSteps is each tool's command lines for op, after the global flags.
-// docker compose's --wait passes on this stack: it counts a one-shot that
-// exited 0 as done when others depend on it with
-// service_completed_successfully.
+// docker compose's --wait passes on this stack (checked with v5.5.0): the
+// one-shot that exited 0, which others depend on with
+// service_completed_successfully, does not fail the wait.
 func ciSteps(tool, op string) [][]string {
 	switch {
 	case tool == toolBerth && op == opCICycle:
