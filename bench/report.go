@@ -59,8 +59,12 @@ func (rp report) write(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "- Image: %s; every stack is a binary tree of `depends_on` (service i depends on (i-1)/2) on two networks, every fifth service mounting one named volume\n", m.Image)
-	fmt.Fprintf(&b, "- Runs: %s, with %d one-service changes and %d measurements of each cheap operation (config -q, no-op up, ps, logs) in each; each figure is the median of all samples, peak RSS the median of their peaks\n", rp.runsText(), rp.Config.Changes, rp.Config.Repeats)
-	fmt.Fprintf(&b, "- Engine floor: at most %d engine calls in flight\n", rp.Config.Parallel)
+	if len(rp.Config.Sizes) > 0 {
+		fmt.Fprintf(&b, "- Runs: %s, with %d one-service changes and %d measurements of each cheap operation (config -q, no-op up, ps, logs) in each; each figure is the median of all samples, peak RSS the median of their peaks\n", rp.runsText(), rp.Config.Changes, rp.Config.Repeats)
+		fmt.Fprintf(&b, "- Engine floor: at most %d engine calls in flight\n", rp.Config.Parallel)
+	} else {
+		fmt.Fprintf(&b, "- Runs: %s; each figure is the median of all samples, RSS the median of their peaks\n", rp.runsText())
+	}
 	if rp.Results.CICycle {
 		fmt.Fprintf(&b, "- CI cycle: %d services (a one-shot the others wait for, a service with a healthcheck, a tree of %d, and `%s`, kept out of up by a profile); "+
 			"berth: `berth ci --no-reap %s` (and `berth ci %s`, reaper on); docker compose: `up -d --wait`, `run --rm %s`, `down -v --remove-orphans`, timed as one\n",
