@@ -14,7 +14,7 @@ import (
 // the script a CI job would run, timed as one.
 const (
 	opCICycle     = "ci cycle (up, wait, run, down)"
-	opCICycleReap = "ci cycle, berth's reaper on"
+	opCICycleReap = "ci cycle with berth's reaper"
 	// ciID is BERTH_CI_ID for every berth ci run: each run has a project of
 	// its own already, and a fixed id makes the project ci creates known
 	// (<project>-ci-b), so that the sweeper can remove it.
