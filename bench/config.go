@@ -40,6 +40,9 @@ type config struct {
 	// RunsFor overrides Runs for one tool, or one tool at one size. Keys are
 	// "tool" or "tool:size".
 	RunsFor map[string]int
+	// CICycle is on (the CI cycle after the sizes), only (instead of them)
+	// or off.
+	CICycle string
 }
 
 // defaultToolRuns keeps a full run near 20 minutes: docker-compose v1 takes
@@ -58,17 +61,25 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	toolRuns := fs.String("tool-runs", defaultToolRuns, "per-tool run counts overriding -runs, as `tool[:size]=N,...`")
 	parallel := fs.Int("parallel", 64, "concurrent engine calls in the floor (64 is docker-compose v1's COMPOSE_PARALLEL_LIMIT)")
 	image := fs.String("image", "", "local `image` every service runs (default: bench's own sleeper image, built with internal/testimage)")
+	ciCycle := fs.String("ci-cycle", ciOn, "the CI cycle (up, wait, run, down) on 10 services: `on` (after the sizes), only (instead of them), off")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q: bench takes flags only (see -h)", fs.Arg(0))
 	}
-	c := config{Runs: *runs, Changes: *changes, Repeats: *repeats, Out: *out, Parallel: *parallel, Image: *image}
+	c := config{Runs: *runs, Changes: *changes, Repeats: *repeats, Out: *out, Parallel: *parallel, Image: *image, CICycle: *ciCycle}
 	var errs []error
 	var err error
 	if c.Sizes, err = parseSizes(*sizes); err != nil {
 		errs = append(errs, err)
+	}
+	switch c.CICycle {
+	case ciOn, ciOff:
+	case ciOnly:
+		c.Sizes = nil
+	default:
+		errs = append(errs, fmt.Errorf("-ci-cycle %q: choose on, only or off", c.CICycle))
 	}
 	if c.Tools, err = parseTools(*tools); err != nil {
 		errs = append(errs, err)

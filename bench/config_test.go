@@ -18,18 +18,24 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "defaults",
 			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 5, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
-				Parallel: 64, RunsFor: map[string]int{"v1:200": 2}},
+				Parallel: 64, RunsFor: map[string]int{"v1:200": 2}, CICycle: "on"},
 		},
 		{
 			name: "sizes sorted and deduplicated, tools in column order",
 			args: []string{"-sizes", "50, 10,50", "-tools", "floor,berth", "-runs", "3", "-changes", "1", "-repeats", "2", "-tool-runs", "", "-out", ""},
-			want: config{Sizes: []int{10, 50}, Runs: 3, Changes: 1, Repeats: 2, Tools: []string{"berth", "floor"}, Parallel: 64, RunsFor: map[string]int{}},
+			want: config{Sizes: []int{10, 50}, Runs: 3, Changes: 1, Repeats: 2, Tools: []string{"berth", "floor"}, Parallel: 64, RunsFor: map[string]int{}, CICycle: "on"},
 		},
 		{
 			name: "tool-runs by tool and by tool and size",
 			args: []string{"-tool-runs", "v1=3,berth:10=7"},
 			want: config{Sizes: []int{10, 50, 200}, Runs: 5, Changes: 5, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose", "v1", "floor"},
-				Parallel: 64, RunsFor: map[string]int{"v1": 3, "berth:10": 7}},
+				Parallel: 64, RunsFor: map[string]int{"v1": 3, "berth:10": 7}, CICycle: "on"},
+		},
+		{
+			name: "CI cycle only drops the sizes",
+			args: []string{"-ci-cycle", "only", "-tools", "berth,compose"},
+			want: config{Runs: 5, Changes: 5, Repeats: 3, Out: "bench/RESULTS.md", Tools: []string{"berth", "compose"},
+				Parallel: 64, RunsFor: map[string]int{"v1:200": 2}, CICycle: "only"},
 		},
 		{name: "zero size", args: []string{"-sizes", "10,0"}, wantErr: `"0" is not a positive number`},
 		{name: "unknown tool", args: []string{"-tools", "berth,podman"}, wantErr: `unknown tool "podman"`},
@@ -38,6 +44,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "no runs", args: []string{"-runs", "0"}, wantErr: "need at least 1 run"},
 		{name: "no changes", args: []string{"-changes", "0"}, wantErr: "need at least 1 change"},
 		{name: "no repeats", args: []string{"-repeats", "0"}, wantErr: "need at least 1 measurement"},
+		{name: "bad ci-cycle", args: []string{"-ci-cycle", "yes"}, wantErr: `-ci-cycle "yes": choose on, only or off`},
 		{name: "stray argument", args: []string{"up"}, wantErr: `unexpected argument "up"`},
 		{
 			name:    "every problem reported at once",

@@ -109,10 +109,15 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 
 	pid := os.Getpid()
-	d := &driver{cfg: cfg, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36), block: 100 + pid%100, tools: tools, floor: floor{Engine: floorEng, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr}
+	d := &driver{cfg: cfg, root: root, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36), block: 100 + pid%100, tools: tools, floor: floor{Engine: floorEng, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr}
 	cpu0, cpuOK := readCPU()
 	for _, size := range cfg.Sizes {
 		if err := d.benchSize(ctx, size, measured); err != nil {
+			return err
+		}
+	}
+	if cfg.CICycle != ciOff && ctx.Err() == nil {
+		if err := d.benchCI(ctx, measured); err != nil {
 			return err
 		}
 	}
@@ -148,6 +153,7 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 // driver runs every tool at one size, interleaving their cycles.
 type driver struct {
 	cfg     config
+	root    string // the repository, for building images
 	image   string
 	tmp     string
 	tag     string // tells this invocation's projects from earlier ones

@@ -59,8 +59,18 @@ func (rp report) write(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "- Image: %s; every stack is a binary tree of `depends_on` (service i depends on (i-1)/2) on two networks, every fifth service mounting one named volume\n", m.Image)
-	fmt.Fprintf(&b, "- Runs: %s, with %d one-service changes and %d measurements of each cheap operation (config -q, no-op up, ps, logs) in each; each figure is the median of all samples, peak RSS the median of their peaks\n", rp.runsText(), rp.Config.Changes, rp.Config.Repeats)
-	fmt.Fprintf(&b, "- Engine floor: at most %d engine calls in flight\n\n", rp.Config.Parallel)
+	if len(rp.Config.Sizes) > 0 {
+		fmt.Fprintf(&b, "- Runs: %s, with %d one-service changes and %d measurements of each cheap operation (config -q, no-op up, ps, logs) in each; each figure is the median of all samples, peak RSS the median of their peaks\n", rp.runsText(), rp.Config.Changes, rp.Config.Repeats)
+		fmt.Fprintf(&b, "- Engine floor: at most %d engine calls in flight\n", rp.Config.Parallel)
+	} else {
+		fmt.Fprintf(&b, "- Runs: %s; each figure is the median of all samples, RSS the median of their peaks\n", rp.runsText())
+	}
+	if rp.Results.CICycle {
+		fmt.Fprintf(&b, "- CI cycle: %d services (a one-shot the others wait for, a service with a healthcheck, a tree of %d, and `%s`, kept out of up by a profile); "+
+			"berth: `berth ci --no-reap %s` (and `berth ci %s`, reaper on); docker compose: `up -d --wait`, `run --rm %s`, `down -v --remove-orphans`, timed as one\n",
+			ciServices, ciTree, ciTests, ciTests, ciTests, ciTests)
+	}
+	b.WriteString("\n")
 
 	b.WriteString("## Results\n\n")
 	writeTable(&b, rp.table())
@@ -125,37 +135,51 @@ func (rp report) table() [][]string {
 	head = append(head, "target")
 	rows := [][]string{head}
 	targets := evalTargets(r, rp.Config.Sizes)
+	type cell struct {
+		op   string
+		size int
+	}
+	var cells []cell
 	for _, op := range allOps() {
 		for _, size := range rp.Config.Sizes {
-			row := []string{op, fmt.Sprint(size)}
-			for _, t := range rp.Tools {
-				row = append(row, rp.cell(t, op, size))
-			}
-			if hasBerth {
-				for _, t := range others {
-					if x, ok := r.ratio(op, size, t); ok {
-						row = append(row, fmt.Sprintf("%.2f×", x))
-					} else {
-						row = append(row, "–")
-					}
-				}
-			}
-			for _, t := range cli {
-				if rss, ok := r.medianRSS(key{t, op, size}); ok {
-					row = append(row, fmtMiB(rss))
+			cells = append(cells, cell{op, size})
+		}
+	}
+	if r.CICycle {
+		for _, op := range ciOps() {
+			cells = append(cells, cell{op, ciServices})
+		}
+	}
+	for _, c := range cells {
+		op, size := c.op, c.size
+		row := []string{op, fmt.Sprint(size)}
+		for _, t := range rp.Tools {
+			row = append(row, rp.cell(t, op, size))
+		}
+		if hasBerth {
+			for _, t := range others {
+				if x, ok := r.ratio(op, size, t); ok {
+					row = append(row, fmt.Sprintf("%.2f×", x))
 				} else {
 					row = append(row, "–")
 				}
 			}
-			var tg []string
-			for _, t := range targets {
-				if t.Op == op && t.Size == size {
-					tg = append(tg, shortTarget(t)+": "+shortStatus(t.Status))
-				}
-			}
-			row = append(row, orDash(strings.Join(tg, "; ")))
-			rows = append(rows, row)
 		}
+		for _, t := range cli {
+			if rss, ok := r.medianRSS(key{t, op, size}); ok {
+				row = append(row, fmtMiB(rss))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		var tg []string
+		for _, t := range targets {
+			if t.Op == op && t.Size == size {
+				tg = append(tg, shortTarget(t)+": "+shortStatus(t.Status))
+			}
+		}
+		row = append(row, orDash(strings.Join(tg, "; ")))
+		rows = append(rows, row)
 	}
 	return rows
 }
@@ -173,6 +197,9 @@ func (rp report) cell(tool, op string, size int) string {
 		return "–"
 	}
 	if tool == toolV1 && op == opPsJSON {
+		return "n/a"
+	}
+	if slices.Contains(ciOps(), op) && ciSteps(tool, op) == nil && tool != toolFloor {
 		return "n/a"
 	}
 	return "–"

@@ -59,11 +59,37 @@ func TestReportGolden(t *testing.T) {
 		Results: r,
 		Tools:   []string{toolBerth, toolV1, toolFloor},
 	}
+	checkGolden(t, rp, "report.golden")
+}
+
+// TestReportCIGolden is a -ci-cycle only run: no sizes, the CI cycle's two
+// rows, n/a for the tools without one.
+func TestReportCIGolden(t *testing.T) {
+	r := fixture(map[string]map[string]map[int]float64{
+		toolBerth:   {opCICycle: {ciServices: 3100}, opCICycleReap: {ciServices: 3400}},
+		toolCompose: {opCICycle: {ciServices: 3500}},
+	})
+	r.CICycle = true
+	rp := report{
+		Machine: machine{
+			CPUs: 2, Memory: "23.5 GiB", Kernel: "6.1.0", Dockerd: "20.10.24 (API 1.41)", Commit: "abc1234",
+			Date: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), Image: sleeperImage,
+			Tools: map[string]string{toolBerth: "built from this tree", toolCompose: "5.5.0", toolV1: "1.29.2"},
+		},
+		Config:  config{Runs: 3, Changes: 5, Repeats: 3, Parallel: 64, CICycle: ciOnly},
+		Results: r,
+		Tools:   []string{toolBerth, toolCompose, toolV1},
+	}
+	checkGolden(t, rp, "report_ci.golden")
+}
+
+func checkGolden(t *testing.T, rp report, name string) {
+	t.Helper()
 	var b strings.Builder
 	if err := rp.write(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "report.golden")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)

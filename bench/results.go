@@ -29,6 +29,8 @@ type results struct {
 	// Absent maps a tool that could not be measured to the reason, e.g.
 	// "docker compose v2+ not installed".
 	Absent map[string]string
+	// CICycle is whether the CI cycle was measured (see -ci-cycle).
+	CICycle bool
 }
 
 func newResults() *results {
@@ -86,11 +88,12 @@ func (r *results) medianRSS(k key) (int64, bool) {
 	return median(rss), true
 }
 
-// peakRSS is the largest RSS of any sample of tool at size.
+// peakRSS is the largest RSS of any sample of tool at size, on the stacks
+// of -sizes: the CI cycle's stack is another, with its RSS in its own row.
 func (r *results) peakRSS(tool string, size int) (int64, bool) {
 	var peak int64
 	for k, ss := range r.Samples {
-		if k.Tool != tool || k.Size != size {
+		if k.Tool != tool || k.Size != size || slices.Contains(ciOps(), k.Op) {
 			continue
 		}
 		for _, s := range ss {

@@ -39,6 +39,7 @@ func TestResultsRSS(t *testing.T) {
 	r.add(k, sample{Wall: 3, RSS: 20})
 	r.add(key{toolBerth, opDown, 10}, sample{Wall: 4, RSS: 50})
 	r.add(key{toolBerth, opDown, 50}, sample{Wall: 4, RSS: 90})
+	r.add(key{toolBerth, opCICycle, 10}, sample{Wall: 5, RSS: 70}) // another stack: not in the size's peak
 	if got, _ := r.medianRSS(k); got != 20 {
 		t.Errorf("medianRSS(%v) got %d, want 20", k, got)
 	}

@@ -16,6 +16,7 @@ const (
 	targetUpDown     = 1.05 // berth/floor for cold up and down
 	targetChange     = 1.1  // berth/hand recreate for the one-service change
 	targetRSS        = 25 << 20
+	targetCICycle    = 1.0 // berth ci/the docker compose script for the CI cycle
 	statusMet        = "met"
 	statusMissed     = "missed"
 	statusNotMeasure = "not measured"
@@ -95,7 +96,13 @@ func evalTargets(r *results, sizes []int) []targetResult {
 		}
 		out = append(out, t)
 	}
-	return append(out, growthTarget(r, sizes))
+	out = append(out, growthTarget(r, sizes))
+	if r.CICycle {
+		t := targetResult{Op: opCICycle, Size: ciServices, Desc: fmt.Sprintf("CI cycle on %d services ≤ %s× docker compose", ciServices, fmtFactor(targetCICycle))}
+		t.Measured, t.Status = ratioStatus(r, opCICycle, ciServices, toolCompose, targetCICycle, true)
+		out = append(out, t)
+	}
+	return out
 }
 
 // growthTarget checks that no-op up -d grows at most linearly: between any

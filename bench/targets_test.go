@@ -109,3 +109,49 @@ func TestEvalTargetsAbsent(t *testing.T) {
 		t.Errorf("evalTargets with compose absent got %q, want %q", got.Status, want)
 	}
 }
+
+func TestEvalTargetsCICycle(t *testing.T) {
+	const desc = "CI cycle on 10 services ≤ 1× docker compose"
+	tests := []struct {
+		name             string
+		berth, compose   float64 // ms; 0 leaves the figure out
+		measured, status string
+		absent, off      bool
+	}{
+		{name: "faster", berth: 1800, compose: 2000, measured: "0.90×", status: statusMet},
+		{name: "as fast", berth: 2000, compose: 2000, measured: "1.00×", status: statusMet},
+		{name: "slower", berth: 2200, compose: 2000, measured: "1.10×", status: statusMissed},
+		{name: "compose absent", berth: 1800, absent: true, status: "not measured (docker compose v2+ is not installed)"},
+		{name: "no compose figure", berth: 1800, status: "not measured (no docker compose figure)"},
+		{name: "not measured", berth: 1800, compose: 2000, off: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := map[string]map[string]map[int]float64{toolBerth: {opCICycle: {ciServices: tt.berth}}}
+			if tt.compose > 0 {
+				ms[toolCompose] = map[string]map[int]float64{opCICycle: {ciServices: tt.compose}}
+			}
+			r := fixture(ms)
+			r.CICycle = !tt.off
+			if tt.absent {
+				r.Absent[toolCompose] = "docker compose v2+ is not installed"
+			}
+			got, ok := findTarget(evalTargets(r, nil), desc)
+			if tt.off {
+				if ok {
+					t.Fatalf("evalTargets without the CI cycle has target %q", desc)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("evalTargets has no target %q", desc)
+			}
+			if got.Measured != tt.measured || got.Status != tt.status {
+				t.Errorf("evalTargets %q got (%q, %q), want (%q, %q)", desc, got.Measured, got.Status, tt.measured, tt.status)
+			}
+			if got.Op != opCICycle || got.Size != ciServices {
+				t.Errorf("target row got (%q, %d), want (%q, %d)", got.Op, got.Size, opCICycle, ciServices)
+			}
+		})
+	}
+}

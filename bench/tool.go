@@ -80,15 +80,21 @@ type sample struct {
 // time and peak RSS. Output is captured rather than sent to a terminal, as
 // a script would.
 func (t cliTool) run(ctx context.Context, s stack, op string) (sample, error) {
+	return t.runArgs(ctx, s, opArgs(op))
+}
+
+// runArgs runs the tool with cmdArgs after the global flags, and env added
+// to bench's environment.
+func (t cliTool) runArgs(ctx context.Context, s stack, cmdArgs []string, env ...string) (sample, error) {
 	args := append([]string{}, t.Argv[1:]...)
 	args = append(args, "-f", s.file(), "-p", s.Project)
-	args = append(args, opArgs(op)...)
+	args = append(args, cmdArgs...)
 	if err := ctx.Err(); err != nil {
 		return sample{}, err
 	}
 	// Progress bars and colours are for terminals; ask for plain output so
 	// that every tool does the same work.
-	env := append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain")
+	env = append(append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain"), env...)
 	rep, err := t.Spawn.run(append([]string{t.Argv[0]}, args...), s.Dir, env)
 	if err != nil {
 		if ctx.Err() != nil {
