@@ -79,7 +79,7 @@ func (s *stack) unexpectedStderr(stderr string) []string {
 	var extra []string
 	for _, line := range nonEmptyLines(stderr) {
 		l := strings.ToLower(line)
-		if strings.Contains(l, "waiting for another berth") && strings.Contains(line, s.project) {
+		if strings.Contains(l, "waiting for berth (pid") && strings.Contains(l, "which is working on project") && strings.Contains(line, s.project) {
 			continue
 		}
 		extra = append(extra, line)

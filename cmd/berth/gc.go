@@ -11,7 +11,6 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/gc"
-	"github.com/berth-dev/berth/internal/lock"
 )
 
 type gcOptions struct {
@@ -75,9 +74,7 @@ func (a *app) gc(ctx context.Context, s *session, o gcOptions) error {
 }
 
 func (a *app) collect(ctx context.Context, eng engine.Engine, d gc.Decision) error {
-	release, err := lock.Acquire(ctx, runtimeDir(a.g.environ), d.Stack.Name, func() {
-		fmt.Fprintf(a.stderr, "waiting for another berth working on project %q…\n", d.Stack.Name)
-	})
+	release, err := a.lockProject(ctx, d.Stack.Name)
 	if err != nil {
 		return err
 	}

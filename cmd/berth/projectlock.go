@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/berth-dev/berth/internal/lock"
 )
@@ -26,14 +27,24 @@ func (s *session) lock(ctx context.Context, project string) error {
 	if !s.mutates || s.a.g.dryRun || s.release != nil {
 		return nil
 	}
-	release, err := lock.Acquire(ctx, runtimeDir(s.a.g.environ), project, func() {
-		fmt.Fprintf(s.a.stderr, "waiting for another berth working on project %q…\n", project)
-	})
+	release, err := s.a.lockProject(ctx, project)
 	if err != nil {
 		return err
 	}
 	s.release = release
 	return nil
+}
+
+// lockProject takes project's lock, naming this berth in it, and tells the
+// user whom they wait for when another berth holds it.
+func (a *app) lockProject(ctx context.Context, project string) (func() error, error) {
+	who := fmt.Sprintf("berth (pid %d, since %s)", os.Getpid(), a.now().Format("15:04:05"))
+	return lock.Acquire(ctx, runtimeDir(a.g.environ), project, who, func(holder string) {
+		if holder == "" {
+			holder = "another berth"
+		}
+		fmt.Fprintf(a.stderr, "waiting for %s, which is working on project %q…\n", holder, project)
+	})
 }
 
 // unlock releases the project lock if the session holds it. It runs however

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -14,8 +15,9 @@ import (
 	"github.com/berth-dev/berth/internal/lock"
 )
 
-// waitingNotice is what a berth prints while another holds the lock.
-const waitingNotice = `waiting for another berth working on project "shop"…`
+// waitingNotice ends what a berth prints while another holds the lock,
+// after the holder's own description.
+const waitingNotice = `, which is working on project "shop"…`
 
 // stuck bounds how long a test waits for something that should happen
 // promptly; only a broken berth reaches it.
@@ -111,6 +113,9 @@ func TestLockSerializesConcurrentUps(t *testing.T) {
 	if got := callCount(h.f, "Containers"); got != observed {
 		t.Errorf("second up listed containers %d times while waiting for the lock, want 0", got-observed)
 	}
+	if want := fmt.Sprintf("waiting for berth (pid %d, since 00:10:00)", os.Getpid()); !strings.Contains(second.stderr.String(), want) {
+		t.Errorf("second up's notice %q does not name the holder, want %q", second.stderr.String(), want)
+	}
 	close(resume)
 
 	if code := first.wait(t); code != 0 {
@@ -157,7 +162,7 @@ func TestLockOnlyForCommandsThatChangeState(t *testing.T) {
 			h.mustRun(0, "up", "-d")
 			h.mustRun(0, "stop", "web")
 			h.f.ResetCalls()
-			release, err := lock.Acquire(context.Background(), runtimeDir(h.env), "shop", nil)
+			release, err := lock.Acquire(context.Background(), runtimeDir(h.env), "shop", "the test's holder", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +180,7 @@ func TestLockOnlyForCommandsThatChangeState(t *testing.T) {
 				}
 			}()
 			code := b.wait(t)
-			waited := strings.Contains(b.stderr.String(), waitingNotice)
+			waited := strings.Contains(b.stderr.String(), "waiting for the test's holder"+waitingNotice)
 			switch {
 			case tt.locks && (!waited || code != exitInterrupted):
 				t.Errorf("berth %v with the project locked got exit %d, waited %v, want exit %d after waiting\nstderr:\n%s", tt.args, code, waited, exitInterrupted, b.stderr.String())
@@ -267,7 +272,7 @@ func tryLock(h *harness) bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var waited atomic.Bool
-	release, err := lock.Acquire(ctx, runtimeDir(h.env), "shop", func() {
+	release, err := lock.Acquire(ctx, runtimeDir(h.env), "shop", "", func(string) {
 		waited.Store(true)
 		cancel()
 	})

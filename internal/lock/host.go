@@ -8,5 +8,5 @@ import "context"
 // name has no dot, so no project lock can be the same file. It never
 // reports waiting: holders keep it for one daemon call.
 func Host(ctx context.Context, dir, name string) (release func() error, err error) {
-	return Acquire(ctx, dir, "host."+name, nil)
+	return Acquire(ctx, dir, "host."+name, "", nil)
 }

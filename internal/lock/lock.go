@@ -55,13 +55,15 @@ func DefaultDir(environ map[string]string) string {
 }
 
 // Acquire takes the lock for project in dir, creating dir (mode 0700) if
-// needed. If another holder has it, onWait (which may be nil) is called
-// once and Acquire blocks until the lock is free or ctx is done; in the
-// latter case the error wraps ctx.Err().
+// needed, and writes who (a line such as "berth up, pid 42") into the lock
+// file while it holds it. If another holder has the lock, onWait (which may
+// be nil) is called once with what that holder wrote ("" if it has not yet),
+// so that the user learns whom they wait for, and Acquire blocks until the
+// lock is free or ctx is done; in the latter case the error wraps ctx.Err().
 //
 // release unlocks and closes the file; calling it again does nothing and
 // returns the first call's result.
-func Acquire(ctx context.Context, dir, project string, onWait func()) (release func() error, err error) {
+func Acquire(ctx context.Context, dir, project, who string, onWait func(holder string)) (release func() error, err error) {
 	if err := checkProject(project); err != nil {
 		return nil, err
 	}
@@ -81,7 +83,7 @@ func Acquire(ctx context.Context, dir, project string, onWait func()) (release f
 	ok, err := tryLock(f)
 	if err == nil && !ok {
 		if onWait != nil {
-			onWait()
+			onWait(holder(path))
 		}
 		err = wait(ctx, f)
 		if err != nil {
@@ -89,6 +91,9 @@ func Acquire(ctx context.Context, dir, project string, onWait func()) (release f
 		}
 	} else if err != nil {
 		err = fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err == nil && who != "" {
+		err = describe(f, who)
 	}
 	if err != nil {
 		_ = f.Close()
@@ -125,6 +130,29 @@ func wait(ctx context.Context, f *os.File) error {
 			return err
 		}
 	}
+}
+
+// describe replaces the lock file's content, written by an earlier holder,
+// with who. Only the holder writes, so readers see one holder's line or, in
+// the moment between truncate and write, nothing.
+func describe(f *os.File, who string) error {
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("describe lock holder in %s: %w", f.Name(), err)
+	}
+	if _, err := f.WriteAt([]byte(who+"\n"), 0); err != nil {
+		return fmt.Errorf("describe lock holder in %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// holder is what the lock's current holder wrote into it, if anything.
+func holder(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
 }
 
 // tryLock takes the lock without blocking; ok is false when it is held

@@ -20,7 +20,7 @@ func lockDir(t *testing.T) string {
 
 func mustAcquire(t *testing.T, dir, project string) func() error {
 	t.Helper()
-	release, err := Acquire(context.Background(), dir, project, func() {
+	release, err := Acquire(context.Background(), dir, project, "", func(string) {
 		t.Errorf("Acquire(%s) waited, want the lock free", project)
 	})
 	if err != nil {
@@ -41,7 +41,7 @@ func acquireAsync(ctx context.Context, dir, project string) (waiting <-chan stru
 	d := make(chan result, 1) // one result; the goroutine never blocks on it
 	calls = new(atomic.Int32)
 	go func() {
-		release, err := Acquire(ctx, dir, project, func() {
+		release, err := Acquire(ctx, dir, project, "", func(string) {
 			if calls.Add(1) == 1 {
 				close(w)
 			}
@@ -153,7 +153,7 @@ func TestCancelWhileWaiting(t *testing.T) {
 func TestAcquireWithDoneContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Acquire(ctx, lockDir(t), "shop", nil)
+	_, err := Acquire(ctx, lockDir(t), "shop", "", nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Acquire(cancelled ctx) got %v, want context.Canceled", err)
 	}
@@ -190,7 +190,7 @@ func TestAcquireRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			release, err := Acquire(context.Background(), tt.dir, tt.project, nil)
+			release, err := Acquire(context.Background(), tt.dir, tt.project, "", nil)
 			if err == nil {
 				release()
 				t.Fatalf("Acquire(%q, %q) got the lock, want an error containing %q", tt.dir, tt.project, tt.want)
@@ -239,5 +239,35 @@ func TestHostLockIsNotAProjectLock(t *testing.T) {
 	defer cancel()
 	if _, err := Host(ctx, dir, "subnets"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Host(subnets) while held got %v, want to wait until the context ends", err)
+	}
+}
+
+// A waiter is told who holds the lock, as the holder described itself, and
+// the next holder's description replaces it.
+func TestWaiterLearnsTheHolder(t *testing.T) {
+	dir := lockDir(t)
+	first, err := Acquire(context.Background(), dir, "shop", "berth up (pid 1)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var told string
+	_, err = Acquire(ctx, dir, "shop", "berth down (pid 2)", func(holder string) {
+		told = holder
+		cancel()
+	})
+	if !errors.Is(err, context.Canceled) || told != "berth up (pid 1)" {
+		t.Errorf("waiter got %v and was told %q, want context.Canceled and %q", err, told, "berth up (pid 1)")
+	}
+	if err := first(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Acquire(context.Background(), dir, "shop", "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second()
+	if got := holder(filepath.Join(dir, "shop.lock")); got != "x" {
+		t.Errorf("lock file names %q after the second holder took it, want %q", got, "x")
 	}
 }

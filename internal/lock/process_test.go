@@ -22,7 +22,7 @@ func TestHolderProcess(t *testing.T) {
 		t.Skip("helper process for TestKilledHolderFreesLock")
 	}
 	dir, project, _ := strings.Cut(spec, ":")
-	if _, err := Acquire(context.Background(), dir, project, nil); err != nil {
+	if _, err := Acquire(context.Background(), dir, project, "", nil); err != nil {
 		os.Stdout.WriteString("error: " + err.Error() + "\n")
 		os.Exit(2)
 	}
