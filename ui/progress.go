@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -187,7 +188,7 @@ type lineProgress struct {
 	mu     sync.Mutex
 	w      io.Writer
 	now    func() time.Time
-	format func(Event) string
+	format func(Event, *task) string
 	tr     tracker
 	closed bool
 }
@@ -198,8 +199,8 @@ func (p *lineProgress) Event(e Event) {
 	if p.closed {
 		return
 	}
-	p.tr.update(e, p.now())
-	_, _ = io.WriteString(p.w, p.format(e))
+	k := p.tr.update(e, p.now())
+	_, _ = io.WriteString(p.w, p.format(e, k))
 }
 
 func (p *lineProgress) Interrupt() {
@@ -209,7 +210,7 @@ func (p *lineProgress) Interrupt() {
 		return
 	}
 	for _, e := range p.tr.interrupt(p.now()) {
-		_, _ = io.WriteString(p.w, p.format(e))
+		_, _ = io.WriteString(p.w, p.format(e, p.tr.byID[e.ID]))
 	}
 }
 
@@ -221,7 +222,7 @@ func (p *lineProgress) Close() {
 
 // formatPlain gives "Container shop-db-1  Created", with details or the
 // error after two more spaces.
-func formatPlain(e Event) string {
+func formatPlain(e Event, _ *task) string {
 	line := e.ID + "  " + e.Text
 	if e.Details != "" {
 		line += "  " + e.Details
@@ -232,19 +233,32 @@ func formatPlain(e Event) string {
 	return line + "\n"
 }
 
-// jsonEvent is the --progress json record; field names are stable.
+// jsonEvent is the --progress json record; field names are stable. id,
+// status, text, details and error are compose's; resource and name split
+// the id ("container", "shop-db-1"), and duration_ms, on the event that
+// finishes a resource, is how long its operation took, for CI logs.
 type jsonEvent struct {
-	ID      string `json:"id"`
-	Status  Status `json:"status"`
-	Text    string `json:"text,omitempty"`
-	Details string `json:"details,omitempty"`
-	Error   string `json:"error,omitempty"`
+	ID         string `json:"id"`
+	Resource   string `json:"resource,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Status     Status `json:"status"`
+	Text       string `json:"text,omitempty"`
+	Details    string `json:"details,omitempty"`
+	Error      string `json:"error,omitempty"`
+	DurationMS *int64 `json:"duration_ms,omitempty"`
 }
 
-func formatJSON(e Event) string {
+func formatJSON(e Event, k *task) string {
 	rec := jsonEvent{ID: e.ID, Status: e.Status, Text: e.Text, Details: e.Details}
+	if kind, name, ok := strings.Cut(e.ID, " "); ok {
+		rec.Resource, rec.Name = strings.ToLower(kind), name
+	}
 	if e.Err != nil {
 		rec.Error = e.Err.Error()
+	}
+	if k != nil && e.Status.finished() && !k.end.IsZero() {
+		ms := k.end.Sub(k.start).Milliseconds()
+		rec.DurationMS = &ms
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {

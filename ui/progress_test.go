@@ -104,7 +104,10 @@ func TestPlainProgress(t *testing.T) {
 
 func TestJSONProgress(t *testing.T) {
 	var out bytes.Buffer
-	p := NewProgress(&out, ProgressOptions{Mode: ProgressJSON})
+	// One second passes per event, so durations count events.
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tick := func() time.Time { now = now.Add(time.Second); return now }
+	p := NewProgress(&out, ProgressOptions{Mode: ProgressJSON, Now: tick})
 	for _, e := range sampleEvents() {
 		p.Event(e)
 	}
@@ -117,9 +120,17 @@ func TestJSONProgress(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
 		t.Fatalf("json progress line %q: %v", lines[len(lines)-1], err)
 	}
-	want := map[string]any{"id": "Container shop-web-1", "status": "Error", "text": "Error", "error": "port is already allocated"}
+	want := map[string]any{"id": "Container shop-web-1", "resource": "container", "name": "shop-web-1",
+		"status": "Error", "text": "Error", "error": "port is already allocated", "duration_ms": float64(2000)}
 	if diff := cmp.Diff(want, last); diff != "" {
 		t.Errorf("json progress last line (-want +got):\n%s", diff)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first["duration_ms"]; ok {
+		t.Errorf("json progress line %q has a duration before the operation finished", lines[0])
 	}
 }
 
