@@ -234,12 +234,12 @@ func startCIRun(t *testing.T, id string) (string, *exec.Cmd, *lockedBuffer) {
 	return project, cmd, &stderr
 }
 
-// TestCIParallel runs four ci of one project at once without a job id:
+// TestCIParallel runs eight ci of one project at once without a job id:
 // each gets a random one, so none collides with another.
 func TestCIParallel(t *testing.T) {
 	t.Parallel()
 	s := shellStack(t, ciCompose)
-	const n = 4
+	const n = 8
 	results := make([]result, n)
 	var wg sync.WaitGroup
 	for i := range n {

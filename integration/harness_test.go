@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -19,10 +20,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/internal/berthbuild"
-
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/berthbuild"
 	"github.com/berth-dev/berth/internal/testimage"
+	"github.com/berth-dev/berth/reaper"
 )
 
 // berthBin is the berth binary TestMain builds and moduleRoot the directory
@@ -96,7 +97,26 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	berthBin = bin
+	defer removeReaperImages(filepath.Dir(bin))
 	return m.Run()
+}
+
+// removeReaperImages removes the reaper images (reaper.EnsureImage) built
+// from the executables in dir, this run's own builds: each build of berth
+// gets one, and a pile of them slows every image list the daemon answers.
+func removeReaperImages(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		sum := sha256.Sum256(b)
+		_, _ = docker("rmi", reaper.ImageRepo+":"+hex.EncodeToString(sum[:])[:12])
+	}
 }
 
 func setDefaultParallel() {

@@ -47,9 +47,10 @@ func (s *stack) seed(ref, config string) {
 	mustDocker(s.t, "rmi", ref)
 }
 
-// forgetImage removes the local tag ref when the test ends.
+// forgetImage removes the local tag ref when the test ends, once the
+// project is down: an image its containers still use cannot be removed.
 func (s *stack) forgetImage(ref string) {
-	s.t.Cleanup(func() { _, _ = docker("rmi", ref) })
+	s.afterDown = append(s.afterDown, func() { _, _ = docker("rmi", ref) })
 }
 
 func imagePresent(ref string) bool {
@@ -211,7 +212,7 @@ func TestPullAlwaysRecreatesChangedImage(t *testing.T) {
 	}
 	mustDocker(t, "build", "-q", "-t", ref, build)
 	v2 := mustDocker(t, "image", "inspect", "--format", "{{.Id}}", ref)
-	t.Cleanup(func() { _, _ = docker("rmi", v2) })
+	s.forgetImage(v2)
 	mustDocker(t, "push", ref)
 	mustDocker(t, "tag", s.image, ref)
 
