@@ -50,23 +50,28 @@ type earlyStop struct {
 }
 
 // StopEarly begins to stop the running containers of the edited services
-// that an up with opts recreates: those the up's own planner, given just
-// these containers, replaces. It returns once it has inspected them and
-// sent the stops, before those finish. Pass the result in UpOptions.Early,
-// and call Restore once the up is over.
+// that an up with opts recreates: those for which the up planner's own
+// decider, recreateReasons, given only what an inspect shows, finds a
+// reason. It returns once it has inspected them and sent the stops, before
+// those finish. Pass the result in UpOptions.Early, and call Restore once
+// the up is over.
 //
 // Left to the full plan are the cases where that partial view could decide
 // otherwise than the whole one: services whose hash or recreate depends on
 // other containers (network_mode, volumes_from, pid or ipc of another
-// service) or on a build, and services that depend on another edited
-// service, whose recreate comes first.
+// service) or on a build, services that depend on another edited service,
+// whose recreate comes first, and recreates that hang on what Apply finds.
 func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, g *planner.Graph, edited []string, opts UpOptions) *EarlyStops {
 	e := &EarlyStops{stops: map[string]*earlyStop{}}
 	if opts.NoStart || opts.NoRecreate || len(opts.Services) > 0 {
 		return e
 	}
-	var services []string
-	var seen []engine.Container
+	// The planner as PlanUp makes it, but knowing nothing of the engine:
+	// every reason it can find from a container alone it finds here too.
+	u := &upPlanner{p: p, g: g, opts: opts,
+		explicit: map[string]bool{}, observed: map[string][]engine.Container{},
+		images: map[string]engine.Image{}, build: map[string]int{},
+		replaced: map[string]bool{}, maybe: map[string][]int{}}
 	for _, name := range edited {
 		svc, ok := p.Services[name]
 		if !ok || svc.Build != nil || len(parents(svc)) > 0 {
@@ -78,25 +83,19 @@ func StopEarly(ctx context.Context, eng earlyEngine, p *types.Project, g *planne
 		if err != nil || slices.ContainsFunc(deps, func(d string) bool { return d != name && slices.Contains(edited, d) }) {
 			continue
 		}
-		services = append(services, name)
-		for n := 1; n <= svc.GetScale(); n++ {
-			if c, ok := runningReplica(ctx, eng, p.Name, svc, n); ok {
-				seen = append(seen, c)
-			}
+		u.explicit[name] = true
+		wantJSON, wantHash, err := u.expectedConfig(svc)
+		if err != nil {
+			continue
 		}
-	}
-	if len(seen) == 0 {
-		return e
-	}
-	partial := opts
-	partial.Services, partial.NoDeps, partial.Early = services, true, nil
-	plan, err := PlanUp(p, g, State{Containers: seen}, partial)
-	if err != nil {
-		return e
-	}
-	for _, a := range plan.Actions {
-		if a.Kind == Recreate && a.Target.ID != "" {
-			e.stop(ctx, eng, a.Target, opts.Timeout)
+		for n := 1; n <= svc.GetScale(); n++ {
+			c, ok := runningReplica(ctx, eng, p.Name, svc, n)
+			if !ok {
+				continue
+			}
+			if why, cond := u.recreateReasons(svc, c, wantJSON, wantHash); len(why) > 0 && cond == nil {
+				e.stop(ctx, eng, containerRef(c), opts.Timeout)
+			}
 		}
 	}
 	return e
