@@ -27,10 +27,17 @@ func projectFilter(project string) client.Filters {
 
 // Containers lists the project's containers, running or not, in one call.
 func (e *Engine) Containers(ctx context.Context, project string) ([]engine.Container, error) {
+	return e.listContainers(ctx, "list containers of project "+project,
+		client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+}
+
+// listContainers is one list call, named what for errors, with its
+// summaries turned into berth's containers.
+func (e *Engine) listContainers(ctx context.Context, what string, opts client.ContainerListOptions) ([]engine.Container, error) {
 	var res client.ContainerListResult
-	err := e.call(ctx, "list containers of project "+project, idempotent, func(ctx context.Context) error {
+	err := e.call(ctx, what, idempotent, func(ctx context.Context) error {
 		var err error
-		res, err = e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+		res, err = e.cli.ContainerList(ctx, opts)
 		return err
 	})
 	if err != nil {

@@ -65,21 +65,8 @@ func (e *Engine) ProjectVolumes(ctx context.Context) ([]engine.Volume, error) {
 
 // LeaseContainers lists the lease containers, running or not.
 func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error) {
-	var res client.ContainerListResult
-	err := e.call(ctx, "list lease containers", idempotent, func(ctx context.Context) error {
-		var err error
-		res, err = e.cli.ContainerList(ctx, client.ContainerListOptions{All: true,
-			Filters: make(client.Filters).Add("label", engine.LabelLease)})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engine.Container, 0, len(res.Items))
-	for _, c := range res.Items {
-		out = append(out, fromSummary(c))
-	}
-	return out, nil
+	return e.listContainers(ctx, "list lease containers",
+		client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", engine.LabelLease)})
 }
 
 // StartWatcher creates the container with an open stdin that the engine
