@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/running"
 	"github.com/berth-dev/berth/ui"
 )
@@ -54,20 +55,7 @@ container, container_port, protocol, host_ip and host_port.`,
 			}
 			q.Service, q.Port = args[0], uint16(port)
 			return a.run(cmd, func(ctx context.Context, s *session) error {
-				p, err := a.projectOrName(ctx, nil, true)
-				if err != nil {
-					return err
-				}
-				if !nameOnly(p) {
-					if _, err := p.GetService(q.Service); err != nil {
-						return fmt.Errorf("no such service %q in project %s", q.Service, p.Name)
-					}
-				}
-				eng, err := s.engine(ctx)
-				if err != nil {
-					return err
-				}
-				cs, err := eng.Containers(ctx, p.Name)
+				cs, err := a.serviceContainers(ctx, s, []string{q.Service})
 				if err != nil {
 					return err
 				}
@@ -90,22 +78,7 @@ container, container_port, protocol, host_ip and host_port.`,
 // portAll is port --all: every published port of the project's running
 // service containers, optionally of some services only.
 func (a *app) portAll(ctx context.Context, s *session, services []string, format string) error {
-	p, err := a.projectOrName(ctx, nil, true)
-	if err != nil {
-		return err
-	}
-	if !nameOnly(p) {
-		for _, name := range services {
-			if _, err := p.GetService(name); err != nil {
-				return fmt.Errorf("no such service %q in project %s", name, p.Name)
-			}
-		}
-	}
-	eng, err := s.engine(ctx)
-	if err != nil {
-		return err
-	}
-	cs, err := eng.Containers(ctx, p.Name)
+	cs, err := a.serviceContainers(ctx, s, services)
 	if err != nil {
 		return err
 	}
@@ -114,4 +87,26 @@ func (a *app) portAll(ctx context.Context, s *session, services []string, format
 		rows = slices.DeleteFunc(rows, func(b running.Binding) bool { return !slices.Contains(services, b.Service) })
 	}
 	return ui.WritePorts(a.stdout, rows, format)
+}
+
+// serviceContainers lists the project's containers after checking that the
+// services named are the project's (a project known by name alone cannot
+// tell, and lists whatever its containers say).
+func (a *app) serviceContainers(ctx context.Context, s *session, services []string) ([]engine.Container, error) {
+	p, err := a.projectOrName(ctx, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	if !nameOnly(p) {
+		for _, name := range services {
+			if _, err := p.GetService(name); err != nil {
+				return nil, fmt.Errorf("no such service %q in project %s", name, p.Name)
+			}
+		}
+	}
+	eng, err := s.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return eng.Containers(ctx, p.Name)
 }
