@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/docker"
 	"github.com/berth-dev/berth/isolate"
 	"github.com/berth-dev/berth/loader"
 	"github.com/berth-dev/berth/planner"
@@ -49,13 +48,16 @@ type app struct {
 	now func() time.Time
 }
 
-// newApp wires a command to Docker, the process's signals and os.Exit.
+// newApp wires a command to the engine --engine names, the process's
+// signals and os.Exit.
 func newApp(g *globalOptions, stdout, stderr io.Writer) *app {
 	return &app{
-		g:       g,
-		stdout:  stdout,
-		stderr:  stderr,
-		connect: connectDocker,
+		g:      g,
+		stdout: stdout,
+		stderr: stderr,
+		connect: func(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error) {
+			return connectEngine(ctx, g.engineName, environ)
+		},
 		notify: func(c chan<- os.Signal) func() {
 			signal.Notify(c, os.Interrupt, syscall.SIGTERM)
 			return func() { signal.Stop(c) }
@@ -63,14 +65,6 @@ func newApp(g *globalOptions, stdout, stderr io.Writer) *app {
 		exit: os.Exit,
 		now:  time.Now,
 	}
-}
-
-func connectDocker(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error) {
-	e, err := docker.New(ctx, docker.OptionsFromEnv(environ))
-	if err != nil {
-		return nil, nil, err
-	}
-	return e, e.Close, nil
 }
 
 // session is one command's run: a context that the first signal cancels,

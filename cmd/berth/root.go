@@ -30,6 +30,9 @@ type globalOptions struct {
 	progress    string
 	dryRun      bool
 	env         string
+	// engineName selects the engine behind every command: docker,
+	// native or swarm (--engine, BERTH_ENGINE).
+	engineName string
 
 	// writes are the loader's cache writes, run while the command applies
 	// its plan and waited for when its session ends.
@@ -39,6 +42,7 @@ type globalOptions struct {
 var (
 	ansiModes     = []string{"never", "always", "auto"}
 	progressModes = []string{"auto", "tty", "plain", "json", "quiet"}
+	engineNames   = []string{"docker", "native", "swarm"}
 )
 
 // newRootCmd builds the berth command tree. The environment and stdio are
@@ -128,6 +132,7 @@ func (g *globalOptions) bind(root *cobra.Command) {
 	// --dry-run is accepted after the subcommand too, as compose does.
 	root.PersistentFlags().BoolVar(&g.dryRun, "dry-run", false, "Show what would change without changing anything")
 	f.StringVar(&g.env, "env", g.environ["BERTH_ENV"], "berth environment: adds compose.ENV.yaml and .env.ENV, names the project NAME-ENV")
+	f.StringVar(&g.engineName, "engine", envOr(g.environ, "BERTH_ENGINE", "docker"), "Container engine: docker, native or swarm")
 }
 
 // resolve applies the environment variables that only count when their
@@ -145,6 +150,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	}
 	if !slices.Contains(progressModes, g.progress) {
 		return fmt.Errorf("--progress %q: use auto, tty, plain, json or quiet (or set COMPOSE_PROGRESS)", g.progress)
+	}
+	if !slices.Contains(engineNames, g.engineName) {
+		return fmt.Errorf("--engine %q: use docker, native or swarm (or set BERTH_ENGINE)", g.engineName)
 	}
 	return nil
 }

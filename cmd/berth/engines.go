@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/docker"
+)
+
+// connectEngine opens the engine --engine (or BERTH_ENGINE) names and
+// returns how to close it. Every command reaches its engine through here.
+func connectEngine(ctx context.Context, name string, environ map[string]string) (engine.Engine, func() error, error) {
+	switch name {
+	case "docker":
+		e, err := docker.New(ctx, docker.OptionsFromEnv(environ))
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, e.Close, nil
+	default:
+		return nil, nil, fmt.Errorf("--engine %s: not available in this build of berth; use --engine docker", name)
+	}
+}
