@@ -41,25 +41,20 @@ type monitor struct {
 // Run is the monitor's main loop for the container in dir, as configured by
 // dir/monitor.json: it starts the container, copies its output to the log,
 // waits for it, records each state in dir/state.json, restarts it by its
-// restart policy (not after the engine created dir/stop) and runs its
-// healthcheck. It returns once the container has exited for good and
-// state.json says so.
+// restart policy (not after the engine created dir/stop: the engine removes
+// a stale one before it starts a monitor) and runs its healthcheck. It
+// returns once the container has exited for good and state.json says so; a
+// config it cannot use is reported there too.
 //
 // Ending ctx asks for that end now: the container is killed and not
 // restarted. Run is meant to be a process's whole job: it ignores SIGTERM,
 // SIGINT and SIGHUP, makes the process a child subreaper and lowers its GC
 // percent.
 func Run(ctx context.Context, dir string) error {
-	cfg, err := readConfig(dir)
+	cfg, policy, hc, err := setup(dir)
 	if err != nil {
-		return err
-	}
-	policy, err := parseRestart(cfg.Restart)
-	if err != nil {
-		return err
-	}
-	hc, err := parseHealth(cfg.Health)
-	if err != nil {
+		// The engine learns why from the state, as for a failed start.
+		_ = writeState(dir, State{Status: StatusExited, MonitorPid: os.Getpid(), ExitCode: 128, FinishedAt: time.Now(), Error: err.Error()})
 		return err
 	}
 	debug.SetGCPercent(20)
@@ -98,22 +93,38 @@ func Run(ctx context.Context, dir string) error {
 		ex := m.runOnce(ctx)
 		stopped := ctx.Err() != nil || exists(filepath.Join(dir, StopFile))
 		again := shouldRestart(policy, ex.code, m.state.RestartCount, stopped)
-		if again {
-			delay = nextDelay(delay, ex.ran)
-		}
+		// As dockerd, a restart counts from when it is decided.
 		m.update(func(s *State) {
+			s.Pid, s.ExitCode, s.FinishedAt, s.Error = 0, ex.code, ex.finished, ex.err
 			s.Status = StatusExited
 			if again {
 				s.Status = StatusRestarting
+				s.RestartCount++
 			}
-			s.Pid, s.ExitCode, s.FinishedAt, s.Error = 0, ex.code, ex.finished, ex.err
 		})
-		if !again || !m.sleep(ctx, delay) {
+		if !again {
+			return nil
+		}
+		delay = nextDelay(delay, ex.ran)
+		if !m.sleep(ctx, delay) {
 			m.update(func(s *State) { s.Status = StatusExited })
 			return nil
 		}
-		m.update(func(s *State) { s.RestartCount++ })
 	}
+}
+
+// setup reads and checks the monitor's config.
+func setup(dir string) (Config, restartPolicy, *healthConfig, error) {
+	cfg, err := readConfig(dir)
+	if err != nil {
+		return cfg, restartPolicy{}, nil, err
+	}
+	policy, err := parseRestart(cfg.Restart)
+	if err != nil {
+		return cfg, policy, nil, err
+	}
+	hc, err := parseHealth(cfg.Health)
+	return cfg, policy, hc, err
 }
 
 // update changes the state and writes it. A failed write is reported on
@@ -209,6 +220,9 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 			s.Health = HealthStarting
 		}
 	})
+	// What reading the config and starting runc left behind is garbage
+	// for the rest of the container's life: give it back now.
+	debug.FreeOSMemory()
 	healthCtx, stopHealth := context.WithCancel(bg)
 	healthDone := make(chan struct{})
 	go func() {

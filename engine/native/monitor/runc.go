@@ -63,7 +63,7 @@ func runcError(args []string, msg string, err error) error {
 	if msg == "" {
 		msg = err.Error()
 	}
-	if strings.Contains(msg, "does not exist") || strings.Contains(msg, "not exist") {
+	if strings.Contains(msg, "does not exist") {
 		return fmt.Errorf("runc %s: %s: %w", args[0], msg, engine.ErrNotFound)
 	}
 	return fmt.Errorf("runc %s: %s", args[0], msg)
