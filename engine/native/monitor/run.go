@@ -53,26 +53,27 @@ type monitor struct {
 func Run(ctx context.Context, dir string) error {
 	cfg, policy, hc, err := setup(dir)
 	if err != nil {
-		// The engine learns why from the state, as for a failed start.
-		_ = writeState(dir, State{Status: StatusExited, MonitorPid: os.Getpid(), ExitCode: 128, FinishedAt: time.Now(), Error: err.Error()})
-		return err
+		return failed(dir, err)
 	}
 	debug.SetGCPercent(20)
 	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	rp, err := startReaper()
 	if err != nil {
-		return err
+		return failed(dir, err)
 	}
 	defer rp.stop()
 	lw, err := openLog(cfg.LogPath)
 	if err != nil {
-		return err
+		return failed(dir, err)
 	}
 	defer lw.Close()
 	if cfg.Stdin {
 		if err := unix.Mkfifo(filepath.Join(dir, StdinFile), 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("create the stdin fifo: %w", err)
+			return failed(dir, fmt.Errorf("create the stdin fifo: %w", err))
 		}
+	}
+	if err := writeFileAtomic(filepath.Join(dir, MonitorPidFile), []byte(strconv.Itoa(os.Getpid()))); err != nil {
+		return failed(dir, fmt.Errorf("write the monitor's pid: %w", err))
 	}
 	m := &monitor{
 		dir:    dir,
@@ -82,9 +83,6 @@ func Run(ctx context.Context, dir string) error {
 		log:    lw,
 		health: hc,
 		state:  State{Status: StatusCreated, MonitorPid: os.Getpid()},
-	}
-	if err := writeFileAtomic(filepath.Join(dir, MonitorPidFile), []byte(strconv.Itoa(os.Getpid()))); err != nil {
-		return fmt.Errorf("write the monitor's pid: %w", err)
 	}
 	m.update(func(*State) {})
 
@@ -111,6 +109,13 @@ func Run(ctx context.Context, dir string) error {
 			return nil
 		}
 	}
+}
+
+// failed records that the monitor could not start the container at all, so
+// that the engine learns why from the state as for a failed start.
+func failed(dir string, err error) error {
+	_ = writeState(dir, State{Status: StatusExited, MonitorPid: os.Getpid(), ExitCode: 128, FinishedAt: time.Now(), Error: err.Error()})
+	return err
 }
 
 // setup reads and checks the monitor's config.

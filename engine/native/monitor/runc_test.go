@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -212,6 +214,30 @@ func (p *monitorProc) wait(t *testing.T) {
 	}
 }
 
+// childrenOf lists pid's children, zombies included.
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []int
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range strings.Fields(string(b)) {
+			n, err := strconv.Atoi(field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kids = append(kids, n)
+		}
+	}
+	return kids
+}
+
 func (c *testContainer) state(t *testing.T) State {
 	t.Helper()
 	s, err := ReadState(c.dir)
@@ -339,6 +365,10 @@ func TestRunAlwaysRestartsUntilStopped(t *testing.T) {
 	second := c.waitState(t, "running again", func(s State) bool { return s.Status == StatusRunning && s.RestartCount == 1 })
 	if second.Pid == first.Pid || second.ExitCode != 137 {
 		t.Errorf("after the restart: %+v; before: %+v", second, first)
+	}
+	// The monitor reaped whatever runc left it: its only child is the init.
+	if kids := childrenOf(t, p.cmd.Process.Pid); len(kids) != 1 || kids[0] != second.Pid {
+		t.Errorf("monitor's children %v, want only the init %d", kids, second.Pid)
 	}
 	measureRSS(t, p.cmd.Process.Pid)
 	c.stop(t)
