@@ -133,7 +133,7 @@ func extractArchive(ctx context.Context, r io.Reader, dir string) (*archive, err
 			continue // nothing an image needs lies outside the archive
 		}
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // the reader turns the old TypeRegA into TypeReg
 			p := filepath.Join(dir, filepath.FromSlash(name))
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 				return nil, err

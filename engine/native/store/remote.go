@@ -110,12 +110,14 @@ func (s *Store) fetch(ctx context.Context, img v1.Image, progress func(engine.Pu
 	}
 	var g errgroup.Group
 	g.SetLimit(transfers)
+	var fetched []string
 	for _, l := range m.Layers {
 		short := l.Digest.Hex[:12]
 		if s.hasBlob(l.Digest) {
 			progress(engine.PullEvent{Layer: short, Status: "Already exists", Done: true})
 			continue
 		}
+		fetched = append(fetched, short)
 		progress(engine.PullEvent{Layer: short, Status: "Pulling fs layer"})
 		g.Go(func() error {
 			layer, err := img.LayerByDigest(l.Digest)
@@ -148,8 +150,8 @@ func (s *Store) fetch(ctx context.Context, img v1.Image, progress func(engine.Pu
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range m.Layers {
-		progress(engine.PullEvent{Layer: l.Digest.Hex[:12], Status: "Pull complete", Done: true})
+	for _, short := range fetched {
+		progress(engine.PullEvent{Layer: short, Status: "Pull complete", Done: true})
 	}
 	return rec, nil
 }

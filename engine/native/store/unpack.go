@@ -154,7 +154,7 @@ func (u *unpacker) entry(tr io.Reader, hdr *tar.Header) error {
 		if err := os.Mkdir(target, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // the reader turns the old TypeRegA into TypeReg
 		if err := writeFile(target, tr); err != nil {
 			return err
 		}
