@@ -138,6 +138,7 @@ func extractArchive(ctx context.Context, r io.Reader, dir string) (*archive, err
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 				return nil, err
 			}
+			os.Remove(p) // a later entry of the same name wins, as tar has it
 			if err := writeFile(p, tr); err != nil {
 				return nil, err
 			}

@@ -158,7 +158,8 @@ func (s *Store) fetch(ctx context.Context, img v1.Image, progress func(engine.Pu
 
 // Push sends the local image ref names to its registry with the
 // credentials kc has for it, a few layers at a time, and records the
-// pushed manifest's digest.
+// pushed manifest's digest. Errors are *engine.PullError; for an image not
+// in the store, one wrapping an *engine.ImageNotFoundError.
 func (s *Store) Push(ctx context.Context, ref string, progress func(engine.PullEvent), kc authn.Keychain) error {
 	fail := func(err error) error { return &engine.PullError{Op: "push", Ref: ref, Err: err} }
 	key, err := tagKey(ref)
@@ -180,7 +181,7 @@ func (s *Store) Push(ctx context.Context, ref string, progress func(engine.PullE
 	}
 	rec := ix.Images[ix.Refs[key]]
 	if rec == nil {
-		return &engine.ImageNotFoundError{Ref: ref}
+		return fail(&engine.ImageNotFoundError{Ref: ref})
 	}
 	img, cleanup, err := s.pushable(rec)
 	if err != nil {

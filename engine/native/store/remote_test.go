@@ -225,8 +225,9 @@ func TestPushPull(t *testing.T) {
 			}
 		})
 	}
-	if err := newStore(t).Push(ctx, reg+"/absent:1", nil, nil); !errors.Is(err, engine.ErrNotFound) {
-		t.Errorf("Push of an absent image: %v", err)
+	var nf *engine.ImageNotFoundError
+	if err := newStore(t).Push(ctx, reg+"/absent:1", nil, nil); !errors.Is(err, engine.ErrNotFound) || !errors.As(err, &nf) {
+		t.Errorf("Push of an absent image: %v, want an *engine.ImageNotFoundError", err)
 	}
 }
 
