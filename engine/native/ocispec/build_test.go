@@ -36,6 +36,10 @@ type fixture struct {
 // does, and returns the service and its x-test block.
 func load(t *testing.T, file string) (types.ServiceConfig, fixture) {
 	t.Helper()
+	file, err := filepath.Abs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
 	content, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

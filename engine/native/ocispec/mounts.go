@@ -24,28 +24,14 @@ import (
 // source is missing is created when create_host_path allows it (the short
 // syntax always does), as docker does.
 func Mounts(svc types.ServiceConfig, volume func(name string) (string, error), anon func(target string) (string, error)) ([]specs.Mount, error) {
+	// compose-go has checked that targets are absolute and unique.
 	var out []specs.Mount
-	seen := map[string]bool{}
-	add := func(key string, m specs.Mount) error {
-		if !path.IsAbs(m.Destination) {
-			return fmt.Errorf("%s: target %q is not an absolute path", key, m.Destination)
-		}
-		m.Destination = path.Clean(m.Destination)
-		if seen[m.Destination] {
-			return fmt.Errorf("%s: %s is mounted twice", key, m.Destination)
-		}
-		seen[m.Destination] = true
-		out = append(out, m)
-		return nil
-	}
 	for _, v := range svc.Volumes {
 		m, err := volumeMount(v, volume, anon)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: volumes: %s: %w", svc.Name, v.Target, err)
 		}
-		if err := add("volumes", m); err != nil {
-			return nil, fmt.Errorf("service %q: %w", svc.Name, err)
-		}
+		out = append(out, m)
 	}
 	for _, t := range svc.Tmpfs {
 		target, opts, _ := strings.Cut(t, ":")
@@ -53,9 +39,7 @@ func Mounts(svc types.ServiceConfig, volume func(name string) (string, error), a
 		if opts != "" {
 			extra = strings.Split(opts, ",")
 		}
-		if err := add("tmpfs", tmpfsMount(target, extra)); err != nil {
-			return nil, fmt.Errorf("service %q: %w", svc.Name, err)
-		}
+		out = append(out, tmpfsMount(target, extra))
 	}
 	return out, nil
 }

@@ -49,6 +49,9 @@ func resolveUser(rootfs, spec string, groupAdd []string) (specs.User, string, er
 		if err != nil {
 			return specs.User{}, "", fmt.Errorf("group_add: %w", err)
 		}
+		// It returns them in no fixed order; a stable one keeps specs
+		// (and config hashes derived from them) the same from run to run.
+		slices.Sort(add)
 		gids = append(gids, add...)
 	}
 	for _, g := range gids {
