@@ -61,12 +61,19 @@ func FindInit() string {
 // Build returns the runtime spec of in's container. The spec's root is
 // "rootfs", relative to the bundle directory the engine writes it in.
 func Build(in Input) (*specs.Spec, error) {
-	return build(in, hostDevices)
+	return build(in, realHost)
 }
 
-// build is Build with the source of host devices (privileged services)
-// given, so that tests do not depend on the machine's /dev.
-func build(in Input, devices func() ([]specs.LinuxDevice, error)) (*specs.Spec, error) {
+// host is what Build reads of the machine it runs on, apart from the
+// rootfs, so that tests do not depend on it.
+type host struct {
+	devices func() ([]specs.LinuxDevice, error) // the device nodes under /dev
+	bound   func() ([]string, error)            // the engine's own capability bounding set
+}
+
+var realHost = host{devices: hostDevices, bound: boundingSet}
+
+func build(in Input, h host) (*specs.Spec, error) {
 	s := in.Service
 	wrap := func(err error) error { return fmt.Errorf("service %q: %w", s.Name, err) }
 	if err := unsupported(s); err != nil {
@@ -88,7 +95,7 @@ func build(in Input, devices func() ([]specs.LinuxDevice, error)) (*specs.Spec, 
 		args = append([]string{initPath, "--"}, args...)
 		mounts = append(mounts, specs.Mount{Destination: initPath, Type: "bind", Source: in.Init, Options: []string{"bind", "ro", "rprivate"}})
 	}
-	proc, err := process(in, args, nil, "", "", in.Terminal, sec)
+	proc, err := process(in, args, nil, "", "", in.Terminal, sec, h)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -144,7 +151,7 @@ func build(in Input, devices func() ([]specs.LinuxDevice, error)) (*specs.Spec, 
 	}
 	// privileged: every host device and capability, no masked paths, and
 	// /sys and the cgroup tree writable (defaultMounts), as docker does.
-	devs, err := devices()
+	devs, err := h.devices()
 	if err != nil {
 		return nil, wrap(fmt.Errorf("privileged: listing the host's devices: %w", err))
 	}

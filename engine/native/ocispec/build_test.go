@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,10 +96,16 @@ func (fx fixture) input(t *testing.T, s types.ServiceConfig) Input {
 	return in
 }
 
-// fakeDevices stands for the host's /dev in privileged fixtures.
-func fakeDevices() ([]specs.LinuxDevice, error) {
-	mode, id := os.FileMode(0o660), uint32(0)
-	return []specs.LinuxDevice{{Path: "/dev/sda", Type: "b", Major: 8, Minor: 0, FileMode: &mode, UID: &id, GID: &id}}, nil
+// fakeHost stands for a machine with one disk, where berth holds every
+// capability but CAP_SYS_RESOURCE (as some CI sandboxes).
+var fakeHost = host{
+	devices: func() ([]specs.LinuxDevice, error) {
+		mode, id := os.FileMode(0o660), uint32(0)
+		return []specs.LinuxDevice{{Path: "/dev/sda", Type: "b", Major: 8, Minor: 0, FileMode: &mode, UID: &id, GID: &id}}, nil
+	},
+	bound: func() ([]string, error) {
+		return slices.DeleteFunc(slices.Clone(allCapabilities), func(c string) bool { return c == "CAP_SYS_RESOURCE" }), nil
+	},
 }
 
 // TestBuild builds the spec of each testdata/build/*.yaml and compares it
@@ -112,7 +119,7 @@ func TestBuild(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			s, fx := load(t, file)
-			spec, err := build(fx.input(t, s), fakeDevices)
+			spec, err := build(fx.input(t, s), fakeHost)
 			if fx.Error != "" {
 				if err == nil || !strings.Contains(err.Error(), fx.Error) {
 					t.Fatalf("Build(%s) = error %v, want one containing %q", name, err, fx.Error)

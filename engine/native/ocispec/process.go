@@ -31,7 +31,7 @@ func Process(in Input, cmd, env []string, user, workdir string, tty bool) (*spec
 	if err != nil {
 		return nil, wrap(err)
 	}
-	p, err := process(in, slices.Clone(cmd), env, user, workdir, tty, sec)
+	p, err := process(in, slices.Clone(cmd), env, user, workdir, tty, sec, realHost)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -43,7 +43,7 @@ func Process(in Input, cmd, env []string, user, workdir string, tty bool) (*spec
 
 // process is what the container's process and an exec share. user and
 // workdir override the service's and the image's when not "".
-func process(in Input, args, env []string, user, workdir string, tty bool, sec secOpts) (*specs.Process, error) {
+func process(in Input, args, env []string, user, workdir string, tty bool, sec secOpts, h host) (*specs.Process, error) {
 	s := in.Service
 	if user == "" {
 		user = s.User
@@ -67,7 +67,11 @@ func process(in Input, args, env []string, user, workdir string, tty bool, sec s
 	if !path.IsAbs(workdir) {
 		return nil, fmt.Errorf("working_dir: %q is not an absolute path", workdir)
 	}
-	caps, err := capabilities(s)
+	bound, err := h.bound()
+	if err != nil {
+		return nil, fmt.Errorf("reading the engine's capability bounding set: %w", err)
+	}
+	caps, err := capabilities(s, bound)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package ocispec
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -8,11 +9,12 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
-// allCapabilities are the kernel's capabilities up to Linux 5.9's
-// CAP_CHECKPOINT_RESTORE, the last one defined; a privileged container
-// gets them all.
+// allCapabilities are the kernel's capabilities in number order, up to
+// Linux 5.9's CAP_CHECKPOINT_RESTORE, the last one defined; a privileged
+// container gets them all (that the engine holds).
 var allCapabilities = []string{
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
 	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
@@ -38,7 +40,12 @@ var defaultCapabilities = []string{
 // dockerd does: ALL in cap_add grants everything but cap_drop; ALL in
 // cap_drop keeps only cap_add. Like docker, the set goes into the bounding,
 // effective and permitted sets, never the inheritable one.
-func capabilities(s types.ServiceConfig) (*specs.LinuxCapabilities, error) {
+//
+// No container can have a capability the engine lacks (runc fails with a
+// bare EPERM): "everything" (privileged, ALL) and the defaults mean
+// everything in bound, the engine's own bounding set, and a cap_add of
+// one outside it is an error naming it.
+func capabilities(s types.ServiceConfig, bound []string) (*specs.LinuxCapabilities, error) {
 	add, err := normalizeCaps("cap_add", s.CapAdd)
 	if err != nil {
 		return nil, err
@@ -46,6 +53,11 @@ func capabilities(s types.ServiceConfig) (*specs.LinuxCapabilities, error) {
 	drop, err := normalizeCaps("cap_drop", s.CapDrop)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range add {
+		if c != "ALL" && !s.Privileged && !slices.Contains(bound, c) {
+			return nil, fmt.Errorf("cap_add: %s: berth itself does not hold this capability, so it cannot grant it", c)
+		}
 	}
 	var caps []string
 	switch {
@@ -67,9 +79,29 @@ func capabilities(s types.ServiceConfig) (*specs.LinuxCapabilities, error) {
 		}
 		caps = append(caps, add...)
 	}
+	caps = slices.DeleteFunc(caps, func(c string) bool { return !slices.Contains(bound, c) })
 	sort.Strings(caps)
 	caps = slices.Compact(caps)
 	return &specs.LinuxCapabilities{Bounding: caps, Effective: slices.Clone(caps), Permitted: slices.Clone(caps)}, nil
+}
+
+// boundingSet lists the capabilities in the calling process's bounding
+// set that this package knows.
+func boundingSet() ([]string, error) {
+	var out []string
+	for i, name := range allCapabilities {
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(i), 0, 0, 0)
+		if errors.Is(err, unix.EINVAL) {
+			break // the kernel predates this capability and the ones after it
+		}
+		if err != nil {
+			return nil, fmt.Errorf("prctl(PR_CAPBSET_READ, %s): %w", name, err)
+		}
+		if in == 1 {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 // normalizeCaps accepts docker's spellings: any case, with or without
