@@ -61,7 +61,7 @@ func FindInit() string {
 // Build returns the runtime spec of in's container. The spec's root is
 // "rootfs", relative to the bundle directory the engine writes it in.
 func Build(in Input) (*specs.Spec, error) {
-	return build(in, realHost)
+	return build(in, realHost())
 }
 
 // host is what Build reads of the machine it runs on, apart from the
@@ -71,7 +71,7 @@ type host struct {
 	bound   func() ([]string, error)            // the engine's own capability bounding set
 }
 
-var realHost = host{devices: hostDevices, bound: boundingSet}
+func realHost() host { return host{devices: hostDevices, bound: boundingSet} }
 
 func build(in Input, h host) (*specs.Spec, error) {
 	s := in.Service

@@ -31,7 +31,7 @@ func Process(in Input, cmd, env []string, user, workdir string, tty bool) (*spec
 	if err != nil {
 		return nil, wrap(err)
 	}
-	p, err := process(in, slices.Clone(cmd), env, user, workdir, tty, sec, realHost)
+	p, err := process(in, slices.Clone(cmd), env, user, workdir, tty, sec, realHost())
 	if err != nil {
 		return nil, wrap(err)
 	}
