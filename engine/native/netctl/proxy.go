@@ -81,6 +81,7 @@ type Proxy struct {
 	addr   net.Addr
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	udp    *udpProxy // nil for TCP
 }
 
 // Addr is the address the proxy listens on, with the port the kernel picked
@@ -101,6 +102,11 @@ func (p *Proxy) Close() error {
 // flow ending after udpIdle without traffic. The returned closer is a
 // *Proxy.
 func Publish(ctx context.Context, p PortMap) (io.Closer, error) {
+	return publish(ctx, p, udpIdle)
+}
+
+// publish is Publish with the UDP idle timeout as a parameter, for tests.
+func publish(ctx context.Context, p PortMap, idle time.Duration) (*Proxy, error) {
 	if !p.Target.IsValid() {
 		return nil, fmt.Errorf("host port %s: no target address", p)
 	}
@@ -128,8 +134,8 @@ func Publish(ctx context.Context, p PortMap) (io.Closer, error) {
 		}
 		pr.addr = pc.LocalAddr()
 		context.AfterFunc(ctx, func() { pc.Close() })
-		u := &udpProxy{pc: pc, target: p.Target, idle: udpIdle, flows: map[netip.AddrPort]*udpFlow{}}
-		pr.wg.Go(func() { u.serve(&pr.wg) })
+		pr.udp = &udpProxy{pc: pc, target: p.Target, idle: idle, flows: map[netip.AddrPort]*udpFlow{}}
+		pr.wg.Go(func() { pr.udp.serve(&pr.wg) })
 	default:
 		cancel()
 		return nil, fmt.Errorf("host port %s: protocol %q: want tcp or udp", p, p.Proto)
