@@ -39,6 +39,9 @@ func EnsureBridge(ctx context.Context, b Bridge) error {
 		return err
 	}
 	addr := &netlink.Addr{IPNet: prefixNet(b.Gateway)}
+	if err := dropOtherAddrs(link, addr.IPNet); err != nil {
+		return err
+	}
 	if err := netlink.AddrReplace(link, addr); err != nil {
 		return fmt.Errorf("set address %s on bridge %s: %w", b.Gateway, b.Name, err)
 	}
@@ -73,6 +76,24 @@ func ensureBridgeLink(name string) (netlink.Link, error) {
 		return nil, fmt.Errorf("look up bridge %s after creating it: %w", name, err)
 	}
 	return link, nil
+}
+
+// dropOtherAddrs removes the IPv4 addresses of bridge link other than want:
+// left from an earlier network of the same name, they would route its old
+// subnet here.
+func dropOtherAddrs(link netlink.Link, want *net.IPNet) error {
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("list the addresses of bridge %s: %w", link.Attrs().Name, err)
+	}
+	for _, a := range addrs {
+		if a.IPNet.String() != want.String() {
+			if err := netlink.AddrDel(link, &a); err != nil {
+				return fmt.Errorf("remove stale address %s from bridge %s: %w", a.IPNet, link.Attrs().Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // enableForwarding sets net.ipv4.ip_forward=1. It writes only when needed:

@@ -217,26 +217,26 @@ func (f firewall) remove(ctx context.Context, bridge string) error {
 	if err != nil {
 		return err
 	}
+	// The other backend only ever gets FORWARD rules; listing its nat
+	// table could load a legacy module that was not there.
+	chains := [][3]string{{iptablesCmd, "filter", "FORWARD"}, {iptablesCmd, "nat", "POSTROUTING"}}
+	if other != "" {
+		chains = append(chains, [3]string{other, "filter", "FORWARD"})
+	}
 	var errs []error
-	for _, bin := range []string{iptablesCmd, other} {
-		if bin == "" {
+	for _, c := range chains {
+		bin, table, chain := c[0], c[1], c[2]
+		out, err := f.cmd.Run(ctx, bin, "-w", "-t", table, "-S", chain)
+		if err != nil {
+			if bin != iptablesCmd {
+				continue // a backend that cannot be listed holds no rule of ours
+			}
+			errs = append(errs, fmt.Errorf("list %s %s: %w", table, chain, err))
 			continue
 		}
-		for _, tc := range [][2]string{{"filter", "FORWARD"}, {"nat", "POSTROUTING"}} {
-			out, err := f.cmd.Run(ctx, bin, "-w", "-t", tc[0], "-S", tc[1])
-			if err != nil {
-				if bin != iptablesCmd {
-					// A table the other backend cannot list holds no
-					// rule of ours.
-					continue
-				}
-				errs = append(errs, fmt.Errorf("list %s %s: %w", tc[0], tc[1], err))
-				continue
-			}
-			for _, del := range deletions(out, bridge) {
-				if _, err := f.cmd.Run(ctx, bin, append([]string{"-w", "-t", tc[0]}, del...)...); err != nil {
-					errs = append(errs, fmt.Errorf("remove a rule of bridge %s: %w", bridge, err))
-				}
+		for _, del := range deletions(out, bridge) {
+			if _, err := f.cmd.Run(ctx, bin, append([]string{"-w", "-t", table}, del...)...); err != nil {
+				errs = append(errs, fmt.Errorf("remove a rule of bridge %s: %w", bridge, err))
 			}
 		}
 	}

@@ -227,6 +227,11 @@ func TestFirewallEnsure(t *testing.T) {
 			if len(left) != before-len(tt.want) {
 				t.Errorf("after remove: %d rules left, want %d:\n%s", len(left), before-len(tt.want), strings.Join(left, "\n"))
 			}
+			for _, c := range ft.calls {
+				if !strings.HasPrefix(c, iptablesCmd+" ") && strings.Contains(c, "-t nat") {
+					t.Errorf("touched the nat table of the other backend: %s", c)
+				}
+			}
 			for _, r := range left {
 				if strings.Contains(r, "berth:br-x ") {
 					t.Errorf("rule of br-x left: %s", r)

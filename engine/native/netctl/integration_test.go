@@ -442,3 +442,32 @@ func TestPublishIntoNetns(t *testing.T) {
 		t.Errorf("udp through the proxy: %q, want re:hello", got)
 	}
 }
+
+func TestEnsureBridgeMovesGateway(t *testing.T) {
+	needRoot(t)
+	ctx := context.Background()
+	b := newBridge(t, false)
+	moved := b
+	moved.Gateway = host(b.Gateway.Masked(), 254)
+	if err := EnsureBridge(ctx, moved); err != nil {
+		t.Fatalf("EnsureBridge with another gateway: %v", err)
+	}
+	link, err := netlink.LinkByName(b.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range addrs {
+		got = append(got, a.IPNet.String())
+	}
+	if len(got) != 1 || got[0] != moved.Gateway.String() {
+		t.Errorf("bridge addresses %v, want only %s", got, moved.Gateway)
+	}
+	if link.Attrs().Flags&net.FlagUp == 0 {
+		t.Errorf("bridge %s is not up", b.Name)
+	}
+}
