@@ -307,8 +307,8 @@ func TestNamespacesOnOneBridge(t *testing.T) {
 	if before.Attrs().Index != after.Attrs().Index {
 		t.Errorf("Attach of an attached endpoint recreated %s", a.HostVeth)
 	}
-	if after.Attrs().MasterIndex == 0 || after.Attrs().OperState == netlink.OperDown {
-		t.Errorf("%s: master %d, state %v; want enslaved and up", a.HostVeth, after.Attrs().MasterIndex, after.Attrs().OperState)
+	if br, err := netlink.LinkByName(b.Name); err != nil || after.Attrs().MasterIndex != br.Attrs().Index || after.Attrs().Flags&net.FlagUp == 0 {
+		t.Errorf("%s: master %d, flags %v; want a port of %s, up", a.HostVeth, after.Attrs().MasterIndex, after.Attrs().Flags, b.Name)
 	}
 	withNetns(nsB, func(_ netns.NsHandle, h *netlink.Handle) error {
 		eth, err := h.LinkByName("eth0")
