@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sync/errgroup"
 )
 
 // ttl is the TTL of the records the server answers itself: dockerd's
@@ -47,14 +48,15 @@ type Server struct {
 }
 
 // Serve answers queries on pc (UDP) and ln (TCP) until ctx is done; either
-// may be nil. It closes both before returning, and returns nil when ctx
-// ended it, or the error that stopped a listener.
+// may be nil. It closes both and waits for the queries in flight before
+// returning; it returns nil when ctx ended it, or the error that stopped a
+// listener.
 func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) error {
 	h := &handler{srv: s, ctx: ctx, fwd: newForwarder(s.Upstreams)}
 	var servers []*dns.Server
 	if pc != nil {
 		// The UDP loop wakes up at every read timeout just to check whether
-		// it was shut down; closing the socket wakes it anyway, so a long
+		// it was shut down; Shutdown wakes it anyway, so a long
 		// timeout saves the monitor idle wake-ups.
 		servers = append(servers, &dns.Server{PacketConn: pc, Handler: h, ReadTimeout: time.Hour})
 	}
@@ -65,29 +67,11 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 		return errors.New("resolver: nothing to serve on: pass a UDP socket, a TCP listener or both")
 	}
 
-	errc := make(chan error, len(servers))
+	g, gctx := errgroup.WithContext(ctx)
 	for _, srv := range servers {
-		go func() { errc <- srv.ActivateAndServe() }()
+		g.Go(func() error { return run(gctx, srv) })
 	}
-	pending := len(servers)
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-		pending--
-	}
-	// Closing the sockets rather than calling Shutdown cannot race with the
-	// servers' start-up; the serve loops then return and wait for the
-	// queries in flight.
-	if pc != nil {
-		pc.Close()
-	}
-	if ln != nil {
-		ln.Close()
-	}
-	for ; pending > 0; pending-- {
-		<-errc
-	}
+	err := g.Wait()
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -95,6 +79,29 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 		err = errors.New("listener closed")
 	}
 	return fmt.Errorf("resolver: serving DNS: %w", err)
+}
+
+// run serves srv until ctx is done, then shuts it down: Shutdown, unlike
+// closing the sockets, also ends idle TCP connections at once rather than
+// after their idle timeout, and it closes srv's socket.
+func run(ctx context.Context, srv *dns.Server) error {
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	done := make(chan error, 1)
+	go func() { done <- srv.ActivateAndServe() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	// Shutdown before the server started would fail and leave it running.
+	select {
+	case err := <-done:
+		return err
+	case <-started:
+	}
+	_ = srv.Shutdown() // it can only fail when the server was not started
+	return <-done
 }
 
 // handler answers one query; it is shared by the UDP and TCP servers.
