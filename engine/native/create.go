@@ -65,10 +65,11 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 	if c.Hostname == "" {
 		c.Hostname = c.ID[:12]
 	}
-	if _, err := ocispec.Build(ocispec.Input{Service: s, Image: img.Config}); errors.Is(err, engine.ErrUnsupported) {
+	var bad *ocispec.UnsupportedError
+	if _, err := ocispec.Build(ocispec.Input{Service: s, Image: img.Config, Init: ocispec.FindInit()}); errors.As(err, &bad) {
 		// Only what can never work fails here: the rest of the spec
 		// needs the mounted root, and is built again at start.
-		return "", fmt.Errorf("%s: service %q: %w", op, s.Name, err)
+		return "", fmt.Errorf("%s: %w (%w)", op, err, engine.ErrUnsupported)
 	}
 	if c.NetworkMode, err = e.networkMode(s.NetworkMode); err != nil {
 		return "", fmt.Errorf("%s: service %q: %w", op, s.Name, err)
@@ -341,15 +342,7 @@ func (e *Engine) resolveMounts(c *container, img v1.Config, prev *container) err
 			}
 		}
 	}
-	targets := make([]string, 0, len(img.Volumes))
-	for t := range img.Volumes {
-		targets = append(targets, t)
-	}
-	slices.Sort(targets)
-	for _, t := range targets {
-		if covered(t) {
-			continue
-		}
+	for _, t := range ocispec.ImageVolumes(img, mounts) {
 		p, err := anon(t)
 		if err != nil {
 			return fmt.Errorf("image volume %s: %w", t, err)

@@ -40,9 +40,11 @@ func RunMonitor(ctx context.Context, dir string) error {
 		return err
 	}
 	sctx, stop := context.WithCancel(ctx)
-	defer stop()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
 	if c.NetworkMode == "bridge" {
 		pc, ln, err := resolver.ListenInNetns(e.netnsPath(c.ID), "127.0.0.11:53")
 		if err != nil {

@@ -104,12 +104,11 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Mounts:      mounts,
 		CgroupsPath: cgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
+		Init:        ocispec.FindInit(),
 	})
 	if err != nil {
 		return fmt.Errorf("service %q: %w", c.Service.Name, err)
 	}
-	// runc resolves root.path against the bundle.
-	spec.Root = &specs.Root{Path: "rootfs", Readonly: c.Service.ReadOnly}
 	if err := writeJSON(filepath.Join(dir, "config.json"), spec); err != nil {
 		return err
 	}
