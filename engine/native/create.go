@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -114,11 +115,9 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 				c.Networks = append(c.Networks, a)
 			}
 		}
-		dir := e.containerDir(c.ID)
-		for _, d := range []string{"rootfs", "upper", "work"} {
-			if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-				return err
-			}
+		e.sweep()
+		if err := os.MkdirAll(e.containerDir(c.ID), 0o755); err != nil {
+			return err
 		}
 		return e.writeContainer(c)
 	})
@@ -127,6 +126,25 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	return c.ID, nil
+}
+
+// sweep removes container directories that have no record: what a
+// create or a removal killed midway left. Creates write the directory and
+// the record under the lock this runs under, and removals delete the
+// record only once nothing is mounted, so such a directory holds nothing
+// of the kernel's.
+func (e *Engine) sweep() {
+	entries, err := os.ReadDir(filepath.Join(e.root, "containers"))
+	if err != nil {
+		return
+	}
+	for _, ent := range entries {
+		dir := filepath.Join(e.root, "containers", ent.Name())
+		if _, err := os.Lstat(filepath.Join(dir, "container.json")); !errors.Is(err, fs.ErrNotExist) || isMountpoint(filepath.Join(dir, "rootfs")) {
+			continue
+		}
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // removeAnonymous removes the anonymous volumes made for c that it did not

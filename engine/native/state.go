@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,6 +137,13 @@ func (c *container) view(s status, now time.Time) engine.Container {
 	}
 	if s.Status == "exited" {
 		out.ExitCode = s.ExitCode
+	}
+	out.Ports = slices.Clone(c.Ports)
+	for i := range out.Ports {
+		if out.Ports[i].HostIP == "" {
+			// Published on every interface, as docker reports it.
+			out.Ports[i].HostIP = "0.0.0.0"
+		}
 	}
 	if len(c.Networks) > 0 {
 		out.Networks = map[string]engine.Endpoint{}

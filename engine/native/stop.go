@@ -201,7 +201,10 @@ func (e *Engine) teardown(ctx context.Context, c *container) error {
 	if err := os.Remove(filepath.Join(dir, "container.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return os.Remove(dir)
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // RenameContainer gives the container a new, unused name.
