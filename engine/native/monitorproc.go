@@ -68,6 +68,9 @@ func RunMonitor(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	if c.Watched {
+		go e.watchInput(ctx, c, os.NewFile(3, "watch"))
+	}
 	runErr := monitor.Run(ctx, dir)
 	if c, err := e.readContainer(c.ID); err == nil && c.AutoRemove {
 		for _, p := range proxies {

@@ -46,6 +46,9 @@ type container struct {
 	StopTimeout time.Duration
 	AutoRemove  bool
 	AttachStdin bool
+	// Watched is a watcher's: its monitor reads fd 3 and kills the
+	// container when that input ends.
+	Watched bool `json:",omitempty"`
 }
 
 // attachment is the container's endpoint on one network.

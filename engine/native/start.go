@@ -57,7 +57,7 @@ func (e *Engine) StartContainer(ctx context.Context, ref string) error {
 	if err := e.prepare(ctx, c); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := e.launch(ctx, c); err != nil {
+	if err := e.launch(ctx, c, nil); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
@@ -126,8 +126,9 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 }
 
 // launch starts a monitor for the prepared container and waits for it to
-// report the container started.
-func (e *Engine) launch(ctx context.Context, c *container) error {
+// report the container started. watch, when set, is handed to the monitor
+// as its fd 3 (see StartWatcher).
+func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)
 	if err := os.Remove(filepath.Join(dir, "stop")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -150,6 +151,9 @@ func (e *Engine) launch(ctx context.Context, c *container) error {
 	// A session of its own: the terminal's Ctrl-C and berth's exit do not
 	// reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if watch != nil {
+		cmd.ExtraFiles = []*os.File{watch}
+	}
 	err = cmd.Start()
 	errFile.Close()
 	if err != nil {
