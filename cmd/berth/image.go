@@ -11,7 +11,6 @@ import (
 
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
-
 )
 
 // imageLoader is an engine that reads image archives into its store.
@@ -151,4 +150,3 @@ func shortImageID(id string) string {
 	}
 	return id
 }
-
