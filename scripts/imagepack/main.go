@@ -45,7 +45,7 @@ func main() {
 // pack writes the files (HOSTPATH:IMAGEPATH) as one layer.
 func pack(out, entrypoint string, refs []string, files []string) error {
 	if out == "" || len(refs) == 0 || len(files) == 0 {
-		return fmt.Errorf("usage: imagepack -o FILE [-entrypoint PATH] -tag REF... HOSTPATH:IMAGEPATH...")
+		return fmt.Errorf("usage: imagepack -o FILE [-entrypoint PATH] -tag REF [-tag REF] HOSTPATH:IMAGEPATH [HOSTPATH:IMAGEPATH]")
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
