@@ -7,6 +7,7 @@ import (
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
 	"github.com/berth-dev/berth/engine/native"
+	"github.com/berth-dev/berth/loader"
 )
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
@@ -20,7 +21,13 @@ func connectEngine(ctx context.Context, name string, environ map[string]string) 
 		}
 		return e, e.Close, nil
 	case "native":
-		e, err := native.New(native.OptionsFromEnv(environ))
+		opts := native.OptionsFromEnv(environ)
+		exe, err := loader.FrontExecutable()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Exe = exe
+		e, err := native.New(opts)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -96,7 +96,6 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(
 		newVersionCmd(stdout),
 		newConfigCmd(g, stdout),
-		newNativeMonitorCmd(),
 	)
 	for _, newCmd := range appCommands() {
 		root.AddCommand(newCmd(newApp(g, stdout, stderr)))

@@ -148,6 +148,8 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	cmd := exec.Command(e.exe, MonitorCommand, dir)
 	cmd.Dir = "/"
 	cmd.Stderr = errFile
+	// One P: a monitor mostly waits, and each P holds caches of its own.
+	cmd.Env = append(cmd.Environ(), "GOMAXPROCS=1")
 	// A session of its own: the terminal's Ctrl-C and berth's exit do not
 	// reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
