@@ -59,14 +59,16 @@ func (d *dnsNames) running(c *monitorRecord) bool {
 }
 
 // addrsOf returns the addresses that name, lower case, has for container
-// self among all: a service name gives every running replica's, a
-// container name, alias, hostname, short ID or `<container>.<network>`
-// the container's, each only on the networks self is on.
+// self among all, only on the networks self is on: a service name gives
+// every running replica's, a container name, alias, hostname or short ID
+// the container's. As in docker, any of them followed by a dot and a
+// network's name gives the addresses on that network alone.
 func addrsOf(self string, all []*monitorRecord, running func(*monitorRecord) bool, name string) []netip.Addr {
 	var out []netip.Addr
 	each(self, all, running, func(c *monitorRecord, a attachment) {
-		names := []string{c.Name, c.Labels[engine.LabelService], c.ID[:12], c.Service.Hostname, c.Name + "." + a.Network}
-		if (matches(name, names) || matches(name, a.Aliases)) && !slices.Contains(out, a.Addr.Addr()) {
+		names := append([]string{c.Name, c.Labels[engine.LabelService], c.ID[:12], c.Service.Hostname}, a.Aliases...)
+		base, scoped := strings.CutSuffix(name, "."+strings.ToLower(a.Network))
+		if (matches(name, names) || scoped && matches(base, names)) && !slices.Contains(out, a.Addr.Addr()) {
 			out = append(out, a.Addr.Addr())
 		}
 	})
