@@ -107,7 +107,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Init:        ocispec.FindInit(),
 	})
 	if err != nil {
-		return fmt.Errorf("service %q: %w", c.Service.Name, err)
+		return err // it names the service
 	}
 	if err := writeJSON(filepath.Join(dir, "config.json"), spec); err != nil {
 		return err
