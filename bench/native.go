@@ -58,8 +58,10 @@ func setupNative(ctx context.Context, berth, tmp, image string, log io.Writer) (
 	if err := os.MkdirAll(n.Dir, 0o755); err != nil {
 		return fail(fmt.Errorf("create a working directory: %w", err))
 	}
-	if _, err := n.berth(ctx, "image", "ls", "-q"); err != nil {
-		return fail(fmt.Errorf("`berth --engine native` is not available: %w", err))
+	// ps of a project that does not exist opens the engine and nothing
+	// more: it fails as every command would where the engine cannot run.
+	if _, stderr, err := n.run(ctx, "-p", "berthbench-probe", "ps"); err != nil {
+		return fail(fmt.Errorf("`berth --engine native` is not available: %s", orText(tail(stderr, 1), err.Error())))
 	}
 	archive := filepath.Join(tmp, "native-image.tar")
 	if _, err := docker(ctx, "save", "-o", archive, image); err != nil {
@@ -79,15 +81,28 @@ func (n *nativeEngine) env() []string { return []string{"BERTH_ROOT=" + n.Root} 
 // berth runs `berth --engine native ARGS` outside the timing and returns
 // its stdout; the error carries the end of its stderr.
 func (n *nativeEngine) berth(ctx context.Context, args ...string) ([]byte, error) {
+	out, stderr, err := n.run(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("berth --engine native %s: %w: %s", strings.Join(args, " "), err, tail(stderr, 3))
+	}
+	return out, nil
+}
+
+func (n *nativeEngine) run(ctx context.Context, args ...string) (stdout []byte, stderr string, err error) {
 	cmd := exec.CommandContext(ctx, n.Berth, append([]string{"--engine", "native"}, args...)...)
 	cmd.Dir = n.Dir
 	cmd.Env = append(os.Environ(), n.env()...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("berth --engine native %s: %w: %s", strings.Join(args, " "), err, tail(strings.TrimSpace(errb.String()), 3))
+	err = cmd.Run()
+	return out.Bytes(), strings.TrimSpace(errb.String()), err
+}
+
+func orText(s, fallback string) string {
+	if s == "" {
+		return fallback
 	}
-	return out.Bytes(), nil
+	return s
 }
 
 // nativeView looks at the native engine through berth's ps and down, by
