@@ -34,13 +34,16 @@ const (
 // procMem is one monitor's memory, in bytes, from /proc/<pid>/status.
 // VmRSS counts the pages of the berth executable the monitor has touched
 // (RssFile), which every monitor shares with the others and the page cache;
-// RssAnon is what is its own.
+// RssAnon is what is its own. Pss, from smaps_rollup, charges each shared
+// page to the processes sharing it in equal parts: what one more monitor
+// costs.
 type procMem struct {
 	PID     int
 	VmRSS   int64 // resident now
 	VmHWM   int64 // the peak of VmRSS
 	RssAnon int64
 	RssFile int64
+	Pss     int64 // 0 when the kernel has no smaps_rollup
 }
 
 // monitorKey names the monitors read at one size and phase.
@@ -178,7 +181,23 @@ func readProcMem(proc string, pid int) (procMem, error) {
 		return procMem{}, fmt.Errorf("read the memory of monitor %d: %w", pid, err)
 	}
 	m.PID = pid
+	if b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "smaps_rollup")); err == nil {
+		m.Pss = parseKB(b, "Pss")
+	}
 	return m, nil
+}
+
+// parseKB is the value of field ("Pss:   1234 kB") in bytes, 0 if absent.
+func parseKB(b []byte, field string) int64 {
+	for line := range bytes.Lines(b) {
+		name, val, ok := strings.Cut(string(line), ":")
+		if f := strings.Fields(val); ok && name == field && len(f) == 2 && f[1] == "kB" {
+			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return n << 10
+			}
+		}
+	}
+	return 0
 }
 
 // parseStatus reads the memory lines of /proc/<pid>/status ("VmRSS:	 1234
@@ -258,25 +277,33 @@ type memStat struct{ Median, Max int64 }
 
 // monStats sums up monitor snapshots.
 type monStats struct {
-	Counts               []int // monitors found at each snapshot, in order
-	RSS, HWM, Anon, File memStat
+	Counts                    []int // monitors found at each snapshot, in order
+	RSS, HWM, Anon, File, Pss memStat
 }
 
 // statsOf sums up snaps; false when no monitor was read.
 func statsOf(snaps [][]procMem) (monStats, bool) {
 	var st monStats
-	var rss, hwm, anon, file []int64
+	var rss, hwm, anon, file, pss []int64
 	for _, snap := range snaps {
 		st.Counts = append(st.Counts, len(snap))
 		for _, m := range snap {
 			rss, hwm, anon, file = append(rss, m.VmRSS), append(hwm, m.VmHWM), append(anon, m.RssAnon), append(file, m.RssFile)
+			if m.Pss > 0 {
+				pss = append(pss, m.Pss)
+			}
 		}
 	}
 	if len(rss) == 0 {
 		return st, false
 	}
-	stat := func(xs []int64) memStat { return memStat{Median: median(xs), Max: slices.Max(xs)} }
-	st.RSS, st.HWM, st.Anon, st.File = stat(rss), stat(hwm), stat(anon), stat(file)
+	stat := func(xs []int64) memStat {
+		if len(xs) == 0 {
+			return memStat{}
+		}
+		return memStat{Median: median(xs), Max: slices.Max(xs)}
+	}
+	st.RSS, st.HWM, st.Anon, st.File, st.Pss = stat(rss), stat(hwm), stat(anon), stat(file), stat(pss)
 	return st, true
 }
 

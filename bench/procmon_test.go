@@ -98,6 +98,23 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+func TestParseKB(t *testing.T) {
+	tests := []struct {
+		field string
+		want  int64
+	}{
+		{"Pss", 2048 << 10},
+		{"Pss_Anon", 1536 << 10},
+		{"Rss", 5632 << 10},
+		{"Swap", 0},
+	}
+	for _, tt := range tests {
+		if got := parseKB([]byte(monitorRollup), tt.field); got != tt.want {
+			t.Errorf("parseKB(rollup, %q) = %d, want %d", tt.field, got, tt.want)
+		}
+	}
+}
+
 func TestUnescapeMount(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/tmp/root/containers/ab/rootfs", "/tmp/root/containers/ab/rootfs"},
@@ -112,9 +129,9 @@ func TestUnescapeMount(t *testing.T) {
 	}
 }
 
-// fakeProc is a proc file system with the given processes (pid → cmdline
-// and status), mountinfo lines and routes.
-func fakeProc(t *testing.T, procs map[int][2]string, mountinfo []string, routes string) string {
+// fakeProc is a proc file system with the given processes (pid → cmdline,
+// status and smaps_rollup, if any), mountinfo lines and routes.
+func fakeProc(t *testing.T, procs map[int][3]string, mountinfo []string, routes string) string {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(path, content string) {
@@ -129,6 +146,9 @@ func fakeProc(t *testing.T, procs map[int][2]string, mountinfo []string, routes 
 	for pid, p := range procs {
 		write(filepath.Join(dir, strconv.Itoa(pid), "cmdline"), p[0])
 		write(filepath.Join(dir, strconv.Itoa(pid), "status"), p[1])
+		if p[2] != "" {
+			write(filepath.Join(dir, strconv.Itoa(pid), "smaps_rollup"), p[2])
+		}
 	}
 	write(filepath.Join(dir, "self", "mountinfo"), strings.Join(mountinfo, "\n")+"\n")
 	write(filepath.Join(dir, "net", "route"), routes)
@@ -136,19 +156,28 @@ func fakeProc(t *testing.T, procs map[int][2]string, mountinfo []string, routes 
 	return dir
 }
 
-func monitorProc(root, id, rss string) [2]string {
-	return [2]string{"/b/berth-full\x00native-monitor\x00" + root + "/containers/" + id + "\x00",
-		strings.Replace(monitorStatus, "VmRSS:	    5632 kB", "VmRSS:	"+rss+" kB", 1)}
+func monitorProc(root, id, rss, rollup string) [3]string {
+	return [3]string{"/b/berth-full\x00native-monitor\x00" + root + "/containers/" + id + "\x00",
+		strings.Replace(monitorStatus, "VmRSS:	    5632 kB", "VmRSS:	"+rss+" kB", 1), rollup}
 }
+
+// A monitor's smaps_rollup, cut.
+const monitorRollup = `55d4a1c00000-7ffd3b9fe000 ---p 00000000 00:00 0                          [rollup]
+Rss:                5632 kB
+Pss:                2048 kB
+Pss_Anon:           1536 kB
+Pss_File:            512 kB
+Shared_Clean:       4096 kB
+`
 
 func TestMonitorProbe(t *testing.T) {
 	const root = "/tmp/berth-bench-root-1"
-	proc := fakeProc(t, map[int][2]string{
-		300: monitorProc(root, "aa", "3000"),
-		20:  monitorProc(root, "bb", "2000"),
-		21:  monitorProc("/var/lib/berth", "cc", "9999"),                                                            // another root's
-		22:  {"berth\x00--engine\x00native\x00up\x00-d\x00", monitorStatus},                                         // not a monitor
-		23:  {"/b/berth\x00native-monitor\x00" + root + "/containers/dd\x00", "Name:\tberth\nState:\tZ (zombie)\n"}, // exiting
+	proc := fakeProc(t, map[int][3]string{
+		300: monitorProc(root, "aa", "3000", monitorRollup),
+		20:  monitorProc(root, "bb", "2000", ""),                                                                        // no smaps_rollup
+		21:  monitorProc("/var/lib/berth", "cc", "9999", monitorRollup),                                                 // another root's
+		22:  {"berth\x00--engine\x00native\x00up\x00-d\x00", monitorStatus, ""},                                         // not a monitor
+		23:  {"/b/berth\x00native-monitor\x00" + root + "/containers/dd\x00", "Name:\tberth\nState:\tZ (zombie)\n", ""}, // exiting
 	}, []string{
 		"22 1 0:21 / /proc rw shared:12 - proc proc rw",
 		"301 29 0:60 / " + root + "/containers/aa/rootfs rw - overlay overlay rw,lowerdir=x",
@@ -176,7 +205,7 @@ func TestMonitorProbe(t *testing.T) {
 	p.snapshot(s, phaseAfterUp)
 	want := [][]procMem{{
 		{PID: 20, VmRSS: 2000 << 10, VmHWM: 6144 << 10, RssAnon: 1536 << 10, RssFile: 4096 << 10},
-		{PID: 300, VmRSS: 3000 << 10, VmHWM: 6144 << 10, RssAnon: 1536 << 10, RssFile: 4096 << 10},
+		{PID: 300, VmRSS: 3000 << 10, VmHWM: 6144 << 10, RssAnon: 1536 << 10, RssFile: 4096 << 10, Pss: 2048 << 10},
 	}}
 	if d := cmp.Diff(want, r.Monitors[monitorKey{3, phaseAfterUp}]); d != "" {
 		t.Errorf("snapshot mismatch (-want +got):\n%s", d)
@@ -199,8 +228,8 @@ func TestMonitorProbe(t *testing.T) {
 }
 
 func TestStatsOf(t *testing.T) {
-	mem := func(rss, hwm, anon, file int64) procMem {
-		return procMem{VmRSS: rss << 20, VmHWM: hwm << 20, RssAnon: anon << 20, RssFile: file << 20}
+	mem := func(rss, hwm, anon, file, pss int64) procMem {
+		return procMem{VmRSS: rss << 20, VmHWM: hwm << 20, RssAnon: anon << 20, RssFile: file << 20, Pss: pss << 20}
 	}
 	tests := []struct {
 		name  string
@@ -212,9 +241,9 @@ func TestStatsOf(t *testing.T) {
 		{name: "empty snapshots", snaps: [][]procMem{{}, {}}, want: monStats{Counts: []int{0, 0}}, ok: false},
 		{
 			name:  "two snapshots",
-			snaps: [][]procMem{{mem(5, 6, 1, 4), mem(7, 8, 3, 4)}, {mem(6, 9, 2, 4)}},
+			snaps: [][]procMem{{mem(5, 6, 1, 4, 2), mem(7, 8, 3, 4, 0)}, {mem(6, 9, 2, 4, 4)}},
 			want: monStats{Counts: []int{2, 1}, RSS: memStat{6 << 20, 7 << 20}, HWM: memStat{8 << 20, 9 << 20},
-				Anon: memStat{2 << 20, 3 << 20}, File: memStat{4 << 20, 4 << 20}},
+				Anon: memStat{2 << 20, 3 << 20}, File: memStat{4 << 20, 4 << 20}, Pss: memStat{3 << 20, 4 << 20}},
 			ok: true,
 		},
 	}

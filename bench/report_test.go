@@ -87,7 +87,7 @@ func TestReportNativeGolden(t *testing.T) {
 		},
 	})
 	mem := func(rss, hwm, anon, file int64) procMem {
-		return procMem{VmRSS: rss << 10, VmHWM: hwm << 10, RssAnon: anon << 10, RssFile: file << 10}
+		return procMem{VmRSS: rss << 10, VmHWM: hwm << 10, RssAnon: anon << 10, RssFile: file << 10, Pss: (anon + file/10) << 10}
 	}
 	r.Monitors[monitorKey{10, phaseAfterUp}] = [][]procMem{{mem(5000, 5200, 1400, 3600), mem(5100, 5300, 1500, 3600)}}
 	r.Monitors[monitorKey{10, phaseBeforeDown}] = [][]procMem{{mem(5300, 5400, 1600, 3700), mem(5200, 5400, 1500, 3700)}}

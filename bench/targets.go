@@ -127,7 +127,7 @@ func nativeTargets(r *results, sizes []int) []targetResult {
 	for _, size := range sizes {
 		t := targetResult{Size: size, Tool: toolNative, Desc: fmt.Sprintf("native monitor peak RSS on %d services ≤ %s each", size, fmtMiB(targetMonitorRSS))}
 		if st, ok := r.monitorStats(size); ok {
-			t.Measured = fmt.Sprintf("VmHWM max %s (RssAnon max %s)", fmtMiB(st.HWM.Max), fmtMiB(st.Anon.Max))
+			t.Measured = fmt.Sprintf("VmHWM max %s (RssAnon max %s, Pss max %s)", fmtMiB(st.HWM.Max), fmtMiB(st.Anon.Max), orMiB(st.Pss.Max))
 			t.Status = metIf(st.HWM.Max <= targetMonitorRSS)
 		} else {
 			t.Status = notMeasured("no monitor read")

@@ -183,7 +183,7 @@ func TestEvalTargetsNative(t *testing.T) {
 			want: map[string][2]string{
 				upDesc:   {"0.17×", statusMet},
 				downDesc: {"0.20×", statusMet},
-				rssDesc:  {"VmHWM max 3.0 MiB (RssAnon max 1.0 MiB)", statusMet},
+				rssDesc:  {"VmHWM max 3.0 MiB (RssAnon max 1.0 MiB, Pss max –)", statusMet},
 				"native monitor peak RSS on 10 services ≤ 3.0 MiB each": {"", "not measured (no monitor read)"},
 			},
 		},
@@ -201,7 +201,7 @@ func TestEvalTargetsNative(t *testing.T) {
 			want: map[string][2]string{
 				upDesc:   {"0.30×", statusMissed},
 				downDesc: {"", "missed (native failed; see Problems)"},
-				rssDesc:  {"VmHWM max 8.0 MiB (RssAnon max 2.0 MiB)", statusMissed},
+				rssDesc:  {"VmHWM max 8.0 MiB (RssAnon max 2.0 MiB, Pss max –)", statusMissed},
 			},
 		},
 		{
