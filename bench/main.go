@@ -1,15 +1,17 @@
 // Command bench measures berth against docker compose, docker-compose v1
 // and the engine floor (the API calls alone) on generated stacks of 10, 50
-// and 200 services, and writes the table to bench/RESULTS.md.
+// and 200 services, and berth on its native engine against berth on
+// dockerd, and writes the table to bench/RESULTS.md.
 //
 // Run it from the repository root with `make bench` (`go run ./bench`); see
 // bench/README.md for the flags and what each column means.
 //
 // Every project bench creates is named berthbench-TAG-TOOL-SIZE-rRUN (TAG
 // tells one invocation from another) and is removed right after its run, and
-// again on exit, including after a failure or Ctrl-C: removal goes by the
-// compose project label through the docker CLI, so it does not rely on the
-// tool being measured.
+// again on exit, including after a failure or Ctrl-C: on dockerd, removal
+// goes by the compose project label through the docker CLI, so it does not
+// rely on the tool being measured; on the native engine, through berth's
+// down, in a state directory of bench's own that goes at the end.
 package main
 
 import (
@@ -74,7 +76,10 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// directory can only go once every project in it is down.
 	defer func() {
 		sweeper.sweepAll(ctx)
-		ts.close(ctx)
+		// After an interrupt too, hence a context of its own.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		ts.close(cctx)
 	}()
 
 	image, err := ensureImage(ctx, root, cfg.Image)

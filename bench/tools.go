@@ -77,7 +77,8 @@ func detectTools(ctx context.Context, cfg config, root, tmp, image string, log i
 				setAbsent(t, fmt.Sprintf("building berth failed: %s", tail(err.Error(), 3)))
 				continue
 			}
-			ts.cli[t] = cliTool{Name: t, Argv: []string{bin}}
+			// The environment must not move this column off dockerd.
+			ts.cli[t] = cliTool{Name: t, Argv: []string{bin}, Env: []string{"BERTH_ENGINE=docker"}}
 			versions[t] = "built from this tree as `make build` does (front and full build)"
 		case toolNative:
 			bin, err := berth()
