@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,8 +199,9 @@ func (r *results) ratioOf(tool, other, op string, size int) (float64, bool) {
 	return float64(a) / float64(b), true
 }
 
-// fmtFactor prints a limit without trailing zeros: 1.05, 1.1, 4.
-func fmtFactor(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+// fmtFactor prints a limit to two decimals without trailing zeros: 1.05,
+// 1.1, 4, and 1.67 for 50/30.
+func fmtFactor(x float64) string { return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64) }
 
 func metIf(ok bool) string {
 	if ok {

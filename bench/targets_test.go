@@ -251,3 +251,21 @@ func TestEvalTargetsNative(t *testing.T) {
 		})
 	}
 }
+
+func TestFmtFactor(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{1.05, "1.05"},
+		{1.1, "1.1"},
+		{4, "4"},
+		{0.2, "0.2"},
+		{50.0 / 30.0, "1.67"},
+	}
+	for _, tt := range tests {
+		if got := fmtFactor(tt.in); got != tt.want {
+			t.Errorf("fmtFactor(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
