@@ -38,7 +38,7 @@ type Fake struct {
 	TasksByService map[string][]swarmtypes.Task
 	// LogsByService is the text ServiceLogs writes, by service ID.
 	LogsByService map[string]string
-	NodeList []swarmtypes.Node
+	NodeList      []swarmtypes.Node
 	// NotManager makes Manager fail, as on a worker or outside a swarm.
 	NotManager bool
 	// Fail makes the call of that method name (e.g. "UpdateService")
