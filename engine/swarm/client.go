@@ -132,6 +132,19 @@ func (c *Client) Networks(ctx context.Context, project string) ([]Network, error
 	return out, nil
 }
 
+// NetworkNames maps every swarm-scoped network's ID to its name.
+func (c *Client) NetworkNames(ctx context.Context) (map[string]string, error) {
+	res, err := c.cli.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("scope", "swarm")})
+	if err != nil {
+		return nil, c.wrap("list networks", err)
+	}
+	names := make(map[string]string, len(res.Items))
+	for _, n := range res.Items {
+		names[n.ID] = n.Name
+	}
+	return names, nil
+}
+
 // CreateNetwork creates a swarm-scoped network.
 func (c *Client) CreateNetwork(ctx context.Context, n Network) (string, error) {
 	opts := client.NetworkCreateOptions{

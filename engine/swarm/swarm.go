@@ -46,6 +46,9 @@ type LogOptions struct {
 type Reader interface {
 	Services(ctx context.Context, project string) ([]swarmtypes.Service, error)
 	Networks(ctx context.Context, project string) ([]Network, error)
+	// NetworkNames maps the ID of every network the swarm knows to its
+	// name: a service's spec names its networks by ID once stored.
+	NetworkNames(ctx context.Context) (map[string]string, error)
 	Secrets(ctx context.Context, project string) ([]swarmtypes.Secret, error)
 	Configs(ctx context.Context, project string) ([]swarmtypes.Config, error)
 }

@@ -200,6 +200,17 @@ func (f *Fake) Networks(_ context.Context, project string) ([]swarm.Network, err
 	return out, nil
 }
 
+// NetworkNames maps every network's ID to its name.
+func (f *Fake) NetworkNames(context.Context) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	names := map[string]string{}
+	for id, n := range f.NetworkByID {
+		names[id] = n.Name
+	}
+	return names, nil
+}
+
 // CreateNetwork stores n under a new ID.
 func (f *Fake) CreateNetwork(_ context.Context, n swarm.Network) (string, error) {
 	f.mu.Lock()
