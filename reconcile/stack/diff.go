@@ -47,9 +47,15 @@ func current(spec swarmtypes.ServiceSpec, st State, d Desired) swarmtypes.Servic
 		}
 		for _, r := range cs.Secrets {
 			r.SecretID = ""
+			if r.File != nil {
+				r.File.Name = relativeTarget(r.File.Name, secretsDir)
+			}
 		}
 		for _, r := range cs.Configs {
 			r.ConfigID = ""
+			if r.File != nil {
+				r.File.Name = relativeTarget(r.File.Name, configsDir)
+			}
 			// A config with the very content the file asks for is the same
 			// config, whatever its name: an adopted `docker stack deploy`
 			// stack names it without a hash.

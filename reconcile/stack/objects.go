@@ -113,9 +113,11 @@ func (o object) configSpec() swarmtypes.ConfigSpec {
 }
 
 // fileTarget fills the defaults `docker stack deploy` gives a reference:
-// the key as file name, root ownership, mode 0444.
-func fileTarget(r types.FileReferenceConfig) (name, uid, gid string, mode os.FileMode) {
-	name, uid, gid, mode = r.Target, r.UID, r.GID, 0o444
+// the key as file name, root ownership, mode 0444. dir is where the swarm
+// puts a relative target: a target right in it is written relative, as
+// docker writes it.
+func fileTarget(r types.FileReferenceConfig, dir string) (name, uid, gid string, mode os.FileMode) {
+	name, uid, gid, mode = relativeTarget(r.Target, dir), r.UID, r.GID, 0o444
 	if name == "" {
 		name = r.Source
 	}
@@ -131,6 +133,22 @@ func fileTarget(r types.FileReferenceConfig) (name, uid, gid string, mode os.Fil
 	return name, uid, gid, mode
 }
 
+// Where the swarm mounts secrets and configs whose target is relative.
+const (
+	secretsDir = "/run/secrets/"
+	configsDir = "/"
+)
+
+// relativeTarget strips dir from a target right in it: the loader makes
+// targets absolute, `docker stack deploy` leaves them as the file has
+// them, and the swarm reads both the same.
+func relativeTarget(target, dir string) string {
+	if rest, ok := strings.CutPrefix(target, dir); ok && rest != "" && !strings.Contains(rest, "/") {
+		return rest
+	}
+	return target
+}
+
 func secretRefs(s types.ServiceConfig, names objectNames) ([]*swarmtypes.SecretReference, error) {
 	var out []*swarmtypes.SecretReference
 	for _, r := range s.Secrets {
@@ -138,7 +156,7 @@ func secretRefs(s types.ServiceConfig, names objectNames) ([]*swarmtypes.SecretR
 		if !ok {
 			return nil, fmt.Errorf("secrets: undefined secret %q", r.Source)
 		}
-		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r))
+		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r), secretsDir)
 		out = append(out, &swarmtypes.SecretReference{
 			File:       &swarmtypes.SecretReferenceFileTarget{Name: file, UID: uid, GID: gid, Mode: mode},
 			SecretName: name,
@@ -155,7 +173,7 @@ func configRefs(s types.ServiceConfig, names objectNames) ([]*swarmtypes.ConfigR
 		if !ok {
 			return nil, fmt.Errorf("configs: undefined config %q", r.Source)
 		}
-		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r))
+		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r), configsDir)
 		out = append(out, &swarmtypes.ConfigReference{
 			File:       &swarmtypes.ConfigReferenceFileTarget{Name: file, UID: uid, GID: gid, Mode: mode},
 			ConfigName: name,

@@ -132,13 +132,18 @@ func convergence(s swarmtypes.Service, all []swarmtypes.Task, since time.Time) s
 			desiredRunning++
 			if t.Status.State == swarmtypes.TaskStateRunning {
 				running++
+			} else if t.Status.Err != "" && st.lastErr == "" {
+				// A task the swarm cannot place says why, e.g. "no suitable
+				// node (host-mode port already in use on 1 node)".
+				st.lastErr = fmt.Sprintf("%s: %s", t.Status.State, t.Status.Err)
+				st.lastTask = taskName(s, t)
 			}
 		case t.Status.State == swarmtypes.TaskStateComplete:
 			complete++
 		}
 		if (t.Status.State == swarmtypes.TaskStateFailed || t.Status.State == swarmtypes.TaskStateRejected) && !t.CreatedAt.Before(since) {
 			failed++
-			if !t.Status.Timestamp.Before(latest) {
+			if failed == 1 || !t.Status.Timestamp.Before(latest) {
 				latest = t.Status.Timestamp
 				st.lastErr = strings.TrimSpace(t.Status.Err + " " + t.Status.Message)
 				st.lastTask = taskName(s, t)
@@ -218,4 +223,36 @@ func timedOut(ctx context.Context, e WaitEngine, project string, services []swar
 		return failure(ctx, e, s, serviceName(project, s), st)
 	}
 	return fmt.Errorf("stack %s: not converged after %s", project, opts.Timeout)
+}
+
+// GoneEngine is what WaitGone reads.
+type GoneEngine interface {
+	Networks(ctx context.Context, project string) ([]swarm.Network, error)
+	swarm.TaskReader
+}
+
+// WaitGone waits until the tasks of the removed services have stopped and
+// the project's networks are gone from the node: the manager removes a
+// service at once, but its containers stop within their grace period and
+// only then let go of the networks. ctx bounds the wait.
+func WaitGone(ctx context.Context, e GoneEngine, project string, serviceIDs []string, poll time.Duration) error {
+	if poll == 0 {
+		poll = 500 * time.Millisecond
+	}
+	for {
+		tasks, err := e.Tasks(ctx, serviceIDs)
+		if err != nil {
+			return err
+		}
+		nets, err := e.Networks(ctx, project)
+		if err != nil {
+			return err
+		}
+		if len(tasks) == 0 && len(nets) == 0 {
+			return nil
+		}
+		if err := sleepCtx(ctx, poll); err != nil {
+			return fmt.Errorf("stack %s: %d tasks and %d networks still there: %w", project, len(tasks), len(nets), err)
+		}
+	}
 }
