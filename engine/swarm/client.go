@@ -93,16 +93,33 @@ func (c *Client) RemoveService(ctx context.Context, id string) error {
 	return c.wrap("remove service "+id, err)
 }
 
-// Tasks lists the tasks of the services serviceIDs, in every state.
+// Tasks lists the tasks of the services serviceIDs, in every state,
+// including the tasks still shutting down of services just removed.
 func (c *Client) Tasks(ctx context.Context, serviceIDs []string) ([]swarmtypes.Task, error) {
 	if len(serviceIDs) == 0 {
 		return nil, nil
 	}
 	res, err := c.cli.TaskList(ctx, client.TaskListOptions{Filters: client.Filters{}.Add("service", serviceIDs...)})
+	if err == nil {
+		return res.Items, nil
+	}
+	if !cerrdefs.IsNotFound(err) {
+		return nil, c.wrap("list tasks", err)
+	}
+	// The manager refuses a filter on a service it no longer has, yet the
+	// tasks of a removed service live on until their containers stop: list
+	// them all and pick.
+	res, err = c.cli.TaskList(ctx, client.TaskListOptions{})
 	if err != nil {
 		return nil, c.wrap("list tasks", err)
 	}
-	return res.Items, nil
+	var out []swarmtypes.Task
+	for _, t := range res.Items {
+		if slices.Contains(serviceIDs, t.ServiceID) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // Networks lists project's networks.

@@ -129,6 +129,19 @@ func canonical(spec swarmtypes.ServiceSpec) map[string]any {
 			}
 		}
 	}
+	// The manager stores an empty failure action and order as their
+	// defaults, the zero values of its own enums.
+	for _, u := range []*swarmtypes.UpdateConfig{spec.UpdateConfig, spec.RollbackConfig} {
+		if u == nil {
+			continue
+		}
+		if u.FailureAction == swarmtypes.UpdateFailureActionPause {
+			u.FailureAction = ""
+		}
+		if u.Order == swarmtypes.UpdateOrderStopFirst {
+			u.Order = ""
+		}
+	}
 	if cs := spec.TaskTemplate.ContainerSpec; cs != nil {
 		cs.Image = normalImage(cs.Image)
 		if cs.Isolation == "default" {

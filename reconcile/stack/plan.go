@@ -148,7 +148,7 @@ func PlanUp(d Desired, st State, opts UpOptions) Plan {
 	touched := map[string]bool{}
 	for _, s := range d.Services {
 		have, ok := st.service(s.Spec.Name)
-		spec := s.Spec
+		spec := clone(s.Spec)
 		switch {
 		case !ok:
 			services = append(services, Action{Kind: CreateService, Name: spec.Name, Service: s.Name,
@@ -164,6 +164,7 @@ func PlanUp(d Desired, st State, opts UpOptions) Plan {
 			if len(rs) == 0 {
 				continue
 			}
+			keepAdoptedConfigs(&spec, have.Spec, st, d)
 			services = append(services, Action{Kind: UpdateService, Name: spec.Name, Service: s.Name, Reasons: rs,
 				op: op{id: have.ID, version: have.Version.Index, spec: &spec}})
 		}
@@ -202,6 +203,27 @@ func PlanUp(d Desired, st State, opts UpOptions) Plan {
 		plan.Actions = append(plan.Actions, networkRemovals(d, st, orphans)...)
 	}
 	return plan
+}
+
+// keepAdoptedConfigs keeps, in an update, the configs the service
+// already mounts under another name with the content the file asks for
+// (a stack adopted from docker stack deploy): renaming them would replace
+// every task for no change.
+func keepAdoptedConfigs(spec *swarmtypes.ServiceSpec, have swarmtypes.ServiceSpec, st State, d Desired) {
+	cs, hc := spec.TaskTemplate.ContainerSpec, have.TaskTemplate.ContainerSpec
+	if cs == nil || hc == nil {
+		return
+	}
+	for _, r := range cs.Configs {
+		for _, h := range hc.Configs {
+			if r.File == nil || h.File == nil || relativeTarget(h.File.Name, configsDir) != r.File.Name {
+				continue
+			}
+			if o, ok := d.sameConfig(h.ConfigName, st); ok && o.name == r.ConfigName {
+				r.ConfigName = h.ConfigName
+			}
+		}
+	}
 }
 
 // objectRefNames lists the secrets and configs a spec mounts.
