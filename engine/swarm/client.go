@@ -286,6 +286,15 @@ func (c *Client) logErr(ctx context.Context, opts LogOptions, id string, err err
 	return c.wrap("logs of service "+id, err)
 }
 
+// Containers counts this node's containers of project's tasks.
+func (c *Client) Containers(ctx context.Context, project string) (int, error) {
+	res, err := c.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: namespaceFilter(project)})
+	if err != nil {
+		return 0, c.wrap("list containers of stack "+project, err)
+	}
+	return len(res.Items), nil
+}
+
 // Nodes lists the swarm's nodes, sorted by hostname.
 func (c *Client) Nodes(ctx context.Context) ([]swarmtypes.Node, error) {
 	res, err := c.cli.NodeList(ctx, client.NodeListOptions{})

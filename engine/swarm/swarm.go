@@ -80,6 +80,12 @@ type LogReader interface {
 	ServiceLogs(ctx context.Context, id string, opts LogOptions, stdout, stderr io.Writer) error
 }
 
+// ContainerCounter counts the containers of a project's tasks that the
+// node the client talks to still has, running or not.
+type ContainerCounter interface {
+	Containers(ctx context.Context, project string) (int, error)
+}
+
 // NodeReader answers what the swarm is made of.
 type NodeReader interface {
 	Nodes(ctx context.Context) ([]swarmtypes.Node, error)
@@ -95,4 +101,5 @@ type Swarm interface {
 	TaskReader
 	LogReader
 	NodeReader
+	ContainerCounter
 }

@@ -236,9 +236,7 @@ configs:
     file: ./site.txt
 `)
 	s.write("site.txt", "welcome\n")
-	cmd := []string{"stack", "deploy", "--resolve-image", "never", "-c", s.dir + "/compose.yaml", s.project}
-	mustDocker(t, cmd...)
-	s.mustBerth("up", "-d", "--wait", "--wait-timeout", "120") // first look: must change nothing
+	mustDocker(t, "stack", "deploy", "--resolve-image", "never", "-c", s.dir+"/compose.yaml", s.project)
 	before := s.versions()
 	if len(before) != 2 {
 		t.Fatalf("services after docker stack deploy: %v", before)
@@ -246,9 +244,37 @@ configs:
 	if r := s.berth("plan", "--detailed-exitcode"); r.code != 0 || !strings.Contains(r.stdout, "nothing to do") {
 		t.Errorf("plan of the adopted stack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	s.mustBerth("up", "-d")
+	s.mustBerth("up", "-d", "--wait", "--wait-timeout", "120")
 	if after := s.versions(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("up changed versions of the adopted stack: %v → %v", before, after)
+	}
+	// And docker stack sees the stack berth now manages.
+	if out := mustDocker(t, "stack", "ps", "--filter", "desired-state=running", "--format", "{{.Name}}", s.project); len(strings.Fields(out)) != 3 {
+		t.Errorf("docker stack ps %s: %q, want 3 tasks", s.project, out)
+	}
+}
+
+// TestWaitFailure: up --wait on a service whose tasks keep failing names
+// the service, the task's error and its last log lines.
+func TestWaitFailure(t *testing.T) {
+	s := newStack(t, `
+services:
+  broken:
+    image: @SHELL@
+    command: ["sh", "-c", "echo starting; echo cannot open database >&2; exit 3"]
+    deploy:
+      endpoint_mode: dnsrr
+      restart_policy:
+        delay: 1s
+`)
+	r := s.berth("up", "-d", "--wait", "--wait-timeout", "120")
+	if r.code == 0 {
+		t.Fatalf("up --wait of a failing service succeeded:\n%s", r.stderr)
+	}
+	for _, want := range []string{"service broken did not converge", "non-zero exit (3)", "cannot open database"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("up --wait error lacks %q:\n%s", want, r.stderr)
+		}
 	}
 }
 
@@ -267,11 +293,12 @@ services:
       endpoint_mode: dnsrr
 secrets:
   pw:
-    content: hunter2
+    file: ./pw.txt
 configs:
   conf:
     content: x=1
 `)
+	s.write("pw.txt", "hunter2")
 	foreign := s.project + "_foreign"
 	mustDocker(t, "network", "create", "--driver", "overlay", foreign)
 	t.Cleanup(func() { _, _ = docker("network", "rm", foreign) })

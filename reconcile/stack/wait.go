@@ -34,7 +34,14 @@ type WaitOptions struct {
 	Poll time.Duration
 	// Progress is told when a service converges.
 	Progress func(Event)
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
+
+// stable is how long a task must have been running to count: a task that
+// crashes right after it started was running for a moment, and a swarm
+// update's own monitor period defaults to the same 5s.
+const stable = 5 * time.Second
 
 // failedTasks is how many failed tasks since the deploy make a service
 // fail the wait: the swarm retries a failing task for ever, so one
@@ -60,6 +67,10 @@ func Wait(ctx context.Context, e WaitEngine, project string, opts WaitOptions) e
 	if poll == 0 {
 		poll = time.Second
 	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	done := map[string]bool{}
 	for {
 		services, err := e.Services(ctx, project)
@@ -83,7 +94,7 @@ func Wait(ctx context.Context, e WaitEngine, project string, opts WaitOptions) e
 		pending := 0
 		for _, s := range waiting {
 			name := serviceName(project, s)
-			st := convergence(s, tasks, opts.Since)
+			st := convergence(s, tasks, opts.Since, now())
 			switch {
 			case st.failed != "":
 				return failure(ctx, e, s, name, st)
@@ -119,7 +130,7 @@ type status struct {
 	lastTask string
 }
 
-func convergence(s swarmtypes.Service, all []swarmtypes.Task, since time.Time) status {
+func convergence(s swarmtypes.Service, all []swarmtypes.Task, since, now time.Time) status {
 	var st status
 	var running, complete, desiredRunning, failed int
 	var latest time.Time
@@ -130,7 +141,7 @@ func convergence(s swarmtypes.Service, all []swarmtypes.Task, since time.Time) s
 		switch {
 		case t.DesiredState == swarmtypes.TaskStateRunning:
 			desiredRunning++
-			if t.Status.State == swarmtypes.TaskStateRunning {
+			if t.Status.State == swarmtypes.TaskStateRunning && now.Sub(t.Status.Timestamp) >= stable {
 				running++
 			} else if t.Status.Err != "" && st.lastErr == "" {
 				// A task the swarm cannot place says why, e.g. "no suitable
@@ -145,7 +156,10 @@ func convergence(s swarmtypes.Service, all []swarmtypes.Task, since time.Time) s
 			failed++
 			if failed == 1 || !t.Status.Timestamp.Before(latest) {
 				latest = t.Status.Timestamp
-				st.lastErr = strings.TrimSpace(t.Status.Err + " " + t.Status.Message)
+				st.lastErr = t.Status.Err
+				if st.lastErr == "" {
+					st.lastErr = t.Status.Message
+				}
 				st.lastTask = taskName(s, t)
 			}
 		}
@@ -215,7 +229,7 @@ func failure(ctx context.Context, e WaitEngine, s swarmtypes.Service, name strin
 
 func timedOut(ctx context.Context, e WaitEngine, project string, services []swarmtypes.Service, tasks []swarmtypes.Task, opts WaitOptions) error {
 	for _, s := range services {
-		st := convergence(s, tasks, opts.Since)
+		st := convergence(s, tasks, opts.Since, time.Now())
 		if st.converged {
 			continue
 		}
@@ -229,12 +243,14 @@ func timedOut(ctx context.Context, e WaitEngine, project string, services []swar
 type GoneEngine interface {
 	Networks(ctx context.Context, project string) ([]swarm.Network, error)
 	swarm.TaskReader
+	swarm.ContainerCounter
 }
 
-// WaitGone waits until the tasks of the removed services have stopped and
-// the project's networks are gone from the node: the manager removes a
-// service at once, but its containers stop within their grace period and
-// only then let go of the networks. ctx bounds the wait.
+// WaitGone waits until the tasks of the removed services have stopped,
+// their containers are gone from the node the client talks to and so are
+// the project's networks: the manager removes a service at once, but its
+// containers stop within their grace period, are removed by their node's
+// agent, and only then let go of the networks. ctx bounds the wait.
 func WaitGone(ctx context.Context, e GoneEngine, project string, serviceIDs []string, poll time.Duration) error {
 	if poll == 0 {
 		poll = 500 * time.Millisecond
@@ -248,11 +264,15 @@ func WaitGone(ctx context.Context, e GoneEngine, project string, serviceIDs []st
 		if err != nil {
 			return err
 		}
-		if len(tasks) == 0 && len(nets) == 0 {
+		containers, err := e.Containers(ctx, project)
+		if err != nil {
+			return err
+		}
+		if len(tasks) == 0 && len(nets) == 0 && containers == 0 {
 			return nil
 		}
 		if err := sleepCtx(ctx, poll); err != nil {
-			return fmt.Errorf("stack %s: %d tasks and %d networks still there: %w", project, len(tasks), len(nets), err)
+			return fmt.Errorf("stack %s: %d tasks, %d containers and %d networks still there: %w", project, len(tasks), containers, len(nets), err)
 		}
 	}
 }

@@ -332,6 +332,24 @@ func (f *Fake) ServiceLogs(_ context.Context, id string, _ swarm.LogOptions, std
 	return err
 }
 
+// Containers counts one container per task not shut down or removed.
+func (f *Fake) Containers(_ context.Context, project string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for id, tasks := range f.TasksByService {
+		if s, ok := f.ServiceByID[id]; !ok || !inProject(s.Spec.Labels, project) {
+			continue
+		}
+		for _, t := range tasks {
+			if t.DesiredState == swarmtypes.TaskStateRunning {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
 // Nodes returns NodeList.
 func (f *Fake) Nodes(context.Context) ([]swarmtypes.Node, error) {
 	f.mu.Lock()
