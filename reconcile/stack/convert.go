@@ -219,6 +219,13 @@ func endpointSpec(mode string, ports []types.ServicePortConfig) (*swarmtypes.End
 		})
 	}
 	slices.SortFunc(out, swarmtypes.PortConfig.Compare)
+	if strings.EqualFold(mode, string(swarmtypes.ResolutionModeDNSRR)) {
+		for _, p := range out {
+			if p.PublishMode != swarmtypes.PortConfigPublishModeHost {
+				return nil, fmt.Errorf("ports: %d is published through the routing mesh (mode ingress), which endpoint_mode dnsrr cannot use: publish it with mode: host, or use endpoint_mode vip", p.TargetPort)
+			}
+		}
+	}
 	return &swarmtypes.EndpointSpec{Mode: swarmtypes.ResolutionMode(strings.ToLower(mode)), Ports: out}, nil
 }
 

@@ -97,6 +97,7 @@ func TestPlanUpErrors(t *testing.T) {
 		{"privileged", "services:\n  a:\n    image: x\n    privileged: true\n", "service a: privileged is not supported"},
 		{"no image", "services:\n  a:\n    build: .\n", "service a: no image"},
 		{"global replicas", "services:\n  a:\n    image: x\n    deploy:\n      mode: global\n      replicas: 2\n", "service a: deploy.replicas"},
+		{"dnsrr ingress", "services:\n  a:\n    image: x\n    ports: [\"80:80\"]\n    deploy:\n      endpoint_mode: dnsrr\n", "service a: ports: 80 is published through the routing mesh"},
 		{"port range", "services:\n  a:\n    image: x\n    ports: [\"8000-8001:80-81\"]\n", ""},
 	}
 	for _, tt := range tests {
