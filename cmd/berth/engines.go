@@ -18,6 +18,10 @@ func connectEngine(ctx context.Context, name string, environ map[string]string) 
 			return nil, nil, err
 		}
 		return e, e.Close, nil
+	case "swarm":
+		// The swarm commands dispatch before they reach a container engine
+		// (see swarm.go); one that gets here works on containers.
+		return nil, nil, fmt.Errorf("--engine swarm: this command works on containers, and a swarm runs services: use --engine docker")
 	default:
 		return nil, nil, fmt.Errorf("--engine %s: not available in this build of berth; use --engine docker", name)
 	}

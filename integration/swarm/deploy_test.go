@@ -190,6 +190,42 @@ services:
 	if r := s.mustBerth("plan"); !strings.Contains(r.stdout, "nothing to do") {
 		t.Errorf("plan after the update:\n%s", r.stdout)
 	}
+
+	t.Run("logs", func(t *testing.T) {
+		if out := s.mustBerth("logs", "api").stdout; !strings.Contains(out, "api  | listening on :8080") && !strings.Contains(out, "api | listening on :8080") {
+			t.Errorf("logs api:\n%s", out)
+		}
+	})
+	t.Run("scale", func(t *testing.T) {
+		s.mustBerth("scale", "api=3")
+		eventually(t, 60*time.Second, "three api tasks running", func() error {
+			var tasks []struct{ Service, State string }
+			if err := json.Unmarshal([]byte(s.mustBerth("ps", "--format", "json", "api").stdout), &tasks); err != nil {
+				return err
+			}
+			running := 0
+			for _, task := range tasks {
+				if task.State == "running" {
+					running++
+				}
+			}
+			if running != 3 {
+				return fmt.Errorf("%d running", running)
+			}
+			return nil
+		})
+	})
+	t.Run("restart and rm", func(t *testing.T) {
+		before := s.versions()["db"]
+		s.mustBerth("restart", "db")
+		if after := s.versions()["db"]; after == before {
+			t.Errorf("restart db left its version at %s", before)
+		}
+		s.mustBerth("rm", "-f", "db")
+		if v := s.versions(); v["db"] != "" || v["api"] == "" {
+			t.Errorf("services after rm db: %v", v)
+		}
+	})
 }
 
 // TestAdoptStackDeploy: a stack deployed by docker stack deploy from the
