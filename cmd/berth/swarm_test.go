@@ -106,3 +106,20 @@ func TestSwarmNotManager(t *testing.T) {
 		t.Errorf("up on a non-manager: exit %d, %s", code, stderr)
 	}
 }
+
+// TestSwarmSelection: up of one service leaves the others alone and
+// calls none of them an orphan; plan --format json names the engine.
+func TestSwarmSelection(t *testing.T) {
+	h := newSwarmHarness(t, swarmCompose)
+	h.mustRun(0, "--engine", "swarm", "up", "-d")
+	h.writeCompose(strings.Replace(swarmCompose, "MODE: prod", "MODE: dev", 1))
+	stdout, _ := h.mustRun(0, "--engine", "swarm", "plan", "--format", "json", "db")
+	if stdout != `{"project":"shop","engine":"swarm","actions":[],"warnings":[]}`+"\n" {
+		t.Errorf("plan --format json db:\n%s", stdout)
+	}
+	h.sw.Calls = nil
+	_, stderr := h.mustRun(0, "--engine", "swarm", "up", "-d", "web")
+	if strings.Join(h.sw.Calls, ",") != "UpdateService shop_web" || strings.Contains(stderr, "orphan") || strings.Contains(stderr, "not in the compose file") {
+		t.Errorf("up -d web made %v\n%s", h.sw.Calls, stderr)
+	}
+}
