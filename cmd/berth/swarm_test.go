@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -66,9 +67,12 @@ func TestSwarmCommands(t *testing.T) {
 
 	h.sw.Calls = nil
 	h.mustRun(0, "--engine", "swarm", "down")
-	want := "RemoveService shop_db,RemoveService shop_web,RemoveNetwork shop_default"
-	if got := strings.Join(h.sw.Calls, ","); got != want {
-		t.Errorf("down made %s, want %s", got, want)
+	want := "RemoveService shop_db,RemoveService shop_web,RemoveNetwork shop_default,RemoveContainer"
+	if got := strings.Join(h.sw.Calls, ","); !strings.HasPrefix(got, want) {
+		t.Errorf("down made %s, want %s…", got, want)
+	}
+	if running, stopped, _ := h.sw.Containers(context.Background(), "shop"); len(running)+len(stopped) != 0 {
+		t.Errorf("down left containers %v %v", running, stopped)
 	}
 	if m := h.f.Mutations(); len(m) != 0 {
 		t.Errorf("the container engine was changed: %v", m)

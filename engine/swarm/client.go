@@ -11,6 +11,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	swarmtypes "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
@@ -286,13 +287,29 @@ func (c *Client) logErr(ctx context.Context, opts LogOptions, id string, err err
 	return c.wrap("logs of service "+id, err)
 }
 
-// Containers counts this node's containers of project's tasks.
-func (c *Client) Containers(ctx context.Context, project string) (int, error) {
+// Containers lists this node's containers of project's tasks.
+func (c *Client) Containers(ctx context.Context, project string) (running, stopped []string, err error) {
 	res, err := c.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: namespaceFilter(project)})
 	if err != nil {
-		return 0, c.wrap("list containers of stack "+project, err)
+		return nil, nil, c.wrap("list containers of stack "+project, err)
 	}
-	return len(res.Items), nil
+	for _, ctr := range res.Items {
+		if ctr.State == container.StateRunning || ctr.State == container.StateRestarting {
+			running = append(running, ctr.ID)
+		} else {
+			stopped = append(stopped, ctr.ID)
+		}
+	}
+	return running, stopped, nil
+}
+
+// RemoveContainer removes a stopped container of a task.
+func (c *Client) RemoveContainer(ctx context.Context, id string) error {
+	_, err := c.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{})
+	if cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
+		return nil
+	}
+	return c.wrap("remove container "+id, err)
 }
 
 // Nodes lists the swarm's nodes, sorted by hostname.

@@ -80,10 +80,14 @@ type LogReader interface {
 	ServiceLogs(ctx context.Context, id string, opts LogOptions, stdout, stderr io.Writer) error
 }
 
-// ContainerCounter counts the containers of a project's tasks that the
-// node the client talks to still has, running or not.
-type ContainerCounter interface {
-	Containers(ctx context.Context, project string) (int, error)
+// NodeContainers are the containers of a project's tasks on the node the
+// client talks to: the one place a swarm client sees containers.
+type NodeContainers interface {
+	// Containers lists their IDs, those running and those stopped.
+	Containers(ctx context.Context, project string) (running, stopped []string, err error)
+	// RemoveContainer removes a stopped one; one already gone, or being
+	// removed by the node's agent, is no error.
+	RemoveContainer(ctx context.Context, id string) error
 }
 
 // NodeReader answers what the swarm is made of.
@@ -101,5 +105,5 @@ type Swarm interface {
 	TaskReader
 	LogReader
 	NodeReader
-	ContainerCounter
+	NodeContainers
 }

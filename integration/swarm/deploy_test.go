@@ -347,3 +347,36 @@ configs:
 		t.Errorf("down removed the unlabelled network %s: %v", foreign, err)
 	}
 }
+
+// TestJob: up --wait on a replicated job returns once its completions
+// are done.
+func TestJob(t *testing.T) {
+	s := newStack(t, `
+services:
+  migrate:
+    image: @SHELL@
+    command: ["sh", "-c", "echo migrated"]
+    deploy:
+      mode: replicated-job
+      replicas: 2
+      endpoint_mode: dnsrr
+`)
+	s.mustBerth("up", "-d", "--wait", "--wait-timeout", "120")
+	var tasks []struct{ Service, State string }
+	out := s.mustBerth("ps", "--format", "json").stdout
+	if err := json.Unmarshal([]byte(out), &tasks); err != nil {
+		t.Fatal(err)
+	}
+	complete := 0
+	for _, task := range tasks {
+		if task.State == "complete" {
+			complete++
+		}
+	}
+	if complete != 2 {
+		t.Errorf("completed job tasks: %d, want 2\n%s", complete, out)
+	}
+	if r := s.mustBerth("plan"); !strings.Contains(r.stdout, "nothing to do") {
+		t.Errorf("plan after the job ran:\n%s", r.stdout)
+	}
+}

@@ -156,3 +156,41 @@ func TestWait(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitGone: down waits for the tasks to stop, then removes the
+// containers they left, job containers included, and nothing else.
+func TestWaitGone(t *testing.T) {
+	f := deployed(t, shop)
+	st := observe(t, f)
+	if err := Apply(context.Background(), PlanDown("shop", st), f, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range st.Services {
+		ids = append(ids, s.ID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := WaitGone(ctx, f, "shop", ids, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if running, stopped, _ := f.Containers(ctx, "shop"); len(running)+len(stopped) > 0 {
+		t.Errorf("containers left: %v %v", running, stopped)
+	}
+
+	// A task that does not stop makes the wait fail at its deadline,
+	// saying what is left.
+	f = deployed(t, shop)
+	st = observe(t, f)
+	for id := range f.TasksByService {
+		f.TasksByService[id][0].Status.State = swarmtypes.TaskStateRunning
+		f.TasksByService[id][0].DesiredState = swarmtypes.TaskStateRunning
+	}
+	f.ServiceByID = map[string]*swarmtypes.Service{}
+	short, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	err := WaitGone(short, f, "shop", []string{"svc1"}, time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "still there") {
+		t.Errorf("WaitGone with a running task: %v", err)
+	}
+}

@@ -147,7 +147,13 @@ func canonical(spec swarmtypes.ServiceSpec) map[string]any {
 		if cs.Isolation == "default" {
 			cs.Isolation = ""
 		}
+		// Order means nothing in these lists; another tool may have sent
+		// them unsorted.
+		slices.Sort(cs.Env)
+		sortRefs(cs.Secrets, func(r *swarmtypes.SecretReference) string { return r.SecretName })
+		sortRefs(cs.Configs, func(r *swarmtypes.ConfigReference) string { return r.ConfigName })
 	}
+	slices.SortStableFunc(spec.TaskTemplate.Networks, func(a, b swarmtypes.NetworkAttachmentConfig) int { return strings.Compare(a.Target, b.Target) })
 	b, _ := json.Marshal(spec)
 	var tree map[string]any
 	_ = json.Unmarshal(b, &tree)
@@ -285,8 +291,9 @@ func reasons(want, have swarmtypes.ServiceSpec) []Reason {
 		}
 	}
 	if len(out) == 0 {
-		// Cannot happen while every difference has a path; kept so that a
-		// difference never goes unexplained.
+		// The trees differ only where a special case above compares by
+		// other means and found no change, e.g. a variable listed twice:
+		// still an update, which must say so.
 		out = append(out, Reason{Code: "spec-changed", Detail: "service spec changed"})
 	}
 	return out

@@ -239,18 +239,30 @@ func timedOut(ctx context.Context, e WaitEngine, project string, services []swar
 	return fmt.Errorf("stack %s: not converged after %s", project, opts.Timeout)
 }
 
-// GoneEngine is what WaitGone reads.
+// GoneEngine is what WaitGone reads and removes.
 type GoneEngine interface {
 	Networks(ctx context.Context, project string) ([]swarm.Network, error)
 	swarm.TaskReader
-	swarm.ContainerCounter
+	swarm.NodeContainers
 }
 
-// WaitGone waits until the tasks of the removed services have stopped,
-// their containers are gone from the node the client talks to and so are
-// the project's networks: the manager removes a service at once, but its
-// containers stop within their grace period, are removed by their node's
-// agent, and only then let go of the networks. ctx bounds the wait.
+// terminal reports whether a task has stopped for good.
+func terminal(s swarmtypes.TaskState) bool {
+	switch s {
+	case swarmtypes.TaskStateComplete, swarmtypes.TaskStateShutdown, swarmtypes.TaskStateFailed,
+		swarmtypes.TaskStateRejected, swarmtypes.TaskStateRemove, swarmtypes.TaskStateOrphaned:
+		return true
+	}
+	return false
+}
+
+// WaitGone waits until the tasks of the removed services have stopped and
+// the project's networks are gone from the node the client talks to, then
+// removes the containers the stopped tasks left there. The manager
+// removes a service at once, but its containers stop within their grace
+// period and only then let go of the networks; the node's agent removes
+// the containers of a service's tasks, but not those of a job's, which
+// would stay for ever. ctx bounds the wait.
 func WaitGone(ctx context.Context, e GoneEngine, project string, serviceIDs []string, poll time.Duration) error {
 	if poll == 0 {
 		poll = 500 * time.Millisecond
@@ -260,19 +272,24 @@ func WaitGone(ctx context.Context, e GoneEngine, project string, serviceIDs []st
 		if err != nil {
 			return err
 		}
+		live := slices.DeleteFunc(tasks, func(t swarmtypes.Task) bool { return terminal(t.Status.State) })
 		nets, err := e.Networks(ctx, project)
 		if err != nil {
 			return err
 		}
-		containers, err := e.Containers(ctx, project)
+		running, stopped, err := e.Containers(ctx, project)
 		if err != nil {
 			return err
 		}
-		if len(tasks) == 0 && len(nets) == 0 && containers == 0 {
-			return nil
+		if len(live) == 0 && len(nets) == 0 && len(running) == 0 {
+			var errs []error
+			for _, id := range stopped {
+				errs = append(errs, e.RemoveContainer(ctx, id))
+			}
+			return errors.Join(errs...)
 		}
 		if err := sleepCtx(ctx, poll); err != nil {
-			return fmt.Errorf("stack %s: %d tasks, %d containers and %d networks still there: %w", project, len(tasks), containers, len(nets), err)
+			return fmt.Errorf("stack %s: %d tasks, %d containers and %d networks still there: %w", project, len(live), len(running), len(nets), err)
 		}
 	}
 }

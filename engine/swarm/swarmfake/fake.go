@@ -159,7 +159,8 @@ func (f *Fake) schedule(id string, spec swarmtypes.ServiceSpec) {
 	f.TasksByService[id] = tasks
 }
 
-// RemoveService removes a service and its tasks.
+// RemoveService removes a service. Its tasks stay, shut down, as the
+// manager keeps them until their containers are gone.
 func (f *Fake) RemoveService(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -171,7 +172,13 @@ func (f *Fake) RemoveService(_ context.Context, id string) error {
 		return err
 	}
 	delete(f.ServiceByID, id)
-	delete(f.TasksByService, id)
+	for i := range f.TasksByService[id] {
+		t := &f.TasksByService[id][i]
+		t.DesiredState = swarmtypes.TaskStateRemove
+		if t.Status.State == swarmtypes.TaskStateRunning {
+			t.Status.State = swarmtypes.TaskStateShutdown
+		}
+	}
 	return nil
 }
 
@@ -332,22 +339,40 @@ func (f *Fake) ServiceLogs(_ context.Context, id string, _ swarm.LogOptions, std
 	return err
 }
 
-// Containers counts one container per task not shut down or removed.
-func (f *Fake) Containers(_ context.Context, project string) (int, error) {
+// Containers has one container per task of the project's services,
+// named by the task's ID: running for a task that runs, else stopped;
+// RemoveContainer removes the stopped ones' tasks.
+func (f *Fake) Containers(_ context.Context, project string) (running, stopped []string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := 0
 	for id, tasks := range f.TasksByService {
-		if s, ok := f.ServiceByID[id]; !ok || !inProject(s.Spec.Labels, project) {
+		if s, ok := f.ServiceByID[id]; ok && !inProject(s.Spec.Labels, project) {
 			continue
 		}
 		for _, t := range tasks {
-			if t.DesiredState == swarmtypes.TaskStateRunning {
-				n++
+			if t.Status.State == swarmtypes.TaskStateRunning {
+				running = append(running, t.ID)
+			} else {
+				stopped = append(stopped, t.ID)
 			}
 		}
 	}
-	return n, nil
+	slices.Sort(running)
+	slices.Sort(stopped)
+	return running, stopped, nil
+}
+
+// RemoveContainer drops the task whose container id is.
+func (f *Fake) RemoveContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("RemoveContainer", id); err != nil {
+		return err
+	}
+	for svc, tasks := range f.TasksByService {
+		f.TasksByService[svc] = slices.DeleteFunc(tasks, func(t swarmtypes.Task) bool { return t.ID == id })
+	}
+	return nil
 }
 
 // Nodes returns NodeList.
