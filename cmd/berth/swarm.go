@@ -86,7 +86,7 @@ func (a *app) swarmPlan(cmd *cobra.Command, args []string, o *planOptions) error
 		if err != nil {
 			return err
 		}
-		st, err := stack.Observe(ctx, sw, d.Project)
+		st, err := stack.ObserveFor(ctx, sw, d)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (a *app) swarmUp(cmd *cobra.Command, args []string, o *upOptions) error {
 		if err := s.lock(ctx, d.Project); err != nil {
 			return err
 		}
-		st, err := stack.Observe(ctx, sw, d.Project)
+		st, err := stack.ObserveFor(ctx, sw, d)
 		if err != nil {
 			return err
 		}

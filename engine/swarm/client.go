@@ -209,6 +209,43 @@ func (c *Client) Secrets(ctx context.Context, project string) ([]swarmtypes.Secr
 	return res.Items, nil
 }
 
+// SecretIDs looks secrets up by exact name.
+func (c *Client) SecretIDs(ctx context.Context, names []string) (map[string]string, error) {
+	ids := map[string]string{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	// The name filter matches prefixes: the exact match is picked here.
+	res, err := c.cli.SecretList(ctx, client.SecretListOptions{Filters: client.Filters{}.Add("name", names...)})
+	if err != nil {
+		return nil, c.wrap("look up secrets", err)
+	}
+	for _, s := range res.Items {
+		if slices.Contains(names, s.Spec.Name) {
+			ids[s.Spec.Name] = s.ID
+		}
+	}
+	return ids, nil
+}
+
+// ConfigIDs looks configs up by exact name.
+func (c *Client) ConfigIDs(ctx context.Context, names []string) (map[string]string, error) {
+	ids := map[string]string{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	res, err := c.cli.ConfigList(ctx, client.ConfigListOptions{Filters: client.Filters{}.Add("name", names...)})
+	if err != nil {
+		return nil, c.wrap("look up configs", err)
+	}
+	for _, cfg := range res.Items {
+		if slices.Contains(names, cfg.Spec.Name) {
+			ids[cfg.Spec.Name] = cfg.ID
+		}
+	}
+	return ids, nil
+}
+
 // CreateSecret creates a secret.
 func (c *Client) CreateSecret(ctx context.Context, spec swarmtypes.SecretSpec) (string, error) {
 	res, err := c.cli.SecretCreate(ctx, client.SecretCreateOptions{Spec: spec})

@@ -51,6 +51,11 @@ type Reader interface {
 	NetworkNames(ctx context.Context) (map[string]string, error)
 	Secrets(ctx context.Context, project string) ([]swarmtypes.Secret, error)
 	Configs(ctx context.Context, project string) ([]swarmtypes.Config, error)
+	// SecretIDs and ConfigIDs look up objects by exact name, whoever made
+	// them: a stack's external secrets and configs carry no label of its.
+	// Names not found are absent from the map.
+	SecretIDs(ctx context.Context, names []string) (map[string]string, error)
+	ConfigIDs(ctx context.Context, names []string) (map[string]string, error)
 }
 
 // Writer creates and removes services and the objects they use. Removing

@@ -323,13 +323,16 @@ services:
   app:
     image: @SHELL@
     command: ["sleep", "3600"]
-    secrets: [pw]
+    secrets: [pw, ext]
     configs: [conf]
     deploy:
       endpoint_mode: dnsrr
 secrets:
   pw:
     file: ./pw.txt
+  ext:
+    external: true
+    name: @PROJECT@_ext
 configs:
   conf:
     content: x=1
@@ -338,6 +341,10 @@ configs:
 	foreign := s.project + "_foreign"
 	mustDocker(t, "network", "create", "--driver", "overlay", foreign)
 	t.Cleanup(func() { _, _ = docker("network", "rm", foreign) })
+	// An external secret, made by hand without the project's label.
+	ext := s.project + "_ext"
+	mustDocker(t, "secret", "create", ext, s.dir+"/pw.txt")
+	t.Cleanup(func() { _, _ = docker("secret", "rm", ext) })
 	s.mustBerth("up", "-d", "--wait", "--wait-timeout", "120")
 	s.mustBerth("down")
 	if left := s.leftovers(); len(left) > 0 {
@@ -345,6 +352,9 @@ configs:
 	}
 	if _, err := docker("network", "inspect", foreign); err != nil {
 		t.Errorf("down removed the unlabelled network %s: %v", foreign, err)
+	}
+	if _, err := docker("secret", "inspect", ext); err != nil {
+		t.Errorf("down removed the external secret %s: %v", ext, err)
 	}
 }
 

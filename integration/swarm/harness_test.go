@@ -140,14 +140,14 @@ type stack struct {
 // newStack writes compose as compose.yaml in a fresh directory, under a
 // project name of its own, and removes everything of the project when the
 // test ends. @IMAGE@ stands for the test program's image, @SHELL@ for
-// busybox's.
+// busybox's, @PROJECT@ for the project name.
 func newStack(t *testing.T, compose string) *stack {
 	t.Helper()
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	s := &stack{t: t, project: "bsw" + hex.EncodeToString(b), dir: t.TempDir()}
 	image, shell := testimage.Ensure(t), testimage.EnsureShell(t)
-	s.compose = strings.NewReplacer("@IMAGE@", image, "@SHELL@", shell)
+	s.compose = strings.NewReplacer("@IMAGE@", image, "@SHELL@", shell, "@PROJECT@", s.project)
 	s.write("compose.yaml", compose)
 	t.Cleanup(s.cleanup)
 	return s

@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -194,6 +195,11 @@ func PlanUp(d Desired, st State, opts UpOptions) Plan {
 		}
 	}
 
+	for _, o := range d.objects {
+		if _, ok := st.External[o.kind+"/"+o.name]; o.external && !ok && referenced[o.kind+"/"+o.name] {
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s %s is external and not on the swarm: create it (docker %s create %s FILE) before up", o.kind, o.name, o.kind, o.name))
+		}
+	}
 	plan.Actions = append(plan.Actions, networkActions(d, st, &plan)...)
 	plan.Actions = append(plan.Actions, objectCreates(d, st, referenced)...)
 	plan.Actions = append(plan.Actions, services...)
@@ -299,7 +305,10 @@ func objectCreates(d Desired, st State, referenced map[string]bool) []Action {
 }
 
 func (st State) objectIDs() map[string]string {
-	ids := map[string]string{}
+	ids := maps.Clone(st.External)
+	if ids == nil {
+		ids = map[string]string{}
+	}
 	for _, s := range st.Secrets {
 		ids[kindSecret+"/"+s.Spec.Name] = s.ID
 	}

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	swarmtypes "github.com/moby/moby/api/types/swarm"
+
+	"github.com/berth-dev/berth/engine/swarm/swarmfake"
 )
 
 // TestPlanUp runs each case's file against a swarm on which shop was
@@ -127,5 +131,51 @@ services:
 	}
 	if strings.Join(got, " ") != "b c a" {
 		t.Errorf("order = %v, want b c a", got)
+	}
+}
+
+// TestExternalSecret: an external secret is found by name, whoever made
+// it, used by its ID, and never created or removed; a missing one is a
+// warning that says how to make it.
+func TestExternalSecret(t *testing.T) {
+	yaml := `
+services:
+  app:
+    image: example/app:1
+    secrets: [cert]
+secrets:
+  cert:
+    external: true
+    name: site_cert
+`
+	f := swarmfake.New()
+	d := build(t, yaml)
+	st, err := ObserveFor(context.Background(), f, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := PlanUp(d, st, UpOptions{}); !strings.Contains(strings.Join(plan.Warnings, "\n"), "secret site_cert is external and not on the swarm: create it (docker secret create site_cert FILE)") {
+		t.Errorf("plan without the external secret:\n%s", plan)
+	}
+	id, _ := f.CreateSecret(context.Background(), swarmtypes.SecretSpec{Annotations: swarmtypes.Annotations{Name: "site_cert"}})
+	st, err = ObserveFor(context.Background(), f, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := PlanUp(d, st, UpOptions{})
+	if err := Apply(context.Background(), plan, f, ApplyOptions{}); err != nil {
+		t.Fatalf("Apply:\n%s\n%v", plan, err)
+	}
+	for _, s := range f.ServiceByID {
+		if got := s.Spec.TaskTemplate.ContainerSpec.Secrets[0].SecretID; got != id {
+			t.Errorf("secret ID in the spec = %q, want %q", got, id)
+		}
+	}
+	f.Calls = nil
+	if err := Apply(context.Background(), PlanDown("shop", observe(t, f)), f, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.SecretByID[id]; !ok {
+		t.Errorf("down removed the external secret: %v", f.Calls)
 	}
 }

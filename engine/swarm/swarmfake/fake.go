@@ -262,6 +262,32 @@ func (f *Fake) Secrets(_ context.Context, project string) ([]swarmtypes.Secret, 
 	return out, nil
 }
 
+// SecretIDs looks secrets up by name, labelled or not.
+func (f *Fake) SecretIDs(_ context.Context, names []string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := map[string]string{}
+	for id, s := range f.SecretByID {
+		if slices.Contains(names, s.Spec.Name) {
+			ids[s.Spec.Name] = id
+		}
+	}
+	return ids, nil
+}
+
+// ConfigIDs looks configs up by name, labelled or not.
+func (f *Fake) ConfigIDs(_ context.Context, names []string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := map[string]string{}
+	for id, c := range f.ConfigByID {
+		if slices.Contains(names, c.Spec.Name) {
+			ids[c.Spec.Name] = id
+		}
+	}
+	return ids, nil
+}
+
 // CreateSecret stores spec under a new ID.
 func (f *Fake) CreateSecret(_ context.Context, spec swarmtypes.SecretSpec) (string, error) {
 	f.mu.Lock()
