@@ -20,6 +20,10 @@ func connectEngine(ctx context.Context, name string, environ map[string]string) 
 			return nil, nil, err
 		}
 		return e, e.Close, nil
+	case "swarm":
+		// The swarm commands dispatch before they reach a container engine
+		// (see swarm.go); one that gets here works on containers.
+		return nil, nil, fmt.Errorf("--engine swarm: this command works on containers, and a swarm runs services: use --engine docker")
 	case "native":
 		opts := native.OptionsFromEnv(environ)
 		exe, err := loader.FrontExecutable()

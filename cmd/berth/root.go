@@ -154,6 +154,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	if !slices.Contains(engineNames, g.engineName) {
 		return fmt.Errorf("--engine %q: use docker, native or swarm (or set BERTH_ENGINE)", g.engineName)
 	}
+	if g.onSwarm() {
+		return checkSwarmCommand(cmd)
+	}
 	return nil
 }
 
