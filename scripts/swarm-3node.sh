@@ -26,12 +26,14 @@
 # touched. `scripts/swarm-3node.sh clean` only tears down what a killed run
 # left.
 #
+# BERTH (default bin/berth) is the berth to deploy with.
 # SWARM_SUBNET (default 10.197.0) is the first three octets of the nodes'
 # /24; SWARM_KEEP_LOGS=1 keeps the dockerd logs (printed path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 net=${SWARM_SUBNET:-10.197.0}
+berth=${BERTH:-bin/berth}
 run=/run/berth-swarm
 bridge=bsw0
 nodes=(1 2 3)
@@ -301,17 +303,26 @@ deployer=${SWARM_DEPLOYER:-}
 if [ -z "$deployer" ]; then
 	deployer=docker
 	# ps connects, so it fails where this build has no swarm engine.
-	if [ -x bin/berth ] && DOCKER_HOST=$(sock 1) bin/berth --engine swarm -f "$compose" -p "$stack" ps >/dev/null 2>&1; then
+	if [ -x "$berth" ] && DOCKER_HOST=$(sock 1) "$berth" --engine swarm -f "$compose" -p "$stack" ps >/dev/null 2>&1; then
 		deployer=berth
 	fi
 fi
 # Newer docker CLIs warn unless told that stack deploy returns at once.
 detach=()
 docker stack deploy --help 2>/dev/null | grep -q -- --detach && detach=(--detach=true)
-# deploy REV deploys the stack with web's REV set to REV.
+# b REV ARGS... runs berth on the swarm with web's REV set to REV.
+b() {
+	local rev=$1
+	shift
+	REV=$rev DOCKER_HOST=$(sock 1) "$berth" --engine swarm -f "$compose" -p "$stack" "$@"
+}
+# deploy REV [ARGS...] deploys the stack with web's REV set to REV; ARGS go
+# to berth up.
 deploy() {
+	local rev=$1
+	shift
 	case $deployer in
-	berth) REV=$1 DOCKER_HOST=$(sock 1) bin/berth --engine swarm -f "$compose" -p "$stack" up -d ;;
+	berth) b "$rev" up -d "$@" ;;
 	docker) REV=$1 dk 1 stack deploy "${detach[@]}" --resolve-image never -c "$compose" "$stack" >/dev/null ;;
 	*) die "SWARM_DEPLOYER=$deployer: use berth or docker" ;;
 	esac
@@ -326,7 +337,7 @@ converged() {
 }
 
 say "deploy with $deployer (REV=1)"
-deploy 1
+if [ "$deployer" = berth ]; then deploy 1 --wait; else deploy 1; fi
 wait_until 90 "the stack to converge" converged || {
 	svc_ls
 	dk 1 stack ps "$stack" --format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' | head -n 10
@@ -433,6 +444,17 @@ updated_on() {
 
 v_probe=$(version probe)
 v_edge=$(version edge)
+
+check_plan() {
+	local out actions
+	out=$(b 2 plan) || return 1
+	sed 's/^/  | /' <<<"$out"
+	actions=$(grep '^#' <<<"$out")
+	[ "$actions" = "#0 update-service ${stack}_web" ] && grep -q 'REV' <<<"$out"
+}
+if [ "$deployer" = berth ]; then
+	check "berth plan for REV=2 names one action, the update of web, for its environment" check_plan
+fi
 say "deploy with $deployer (REV=2): web rolls one task at a time"
 deploy 2
 wait_until 60 "web's update to start a first task" some_updated || true
@@ -471,4 +493,20 @@ if [ "$deployer" = berth ]; then
 	check "the update left the other services' versions unchanged" check_untouched
 else
 	check_untouched || say "  (docker stack deploy updates every service; berth should not)"
+fi
+
+# ------------------------------------------------------- check: berth down
+
+# stack_left lists what of the stack is still on the swarm.
+stack_left() {
+	dk 1 service ls -q --filter "label=com.docker.stack.namespace=$stack"
+	dk 1 network ls -q --filter "label=com.docker.stack.namespace=$stack"
+}
+gone() { [ -z "$(stack_left)" ]; }
+check_down() {
+	b 2 down || return 1
+	wait_until 30 "the stack's services and networks to go" gone || { stack_left; return 1; }
+}
+if [ "$deployer" = berth ]; then
+	check "berth down removes the stack's services and network from the swarm" check_down
 fi
