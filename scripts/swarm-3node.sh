@@ -495,6 +495,21 @@ else
 	check_untouched || say "  (docker stack deploy updates every service; berth should not)"
 fi
 
+# ------------------------------------------- check: adopting docker stack
+
+# docker stack deploy of the same file sends every service again; berth
+# must find nothing to change in what it converted the file to.
+check_adopt() {
+	local out
+	REV=2 dk 1 stack deploy "${detach[@]}" --resolve-image never -c "$compose" "$stack" >/dev/null || return 1
+	out=$(b 2 plan) || return 1
+	sed 's/^/  | /' <<<"$out"
+	[ "$out" = "stack $stack: nothing to do" ]
+}
+if [ "$deployer" = berth ]; then
+	check "after docker stack deploy of the same file, berth plan has nothing to do" check_adopt
+fi
+
 # ------------------------------------------------------- check: berth down
 
 # stack_left lists what of the stack is still on the swarm.
