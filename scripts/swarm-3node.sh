@@ -107,8 +107,8 @@ teardown() {
 	# for a run killed half-way through starting one.
 	grep -o " $run[^ ]*\| /tmp/berth-swarm\.[^ ]*" /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done
-	# The shims' socket directory that containerd makes on first use.
-	rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+	# The mount point start_node needed, if this run made it.
+	if [ -f "$run/made-run-containerd" ]; then rmdir /run/containerd 2>/dev/null; fi
 	rm -rf "$run"
 	if [ -n "${tmp:-}" ] && [ -d "$tmp" ]; then
 		if [ "${SWARM_KEEP_LOGS:-}" = 1 ]; then
@@ -178,7 +178,7 @@ finish() {
 	else
 		results+=("PASS teardown left nothing (namespaces, links, rule, cgroups, dockerds, $run)")
 	fi
-	say "summary: ${#results[@]} checks, $failed failed, $(($(date +%s) - started))s"
+	say "summary: ${#results[@]} checks, $failed failed, $(($(date +%s) - started))s${status:+$([ "$status" = 0 ] || echo ", stopped early (exit $status)")}"
 	printf '  %s\n' "${results[@]}"
 	[ "$status" -ne 0 ] && exit "$status"
 	[ "$failed" -eq 0 ] || exit 1
@@ -213,6 +213,15 @@ wait_until() {
 	return 1
 }
 
+# settle SECONDS CMD... gives CMD, silenced, up to SECONDS to pass, so that
+# a check that then runs it with its output is not failed by gossip or
+# port set-up still under way.
+settle() {
+	local limit=$1
+	shift
+	wait_until "$limit" "$*" "$@" || true
+}
+
 # ---------------------------------------------------------------- network
 
 ip -4 addr show | grep -q "inet $net\." && die "$net.0/24 is in use on this host; set SWARM_SUBNET"
@@ -239,8 +248,9 @@ done
 # namespace without `ip netns exec`'s remount of /sys (which would drop the
 # cgroup mounts); unshare gives it a hostname (its swarm node name) and a
 # mount namespace where a fresh sysfs shows the node's own links and where
-# every mount it makes stays, to vanish with it. An existing system
-# containerd socket is hidden so that each dockerd starts its own.
+# every mount it makes stays, to vanish with it. A tmpfs on /run/containerd
+# hides any system containerd socket, so that each dockerd starts its own,
+# and keeps the shims' sockets (/run/containerd/s) off the host.
 start_node() {
 	local n=$1 d=$tmp/node$1
 	mkdir -p "$d" "$run/node$n"
@@ -255,7 +265,7 @@ start_node() {
 			mount --rbind /sys/fs/cgroup "$2/cg"
 			mount -t sysfs sysfs /sys
 			mount --move "$2/cg" /sys/fs/cgroup
-			if [ -e /run/containerd ]; then mount -t tmpfs tmpfs /run/containerd; fi
+			mount -t tmpfs tmpfs /run/containerd
 			exec dockerd --config-file "$2/daemon.json" \
 				--data-root "$2/data" --exec-root "$3/node$1" \
 				--pidfile "$3/node$1.pid" -H "unix://$3/node$1.sock" \
@@ -265,6 +275,10 @@ start_node() {
 		' sh "$n" "$d" "$run" >"$d/dockerd.log" 2>&1 &
 }
 
+if [ ! -e /run/containerd ]; then
+	mkdir /run/containerd
+	touch "$run/made-run-containerd"
+fi
 for n in "${nodes[@]}"; do start_node "$n"; done
 for n in "${nodes[@]}"; do
 	wait_until 60 "node$n's dockerd" dk "$n" version ||
@@ -323,7 +337,7 @@ deploy() {
 	shift
 	case $deployer in
 	berth) b "$rev" up -d "$@" ;;
-	docker) REV=$1 dk 1 stack deploy "${detach[@]}" --resolve-image never -c "$compose" "$stack" >/dev/null ;;
+	docker) REV=$rev dk 1 stack deploy "${detach[@]}" --resolve-image never -c "$compose" "$stack" >/dev/null ;;
 	*) die "SWARM_DEPLOYER=$deployer: use berth or docker" ;;
 	esac
 }
@@ -372,6 +386,7 @@ check_host_ports() {
 	done
 	return "$ok"
 }
+settle 20 check_host_ports
 check "host-mode port 18080 answers on each node from that node's edge task" check_host_ports
 
 # ----------------------------------------------------- check: DNS by name
@@ -402,6 +417,7 @@ check_dns() {
 	[ "$(wc -l <<<"$want_ips")" = 6 ] || { say "  expected 6 task addresses, have: $want_ips"; ok=1; }
 	return "$ok"
 }
+settle 20 check_dns
 check "from node1, web and tasks.web resolve to all 6 task addresses on the 3 nodes (dnsrr)" check_dns
 
 check_reach() {
@@ -419,6 +435,7 @@ check_reach() {
 	done
 	return "$ok"
 }
+settle 20 check_reach
 check "from node1, a request to each web task on node2 and node3 over the overlay is answered by that task" check_reach
 
 # --------------------------------------- check: rolling update with drain
