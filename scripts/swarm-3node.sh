@@ -15,7 +15,10 @@
 # Checks: replicas spread over all nodes; a host-mode port answering on each
 # node's address; DNS by name from a task on node1 to the tasks on the other
 # nodes over the overlay network, and a request to each; a rolling update
-# with node3 drained mid-update that completes with no task left on node3.
+# with a worker drained mid-update that completes with no task left there.
+# With berth also: its plan names only the changed service, the others keep
+# their versions, it adopts a docker stack deploy of the same file, and its
+# down leaves nothing.
 #
 # Deploys and updates go through bin/berth --engine swarm when that build has
 # it (SWARM_DEPLOYER=berth|docker overrides); assertions use the docker CLI.
@@ -351,7 +354,7 @@ converged() {
 }
 
 say "deploy with $deployer (REV=1)"
-if [ "$deployer" = berth ]; then deploy 1 --wait; else deploy 1; fi
+if [ "$deployer" = berth ]; then deploy 1 --wait; else deploy 1; fi || die "the first deploy failed"
 wait_until 90 "the stack to converge" converged || {
 	svc_ls
 	dk 1 stack ps "$stack" --format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' | head -n 10
@@ -473,7 +476,7 @@ if [ "$deployer" = berth ]; then
 	check "berth plan for REV=2 names one action, the update of web, for its environment" check_plan
 fi
 say "deploy with $deployer (REV=2): web rolls one task at a time"
-deploy 2
+deploy 2 || die "the update's deploy failed"
 wait_until 60 "web's update to start a first task" some_updated || true
 # Drain a worker none of whose tasks is updated yet, so that the drain
 # sends old tasks away and the update has to finish elsewhere.
