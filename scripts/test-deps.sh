@@ -5,10 +5,17 @@
 # developer's machine this message comes instead of a failure deep in the
 # integration tests.
 set -u
+missing=()
 # The shell test image (internal/testimage.EnsureShell) is built FROM scratch
 # around Debian's static busybox; a dynamic one cannot run there.
-if [ ! -x /bin/busybox ]; then
-	echo "make test: /bin/busybox is missing (the tests' shell image is built from it); install it with:" >&2
-	echo "  apt-get install -y busybox-static" >&2
+[ -x /bin/busybox ] || missing+=(busybox-static)
+# The native engine's tests run containers with runc and wire their
+# networks with iptables and ip.
+command -v runc >/dev/null || missing+=(runc)
+command -v iptables >/dev/null || missing+=(iptables)
+command -v ip >/dev/null || missing+=(iproute2)
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "make test: missing ${missing[*]} (see README, Requirements); install with:" >&2
+	echo "  apt-get install -y ${missing[*]}" >&2
 	exit 1
 fi

@@ -1,0 +1,31 @@
+// Package ocispec turns a compose service and its image's config into the
+// OCI runtime spec (config.json) that the native engine hands to runc, so
+// that a service runs the same under --engine native as under docker: the
+// same argv, environment, user, working directory, capabilities, limits,
+// default mounts, masked paths and device rules as dockerd would give it.
+//
+// Build is pure but for reading the image's /etc/passwd and /etc/group
+// (and the host's /dev for a privileged service); Mounts touches the host
+// only to create a missing bind source as docker does.
+//
+// What this package decides and what it leaves to the engine:
+//   - Keys that need something runc cannot do or that the native engine
+//     does not provide (devices, gpus, runtime, isolation, blkio_config, …)
+//     are errors naming the key: see unsupported.go. Silently ignoring them
+//     would run a different container from the one docker runs.
+//   - Keys that are the engine's business are read elsewhere: networks,
+//     ports, dns, extra_hosts, restart, healthcheck, stop_signal,
+//     stop_grace_period, logging, volumes_from, links, labels. Metadata
+//     with no effect on a container (build, deploy.replicas, profiles,
+//     platform, …) is ignored.
+//   - init: true needs a static init binary on the host (docker ships
+//     tini as docker-init); the engine finds one (see FindInit) and passes
+//     it as Input.Init. Without one Build fails naming the key rather than
+//     running the service without the zombie reaping and signal forwarding
+//     it asked for.
+//   - No seccomp or AppArmor profile is applied: docker's default profiles
+//     are not reproduced here, which makes a native container less confined
+//     than a docker one. security_opt values that only loosen those
+//     profiles (seccomp=unconfined, apparmor=unconfined, label=disable) are
+//     therefore accepted; ones that select a profile are errors.
+package ocispec

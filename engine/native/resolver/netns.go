@@ -1,0 +1,97 @@
+package resolver
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// ListenInNetns opens the UDP socket and the TCP listener of addr (such as
+// "127.0.0.11:53") inside the network namespace bind-mounted at nsPath,
+// bringing its loopback interface up first: 127.0.0.0/8 on lo is what makes
+// 127.0.0.11 a local address there. A socket belongs to the namespace it was
+// created in for good, so the caller may serve them from any goroutine while
+// staying in its own namespace (the host's, where the upstreams answer).
+func ListenInNetns(nsPath, addr string) (net.PacketConn, net.Listener, error) {
+	type result struct {
+		pc  net.PacketConn
+		ln  net.Listener
+		err error
+	}
+	done := make(chan result, 1)
+	// A goroutine of its own, so that if the thread cannot be switched back
+	// it stays locked and Go discards it when the goroutine ends, instead of
+	// leaving it in the container's namespace for some other goroutine.
+	go func() {
+		runtime.LockOSThread()
+		var r result
+		restored := true
+		r.pc, r.ln, r.err = listenIn(nsPath, addr, &restored)
+		if restored {
+			runtime.UnlockOSThread()
+		}
+		done <- r
+	}()
+	r := <-done
+	return r.pc, r.ln, r.err
+}
+
+// listenIn does ListenInNetns's work on a locked thread; it sets *restored
+// to false when the thread could not get back to its own namespace.
+func listenIn(nsPath, addr string, restored *bool) (pc net.PacketConn, ln net.Listener, err error) {
+	orig, err := netns.Get()
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolver: reading the current network namespace: %w", err)
+	}
+	defer orig.Close()
+	target, err := netns.GetFromPath(nsPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolver: opening network namespace %s (was the container's netns removed?): %w", nsPath, err)
+	}
+	defer target.Close()
+
+	if err := netns.Set(target); err != nil {
+		return nil, nil, fmt.Errorf("resolver: entering network namespace %s: %w", nsPath, err)
+	}
+	defer func() {
+		if serr := netns.Set(orig); serr != nil {
+			*restored = false
+			if pc != nil {
+				pc.Close()
+				ln.Close()
+			}
+			pc, ln = nil, nil
+			err = fmt.Errorf("resolver: returning from network namespace %s: %w", nsPath, serr)
+		}
+	}()
+
+	if err := loopbackUp(); err != nil {
+		return nil, nil, fmt.Errorf("resolver: in network namespace %s: %w", nsPath, err)
+	}
+	pc, err = net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolver: listening on udp %s in network namespace %s: %w", addr, nsPath, err)
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		pc.Close()
+		return nil, nil, fmt.Errorf("resolver: listening on tcp %s in network namespace %s: %w", addr, nsPath, err)
+	}
+	return pc, ln, nil
+}
+
+// loopbackUp brings lo up in the current thread's namespace; netlink's
+// package-level calls open their socket on the calling thread.
+func loopbackUp() error {
+	lo, err := netlink.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("finding the loopback interface: %w", err)
+	}
+	if err := netlink.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("bringing the loopback interface up: %w", err)
+	}
+	return nil
+}
