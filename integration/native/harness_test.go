@@ -162,6 +162,13 @@ func newStack(t *testing.T, compose string) *stack {
 	return s
 }
 
+// with is s for a subtest: the same project, failing t.
+func (s *stack) with(t *testing.T) *stack {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // projectName turns the test name into a valid, unique project name.
 func projectName(t *testing.T) string {
 	name := strings.ToLower(t.Name())
@@ -211,6 +218,7 @@ func (s *stack) mustBerth(args ...string) result {
 	s.t.Helper()
 	r := s.berth(args...)
 	if r.code != 0 {
+		s.diagnose()
 		s.t.Fatalf("berth failed: %v", r)
 	}
 	return r

@@ -222,6 +222,8 @@ func readKernel() (kernel, error) {
 				table = t
 			}
 			if strings.Contains(line, "berth:") {
+				// iptables quotes comments; berth's have no spaces.
+				line = strings.ReplaceAll(line, `"`, "")
 				k.iptables = append(k.iptables, save+" "+table+" "+line)
 			}
 		}
@@ -288,7 +290,7 @@ func volumeDir(name string) string   { return filepath.Join(stateRoot, "volumes"
 func underDir(path, dir string) bool { return path == dir || strings.HasPrefix(path, dir+"/") }
 func commentOf(bridge string) string { return "berth:" + bridge }
 func hasComment(rule, c string) bool {
-	return strings.Contains(rule, c+" ") || strings.HasSuffix(rule, c)
+	return strings.Contains(rule, "--comment "+c+" ") || strings.HasSuffix(rule, "--comment "+c)
 }
 func monitorOf(p proc, id string) bool { return strings.Contains(p.cmdline, id) }
 

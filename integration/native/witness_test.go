@@ -1,12 +1,14 @@
 package native
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -66,14 +68,32 @@ func running(id string) error {
 	return nil
 }
 
-// wantStates fails the test unless the project's containers are exactly
-// the services in want (first replicas), each running ("running") or
-// exited with the given code ("exited 0").
+// wantStates waits until the project's containers are exactly the
+// services in want (first replicas), each running ("running") or exited
+// with the given code ("exited 0"), and fails the test if they do not get
+// there. It waits because monitors record a change after it happened: a
+// one-shot that up started may still show running with its pid gone.
 func (s *stack) wantStates(want map[string]string) {
 	s.t.Helper()
-	recs := s.records()
-	var got, wanted []string
-	for name, r := range recs {
+	var wanted []string
+	for svc, state := range want {
+		wanted = append(wanted, s.name(svc)+": "+state)
+	}
+	sort.Strings(wanted)
+	eventually(s.t, time.Minute, "the containers of "+s.project+" reach their states", func() error {
+		got := s.states()
+		if !slices.Equal(got, wanted) {
+			return fmt.Errorf("records and monitor states:\n  got  %v\n  want %v", got, wanted)
+		}
+		return nil
+	})
+}
+
+// states lists "name: state" of the project's containers, sorted.
+func (s *stack) states() []string {
+	s.t.Helper()
+	var got []string
+	for name, r := range s.records() {
 		st, err := readMonitorState(r.ID)
 		state := ""
 		switch {
@@ -84,22 +104,44 @@ func (s *stack) wantStates(want map[string]string) {
 			if err := running(r.ID); err != nil {
 				state = err.Error()
 			}
+		case st.Status == "exited":
+			state = fmt.Sprintf("exited %d", st.ExitCode)
 		default:
 			state = st.Status
-			if st.Status == "exited" {
-				state = fmt.Sprintf("exited %d", st.ExitCode)
-			}
 		}
 		got = append(got, name+": "+state)
 	}
-	for svc, state := range want {
-		wanted = append(wanted, s.name(svc)+": "+state)
-	}
 	sort.Strings(got)
-	sort.Strings(wanted)
-	if !slices.Equal(got, wanted) {
-		s.t.Fatalf("containers of %s (records and monitor states):\n  got  %v\n  want %v", s.project, got, wanted)
+	return got
+}
+
+// diagnose logs what the state directory and the kernel say about each of
+// the project's containers, for a failure's story.
+func (s *stack) diagnose() {
+	s.t.Helper()
+	k, _ := readKernel()
+	recs, err := containerRecords(s.project)
+	if err != nil {
+		s.t.Logf("diagnose: %v", err)
+		return
 	}
+	var b strings.Builder
+	for name, r := range recs {
+		dir := containerDir(r.ID)
+		state, _ := os.ReadFile(filepath.Join(dir, "state.json"))
+		pid, _ := os.ReadFile(filepath.Join(dir, "monitor.pid"))
+		merr, _ := os.ReadFile(filepath.Join(dir, "monitor.err"))
+		fmt.Fprintf(&b, "\n%s (%s): monitor.pid %q, state.json %s", name, r.ID[:12], strings.TrimSpace(string(pid)), bytes.Join(bytes.Fields(state), nil))
+		if len(merr) > 0 {
+			fmt.Fprintf(&b, "\n  monitor.err: %s", strings.TrimSpace(string(merr)))
+		}
+		for _, p := range k.monitors {
+			if monitorOf(p, r.ID) {
+				fmt.Fprintf(&b, "\n  monitor process %d: %s", p.pid, p.cmdline)
+			}
+		}
+	}
+	s.t.Logf("diagnose %s:%s", s.project, b.String())
 }
 
 // wantKernel fails the test unless the kernel shows what the project's
@@ -230,6 +272,29 @@ func (s *stack) serviceCount() map[string]int {
 	m := map[string]int{}
 	for _, r := range s.records() {
 		m[r.Labels[engine.LabelService]]++
+	}
+	return m
+}
+
+// plan returns `berth plan --format json`'s container actions by service,
+// e.g. {"web": ["recreate"]}.
+func (s *stack) plan() map[string][]string {
+	s.t.Helper()
+	r := s.mustBerth("plan", "--format", "json")
+	var p struct {
+		Actions []struct {
+			Kind   string
+			Target struct{ Service string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		s.t.Fatalf("plan --format json: %v\n%v", err, r)
+	}
+	m := map[string][]string{}
+	for _, a := range p.Actions {
+		if a.Target.Service != "" {
+			m[a.Target.Service] = append(m[a.Target.Service], a.Kind)
+		}
 	}
 	return m
 }
