@@ -232,9 +232,9 @@ func readKernel() (kernel, error) {
 	if err == nil {
 		k.runc = strings.Fields(string(out))
 	}
-	k.cgroupDir, _ = filepath.Glob("/sys/fs/cgroup/*/berth/*")
+	v1, _ := filepath.Glob("/sys/fs/cgroup/*/berth/*")
 	v2, _ := filepath.Glob("/sys/fs/cgroup/berth/*")
-	for _, d := range v2 {
+	for _, d := range append(v1, v2...) {
 		if st, err := os.Stat(d); err == nil && st.IsDir() {
 			k.cgroupDir = append(k.cgroupDir, d)
 		}

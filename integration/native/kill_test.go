@@ -3,6 +3,10 @@ package native
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,38 +27,79 @@ func killCompose(n int) string {
 	return b.String()
 }
 
-// TestKillDuringUp kills berth with SIGKILL in the middle of an up: the
-// next up converges (every service running, once) and down -v leaves
-// nothing.
+// TestKillDuringUp kills berth with SIGKILL in the middle of an up, at
+// two points: a moment after the first container runs, and while a
+// container's monitor is starting (launched, the container not yet
+// running). Each time the next up must converge (every service running,
+// once) and down -v must leave nothing.
 func TestKillDuringUp(t *testing.T) {
 	t.Parallel()
+	t.Run("after the first container runs", func(t *testing.T) {
+		delay := rand.N(300 * time.Millisecond)
+		killUp(t, nil, func(s *stack) string {
+			for name, r := range s.records() {
+				if running(r.ID) == nil {
+					time.Sleep(delay)
+					return fmt.Sprintf("%s after %s ran", delay, name)
+				}
+			}
+			return ""
+		})
+	})
+	t.Run("while a monitor starts", func(t *testing.T) {
+		// A runc whose create takes half a second more widens the window
+		// between a monitor's launch and its container running, so that
+		// the kill lands in it every time.
+		killUp(t, slowRunc(t, 500*time.Millisecond), func(s *stack) string {
+			k := kernel{monitors: monitorProcs()}
+			for name, r := range s.records() {
+				if running(r.ID) != nil && slices.ContainsFunc(k.monitors, func(p proc) bool { return monitorOf(p, r.ID) }) {
+					return "while the monitor of " + name + " started it"
+				}
+			}
+			return ""
+		})
+	})
+}
+
+// slowRunc writes a runc that sleeps for delay before each create and
+// returns the environment that makes berth use it.
+func slowRunc(t *testing.T, delay time.Duration) []string {
+	t.Helper()
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "runc")
+	script := fmt.Sprintf("#!/bin/sh\ncase \" $* \" in *\" create \"*) sleep %.3f;; esac\nexec %s \"$@\"\n", delay.Seconds(), runc)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"BERTH_RUNC=" + wrapper}
+}
+
+// killUp starts up -d of a ten-service stack with env added to berth's
+// environment, sends SIGKILL once trigger returns what happened, then
+// checks that up and down converge.
+func killUp(t *testing.T, env []string, trigger func(*stack) string) {
 	const n = 10
 	s := newStack(t, killCompose(n))
+	s.env = env
 	up := s.start("up", "-d")
-	first := ""
+	when := ""
 	deadline := time.Now().Add(2 * time.Minute)
-	for first == "" {
+	for when == "" {
 		select {
 		case <-up.done:
-			t.Fatalf("up finished before any container ran; nothing to interrupt: %v", up.wait(t))
+			t.Fatalf("up finished before it could be killed: %v", up.wait(t))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no container of %s ran within 2m", s.project)
+			t.Fatalf("up of %s: the moment to kill it did not come within 2m", s.project)
 		}
-		recs, err := containerRecords(s.project)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, r := range recs {
-			if running(r.ID) == nil {
-				first = name
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
+		when = trigger(s)
 	}
-	delay := rand.N(300 * time.Millisecond)
-	time.Sleep(delay)
 	if err := up.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Logf("SIGKILL: %v", err)
 	}
@@ -67,7 +112,7 @@ func TestKillDuringUp(t *testing.T) {
 			runningNow++
 		}
 	}
-	t.Logf("SIGKILL %s after %s ran: up exited %d with %d containers recorded, %d running", delay, first, r.code, len(recs), runningNow)
+	t.Logf("SIGKILL %s: up exited %d with %d containers recorded, %d running", when, r.code, len(recs), runningNow)
 	switch {
 	case r.code == -int(syscall.SIGKILL):
 	case r.code == 0:
@@ -90,6 +135,20 @@ func TestKillDuringUp(t *testing.T) {
 	s.wantKernel()
 	if r := s.berth("plan", "--detailed-exitcode"); r.code != 0 {
 		t.Errorf("plan after the converging up: want exit 0: %v", r)
+	}
+	// One monitor per container: a second one started beside a live one
+	// would fight it over the container and its DNS address.
+	k := kernel{monitors: monitorProcs()}
+	for name, rec := range s.records() {
+		var mons []string
+		for _, p := range k.monitors {
+			if monitorOf(p, rec.ID) {
+				mons = append(mons, fmt.Sprint(p.pid))
+			}
+		}
+		if len(mons) != 1 {
+			t.Errorf("container %s has %d monitor processes, want 1: %v", name, len(mons), mons)
+		}
 	}
 
 	s.mustBerth("down", "-v")

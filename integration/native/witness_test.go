@@ -145,9 +145,9 @@ func (s *stack) diagnose() {
 }
 
 // wantKernel fails the test unless the kernel shows what the project's
-// records promise: a bridge per network with its berth: rules, a veth per
-// attachment of every running container, its netns file mounted, its
-// rootfs mounted and a monitor process. It makes the "nothing left"
+// records promise: a bridge per network with its berth: rules, and for
+// every running container a veth, its netns file and rootfs mounted, a
+// monitor process and a cgroup. It makes the "nothing left"
 // checks meaningful: they look for the names found here.
 func (s *stack) wantKernel() {
 	s.t.Helper()
@@ -187,6 +187,9 @@ func (s *stack) wantKernel() {
 		}
 		if !slices.ContainsFunc(k.monitors, func(p proc) bool { return monitorOf(p, r.ID) }) {
 			missing = append(missing, "native-monitor process of "+name)
+		}
+		if !slices.ContainsFunc(k.cgroupDir, func(d string) bool { return filepath.Base(d) == r.ID }) {
+			missing = append(missing, "cgroup berth/"+r.ID+" of "+name)
 		}
 	}
 	if len(missing) > 0 {
