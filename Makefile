@@ -75,8 +75,11 @@ fuzz:
 # DEMO_CLEAN=1 also removes the volume (and with it the visit counter) and
 # the demo's images;
 # SHOP_PORT=NNNN publishes on another port than the one in examples/shop/.env.
+# ENGINE=native runs it with no docker at all (as root, with runc): the
+# images are packed by scripts/imagepack and loaded with `berth image load`.
+ENGINE ?= docker
 demo: build shop
-	scripts/demo.sh
+	ENGINE=$(ENGINE) GO=$(GO) scripts/demo.sh
 
 # BENCH_FLAGS passes flags through, e.g. BENCH_FLAGS="-sizes 10 -runs 1".
 bench:

@@ -8,7 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-berth=(bin/berth -f examples/shop/compose.yaml)
+# ENGINE=native runs the demo without docker (see the README's "native
+# engine"): the images cannot be built there, so they are packed from the
+# shop binary and loaded first.
+engine=${ENGINE:-docker}
+berth=(bin/berth --engine "$engine" -f examples/shop/compose.yaml)
 # The process environment wins over .env in interpolation, as in compose.
 port=${SHOP_PORT:-$(sed -n 's/^SHOP_PORT=//p' examples/shop/.env)}
 url="http://127.0.0.1:${port}/"
@@ -32,8 +36,19 @@ finish() {
 }
 trap finish EXIT
 
-step "berth up -d --build"
-"${berth[@]}" up -d --build
+if [ "$engine" = native ]; then
+	step "pack and load the shop images (native engine)"
+	archive=$(mktemp --suffix .tar)
+	"${GO:-go}" run ./scripts/imagepack -o "$archive" -entrypoint /shop \
+		-tag shop-front -tag shop-app -tag shop-db examples/shop/bin/shop:/shop
+	bin/berth --engine native image load -i "$archive"
+	rm -f "$archive"
+	step "berth up -d"
+	"${berth[@]}" up -d
+else
+	step "berth up -d --build"
+	"${berth[@]}" up -d --build
+fi
 
 step "GET $url"
 examples/shop/bin/shop get -wait 60s "$url"

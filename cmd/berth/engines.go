@@ -6,6 +6,7 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
+	"github.com/berth-dev/berth/engine/native"
 )
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
@@ -18,7 +19,13 @@ func connectEngine(ctx context.Context, name string, environ map[string]string) 
 			return nil, nil, err
 		}
 		return e, e.Close, nil
+	case "native":
+		e, err := native.New(native.OptionsFromEnv(environ))
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, e.Close, nil
 	default:
-		return nil, nil, fmt.Errorf("--engine %s: not available in this build of berth; use --engine docker", name)
+		return nil, nil, fmt.Errorf("--engine %s: not available in this build of berth; use --engine docker or native", name)
 	}
 }

@@ -96,6 +96,7 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(
 		newVersionCmd(stdout),
 		newConfigCmd(g, stdout),
+		newNativeMonitorCmd(),
 	)
 	for _, newCmd := range appCommands() {
 		root.AddCommand(newCmd(newApp(g, stdout, stderr)))
@@ -111,7 +112,7 @@ func appCommands() []func(*app) *cobra.Command {
 		newStartCmd, newStopCmd, newRestartCmd, newRmCmd, newCreateCmd,
 		newVolumesCmd, newWatchCmd,
 		newKillCmd, newLsCmd, newPauseCmd, newPortCmd, newScaleCmd, newTopCmd, newUnpauseCmd, newWaitCmd,
-		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newStatsCmd,
+		newBuildCmd, newCpCmd, newEventsCmd, newImagesCmd, newImageCmd, newStatsCmd,
 		newPullCmd, newPushCmd,
 		newAttachCmd, newExecCmd, newRunCmd,
 		newGcCmd, newReapCmd, newHoldLeaseCmd,

@@ -48,28 +48,7 @@ func build(ctx context.Context, dir, tag, bin string) error {
 	if imageLabel(ctx, tag, HashLabel) == hash {
 		return nil
 	}
-	tmp, err := os.MkdirTemp("", "berth-testimage-")
-	if err != nil {
-		return fmt.Errorf("build %s: %w", tag, err)
-	}
-	defer os.RemoveAll(tmp)
-
-	out := filepath.Join(tmp, bin)
-	gobuild := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
-	gobuild.Dir = dir
-	gobuild.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if msg, err := gobuild.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s: go build in %s: %w\n%s", tag, dir, err, msg)
-	}
-	binary, err := os.ReadFile(out)
-	if err != nil {
-		return fmt.Errorf("build %s: %w", tag, err)
-	}
-
-	var files []tarEntry
-	files = append(files, tarEntry{name: "tmp/", mode: 0o1777, dir: true})
-	files = append(files, tarEntry{name: bin, mode: 0o755, data: binary})
-	layer, err := tarball(files)
+	layer, err := progLayer(ctx, dir, bin)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -81,6 +60,32 @@ func build(ctx context.Context, dir, tag, bin string) error {
 		return fmt.Errorf("build %s: %w", tag, err)
 	}
 	return nil
+}
+
+// progLayer compiles the Go program in dir as a static binary and packs it
+// as a layer holding /<bin> and an empty, world-writable /tmp.
+func progLayer(ctx context.Context, dir, bin string) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "berth-testimage-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	out := filepath.Join(tmp, bin)
+	gobuild := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	gobuild.Dir = dir
+	gobuild.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if msg, err := gobuild.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build in %s: %w\n%s", dir, err, msg)
+	}
+	binary, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	return tarball([]tarEntry{
+		{name: "tmp/", mode: 0o1777, dir: true},
+		{name: bin, mode: 0o755, data: binary},
+	})
 }
 
 // buildShell packs busybox with a symlink for each of its applets, so that
@@ -95,9 +100,27 @@ func buildShell(ctx context.Context, busybox, tag string) error {
 	if imageLabel(ctx, tag, HashLabel) == hash {
 		return nil
 	}
+	files, err := shellEntries(ctx, busybox, binary)
+	if err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	layer, err := tarball(files)
+	if err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	changes := []string{`CMD ["sh"]`, fmt.Sprintf("LABEL %s=%s", HashLabel, hash)}
+	if err := dockerImport(ctx, layer, tag, changes); err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	return nil
+}
+
+// shellEntries are the files of the busybox image: the binary and a
+// symlink to it for each of its applets.
+func shellEntries(ctx context.Context, busybox string, binary []byte) ([]tarEntry, error) {
 	list, err := exec.CommandContext(ctx, busybox, "--list-full").Output()
 	if err != nil {
-		return fmt.Errorf("build %s: %s --list-full: %w", tag, busybox, err)
+		return nil, fmt.Errorf("%s --list-full: %w", busybox, err)
 	}
 	files := []tarEntry{
 		{name: "tmp/", mode: 0o1777, dir: true},
@@ -120,15 +143,7 @@ func buildShell(ctx context.Context, busybox, tag string) error {
 		}
 		files = append(files, tarEntry{name: applet, link: "/bin/busybox"})
 	}
-	layer, err := tarball(files)
-	if err != nil {
-		return fmt.Errorf("build %s: %w", tag, err)
-	}
-	changes := []string{`CMD ["sh"]`, fmt.Sprintf("LABEL %s=%s", HashLabel, hash)}
-	if err := dockerImport(ctx, layer, tag, changes); err != nil {
-		return fmt.Errorf("build %s: %w", tag, err)
-	}
-	return nil
+	return files, nil
 }
 
 // parents returns "usr", "usr/bin" for "usr/bin".

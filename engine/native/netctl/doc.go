@@ -14,8 +14,10 @@
 // sets the filter FORWARD policy to DROP in whichever backend it uses, which
 // is not always the one the `iptables` command points at. EnsureBridge
 // therefore adds its FORWARD accepts through `iptables` and through the other
-// backend when that one's FORWARD policy drops; the MASQUERADE rule goes
-// through `iptables` only, since one NAT binding is enough. Each rule carries
+// backend when that one's FORWARD policy drops; the MASQUERADE rule and the
+// mangle FORWARD rule that isolates each bridge from every other interface
+// (as docker isolates its networks) go through `iptables` only, since one NAT
+// binding is enough and a drop in either backend is final. Each rule carries
 // `-m comment --comment berth:<bridge>`, which is how DeleteBridge finds them
 // in both backends.
 //

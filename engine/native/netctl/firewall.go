@@ -121,6 +121,28 @@ func forwardRules(b Bridge) []rule {
 	}
 }
 
+// isolationRules are the mangle FORWARD rule of bridge b: it drops every
+// forwarded packet that enters b from another interface and belongs to no
+// connection tracked as established, as docker isolates its networks from
+// one another. Containers on two networks then cannot reach each other unless
+// one is attached to both (its traffic is then not forwarded), while replies
+// to the connections b's containers start still come in.
+//
+// Nothing forwarded into b needs to start a connection: published ports are
+// proxied in user space, so their traffic leaves the host's own stack. The
+// rule sits in mangle, whose FORWARD hook runs before filter's, so that no
+// ACCEPT in filter FORWARD can overtake it: the ACCEPT another bridge puts
+// first for its outgoing traffic would otherwise decide by the order in
+// which bridges (and concurrent berth processes) inserted their rules. For
+// the same reason it matches on the bridge packets enter, not on a pattern of
+// names they leave by: a host uplink that happens to be called br-lan keeps
+// working.
+func isolationRules(b Bridge) []rule {
+	return []rule{{table: "mangle", chain: "FORWARD", args: []string{
+		"!", "-i", b.Name, "-o", b.Name, "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED", "-j", "DROP",
+	}}}
+}
+
 // otherBackend names the backend `iptables` is not, from `iptables --version`
 // ("iptables v1.8.9 (nf_tables)" or "… (legacy)").
 func otherBackend(version string) string {
@@ -180,6 +202,14 @@ func (f firewall) ensure(ctx context.Context, b Bridge) error {
 			return err
 		}
 	}
+	// Like NAT, isolation needs one backend only: a drop in either is final.
+	// First in its chain, so that an ACCEPT someone else put in mangle
+	// FORWARD, which would end the chain, cannot skip it.
+	for _, r := range isolationRules(b) {
+		if err := f.add(ctx, iptablesCmd, b.Name, r, "-I"); err != nil {
+			return err
+		}
+	}
 	for _, bin := range bins {
 		for _, r := range forwardRules(b) {
 			// First in the chain: after a DROP-ing rule it would be useless.
@@ -217,9 +247,9 @@ func (f firewall) remove(ctx context.Context, bridge string) error {
 	if err != nil {
 		return err
 	}
-	// The other backend only ever gets FORWARD rules; listing its nat
-	// table could load a legacy module that was not there.
-	chains := [][3]string{{iptablesCmd, "filter", "FORWARD"}, {iptablesCmd, "nat", "POSTROUTING"}}
+	// The other backend only ever gets filter FORWARD rules; listing its
+	// nat or mangle table could load a legacy module that was not there.
+	chains := [][3]string{{iptablesCmd, "filter", "FORWARD"}, {iptablesCmd, "nat", "POSTROUTING"}, {iptablesCmd, "mangle", "FORWARD"}}
 	if other != "" {
 		chains = append(chains, [3]string{other, "filter", "FORWARD"})
 	}

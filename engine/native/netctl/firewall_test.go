@@ -124,6 +124,7 @@ func TestFirewallEnsure(t *testing.T) {
 	normal := Bridge{Name: "br-x", Gateway: netip.MustParsePrefix("10.198.3.1/24")}
 	internal := Bridge{Name: "br-x", Gateway: netip.MustParsePrefix("10.198.3.1/24"), Internal: true}
 	natX := "nat POSTROUTING: -s 10.198.3.0/24 ! -o br-x -m comment --comment berth:br-x -j MASQUERADE"
+	isoX := "mangle FORWARD: ! -i br-x -o br-x -m conntrack ! --ctstate RELATED,ESTABLISHED -m comment --comment berth:br-x -j DROP"
 	fwd := func(b string) []string {
 		return []string{
 			b + " filter FORWARD: -i br-x ! -o br-x -m comment --comment berth:br-x -j ACCEPT",
@@ -155,34 +156,34 @@ func TestFirewallEnsure(t *testing.T) {
 			name: "docker drops in nft, iptables is nft", bridge: normal, version: nft,
 			policies:     map[string]string{nftCmd: "DROP", legacyCmd: "ACCEPT"},
 			legacyTables: "raw\nmangle\nnat\nfilter\n",
-			want:         cat([]string{nftCmd + " " + natX}, fwd(nftCmd)),
+			want:         cat([]string{nftCmd + " " + natX, nftCmd + " " + isoX}, fwd(nftCmd)),
 		},
 		{
 			name: "docker drops in legacy, iptables is nft", bridge: normal, version: nft,
 			policies:     map[string]string{nftCmd: "ACCEPT", legacyCmd: "DROP"},
 			legacyTables: "filter\nnat\n",
-			want:         cat([]string{nftCmd + " " + natX}, fwd(nftCmd), fwd(legacyCmd)),
+			want:         cat([]string{nftCmd + " " + natX, nftCmd + " " + isoX}, fwd(nftCmd), fwd(legacyCmd)),
 		},
 		{
 			name: "no legacy tables loaded", bridge: normal, version: nft,
 			policies: map[string]string{nftCmd: "DROP", legacyCmd: "DROP"},
-			want:     cat([]string{nftCmd + " " + natX}, fwd(nftCmd)),
+			want:     cat([]string{nftCmd + " " + natX, nftCmd + " " + isoX}, fwd(nftCmd)),
 		},
 		{
 			name: "iptables is legacy, nft drops", bridge: normal, version: legacy,
 			policies: map[string]string{nftCmd: "DROP", legacyCmd: "ACCEPT"},
-			want:     cat([]string{legacyCmd + " " + natX}, fwd(legacyCmd), fwd(nftCmd)),
+			want:     cat([]string{legacyCmd + " " + natX, legacyCmd + " " + isoX}, fwd(legacyCmd), fwd(nftCmd)),
 		},
 		{
 			name: "iptables is legacy, no iptables-nft", bridge: normal, version: legacy,
 			policies: map[string]string{legacyCmd: "DROP"},
-			want:     cat([]string{legacyCmd + " " + natX}, fwd(legacyCmd)),
+			want:     cat([]string{legacyCmd + " " + natX, legacyCmd + " " + isoX}, fwd(legacyCmd)),
 		},
 		{
 			name: "internal: no NAT, cut off", bridge: internal, version: nft,
 			policies:     map[string]string{nftCmd: "DROP", legacyCmd: "DROP"},
 			legacyTables: "filter\n",
-			want:         cat(isolated(nftCmd), isolated(legacyCmd)),
+			want:         cat([]string{nftCmd + " " + isoX}, isolated(nftCmd), isolated(legacyCmd)),
 		},
 	}
 	for _, tt := range tests {
@@ -228,8 +229,8 @@ func TestFirewallEnsure(t *testing.T) {
 				t.Errorf("after remove: %d rules left, want %d:\n%s", len(left), before-len(tt.want), strings.Join(left, "\n"))
 			}
 			for _, c := range ft.calls {
-				if !strings.HasPrefix(c, iptablesCmd+" ") && strings.Contains(c, "-t nat") {
-					t.Errorf("touched the nat table of the other backend: %s", c)
+				if !strings.HasPrefix(c, iptablesCmd+" ") && (strings.Contains(c, "-t nat") || strings.Contains(c, "-t mangle")) {
+					t.Errorf("touched the nat or mangle table of the other backend: %s", c)
 				}
 			}
 			for _, r := range left {
@@ -248,11 +249,13 @@ func TestDeletions(t *testing.T) {
 -A FORWARD -i br-ab -m comment --comment "berth:br-ab" -j ACCEPT
 -A FORWARD -o br-a -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "berth:br-a" -j ACCEPT
 -A FORWARD -i docker0 -m comment --comment "someone else's berth:br-a" -j ACCEPT
+-A FORWARD ! -i br-a -o br-a -m conntrack ! --ctstate RELATED,ESTABLISHED -m comment --comment "berth:br-a" -j DROP
 `
 	got := deletions(listing, "br-a")
 	want := [][]string{
 		strings.Fields(`-D FORWARD -i br-a -o br-a -m comment --comment berth:br-a -j ACCEPT`),
 		strings.Fields(`-D FORWARD -o br-a -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment berth:br-a -j ACCEPT`),
+		strings.Fields(`-D FORWARD ! -i br-a -o br-a -m conntrack ! --ctstate RELATED,ESTABLISHED -m comment --comment berth:br-a -j DROP`),
 	}
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("deletions:\n%q\nwant:\n%q", got, want)

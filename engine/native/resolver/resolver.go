@@ -4,9 +4,12 @@
 // A and AAAA questions for names the container's networks know (service
 // names, container names, aliases) are answered from [Server.Lookup], with
 // every replica's address in a rotating order and a TTL of 600 seconds, as
-// dockerd answers them. Every other question is forwarded to
-// [Server.Upstreams], so a container resolves internet names through the
-// host's resolvers.
+// dockerd answers them. PTR questions for the in-addr.arpa names of their
+// addresses are answered from [Server.Reverse] the same way, so that a
+// container sees who connects to it by name. Every other question is
+// forwarded to
+// [Server.Upstreams], so a container resolves internet names (and addresses)
+// through the host's resolvers.
 //
 // One Server runs per container, in that container's monitor process, whose
 // memory budget is a few MiB: the server keeps no cache and no per-name
@@ -19,6 +22,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -41,6 +45,11 @@ type Server struct {
 	// name is lower case with no trailing dot. nil, nil means the name is not
 	// one of berth's, and the query is forwarded to Upstreams.
 	Lookup func(ctx context.Context, name string) ([]netip.Addr, error)
+	// Reverse returns the names of ip on the container's own networks, for
+	// PTR questions; the server adds the trailing dot. nil, nil means the
+	// address is not one of berth's, and the query is forwarded to
+	// Upstreams. A nil Reverse forwards every PTR question.
+	Reverse func(ctx context.Context, ip netip.Addr) ([]string, error)
 	// Upstreams are the "ip:port" resolvers every other query is forwarded
 	// to, tried in order. See [Upstreams] for parsing them out of
 	// resolv.conf.
@@ -121,14 +130,31 @@ func (h *handler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	_ = w.WriteMsg(resp) // a client gone away is none of our business
 }
 
-// answer builds the reply to req: from Lookup for berth's names, from an
-// upstream for the rest.
+// answer builds the reply to req: from Lookup and Reverse for berth's names
+// and addresses, from an upstream for the rest.
 func (h *handler) answer(req *dns.Msg, tcp bool) *dns.Msg {
 	if len(req.Question) != 1 || req.Opcode != dns.OpcodeQuery {
 		return reply(req, dns.RcodeNotImplemented)
 	}
+	if resp := h.ours(req); resp != nil {
+		return resp
+	}
+	resp, err := h.fwd.exchange(h.ctx, req, tcp)
+	if err != nil {
+		return reply(req, dns.RcodeServerFailure)
+	}
+	return resp
+}
+
+// ours answers req from Lookup or Reverse, or returns nil when the question
+// is not about one of berth's names or addresses.
+func (h *handler) ours(req *dns.Msg) *dns.Msg {
 	q := req.Question[0]
-	if q.Qclass == dns.ClassINET && (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA) && h.srv.Lookup != nil {
+	if q.Qclass != dns.ClassINET {
+		return nil
+	}
+	switch {
+	case (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA) && h.srv.Lookup != nil:
 		ctx, cancel := context.WithTimeout(h.ctx, lookupTimeout)
 		addrs, err := h.srv.Lookup(ctx, normalize(q.Name))
 		cancel()
@@ -138,11 +164,54 @@ func (h *handler) answer(req *dns.Msg, tcp bool) *dns.Msg {
 		if len(addrs) > 0 {
 			return h.local(req, addrs)
 		}
+	case q.Qtype == dns.TypePTR && h.srv.Reverse != nil:
+		ip, ok := reverseAddr(q.Name)
+		if !ok {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(h.ctx, lookupTimeout)
+		names, err := h.srv.Reverse(ctx, ip)
+		cancel()
+		if err != nil {
+			return reply(req, dns.RcodeServerFailure)
+		}
+		if len(names) > 0 {
+			return pointers(req, names)
+		}
 	}
-	resp, err := h.fwd.exchange(h.ctx, req, tcp)
-	if err != nil {
-		return reply(req, dns.RcodeServerFailure)
+	return nil
+}
+
+// reverseAddr returns the IPv4 address an in-addr.arpa name stands for:
+// 2.3.199.10.in-addr.arpa. is 10.199.3.2. A name of fewer labels (a whole
+// subnet) or with labels that are not the decimal bytes of an address is not
+// one.
+func reverseAddr(name string) (netip.Addr, bool) {
+	rest, ok := strings.CutSuffix(normalize(name), ".in-addr.arpa")
+	if !ok {
+		return netip.Addr{}, false
 	}
+	labels := strings.Split(rest, ".")
+	if len(labels) != 4 {
+		return netip.Addr{}, false
+	}
+	slices.Reverse(labels)
+	// ParseAddr refuses leading zeros and bytes above 255; Is4 refuses
+	// labels that make up an IPv6 address, such as ::ffff:1.2.3.4.
+	ip, err := netip.ParseAddr(strings.Join(labels, "."))
+	return ip, err == nil && ip.Is4()
+}
+
+// pointers answers a PTR question with names, in Reverse's order.
+func pointers(req *dns.Msg, names []string) *dns.Msg {
+	q := req.Question[0]
+	resp := reply(req, dns.RcodeSuccess)
+	resp.Authoritative = true
+	hdr := dns.RR_Header{Name: q.Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: ttl}
+	for _, n := range names {
+		resp.Answer = append(resp.Answer, &dns.PTR{Hdr: hdr, Ptr: dns.Fqdn(n)})
+	}
+	resp.Compress = len(resp.Answer) > 1
 	return resp
 }
 

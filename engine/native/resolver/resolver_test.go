@@ -31,6 +31,23 @@ func lookup(_ context.Context, name string) ([]netip.Addr, error) {
 	return names[name], nil
 }
 
+// pointerNames is the Reverse of the tests: the names of berth's addresses,
+// one given with the trailing dot and one without.
+var pointerNames = map[netip.Addr][]string{
+	netip.MustParseAddr("10.199.3.2"): {"proj-web-1.front", "web.front."},
+	netip.MustParseAddr("10.199.3.4"): nil, // Reverse fails
+}
+
+// reverse unmaps ip, as a Reverse keyed by IPv4 addresses might: the server
+// must not pass it an IPv6 address made up from an in-addr.arpa name.
+func reverse(_ context.Context, ip netip.Addr) ([]string, error) {
+	ip = ip.Unmap()
+	if ip == netip.MustParseAddr("10.199.3.4") {
+		return nil, errors.New("records unreadable")
+	}
+	return pointerNames[ip], nil
+}
+
 // upstream is a fake upstream resolver on 127.0.0.1: it answers A questions
 // with 192.0.2.1, NXDOMAIN for "missing.example.", and records what it was
 // asked. With truncate set, it answers over UDP with the TC bit and no
@@ -166,6 +183,8 @@ func answers(m *dns.Msg) []string {
 			out = append(out, fmt.Sprintf("A %s %d", rr.A, rr.Hdr.Ttl))
 		case *dns.AAAA:
 			out = append(out, fmt.Sprintf("AAAA %s %d", rr.AAAA, rr.Hdr.Ttl))
+		case *dns.PTR:
+			out = append(out, fmt.Sprintf("PTR %s %s %d", rr.Hdr.Name, rr.Ptr, rr.Hdr.Ttl))
 		default:
 			out = append(out, rr.String())
 		}
@@ -176,7 +195,7 @@ func answers(m *dns.Msg) []string {
 
 func TestServe(t *testing.T) {
 	up := startUpstream(t, false)
-	udp, tcp := serve(t, &Server{Lookup: lookup, Upstreams: []string{up.addr}})
+	udp, tcp := serve(t, &Server{Lookup: lookup, Reverse: reverse, Upstreams: []string{up.addr}})
 
 	tests := []struct {
 		name      string
@@ -202,7 +221,18 @@ func TestServe(t *testing.T) {
 		{name: "upstream NXDOMAIN", qname: "missing.example.", qtype: dns.TypeA,
 			rcode: dns.RcodeNameError, forwarded: true},
 		{name: "other type of a known name", qname: "web.", qtype: dns.TypeMX, forwarded: true},
-		{name: "PTR", qname: "2.3.199.10.in-addr.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "PTR of an address", qname: "2.3.199.10.in-addr.arpa.", qtype: dns.TypePTR,
+			answers: []string{"PTR 2.3.199.10.in-addr.arpa. proj-web-1.front. 600", "PTR 2.3.199.10.in-addr.arpa. web.front. 600"}},
+		{name: "PTR in upper case", qname: "2.3.199.10.IN-ADDR.ARPA.", qtype: dns.TypePTR,
+			answers: []string{"PTR 2.3.199.10.IN-ADDR.ARPA. proj-web-1.front. 600", "PTR 2.3.199.10.IN-ADDR.ARPA. web.front. 600"}},
+		{name: "PTR fails", qname: "4.3.199.10.in-addr.arpa.", qtype: dns.TypePTR, rcode: dns.RcodeServerFailure},
+		{name: "PTR of an unknown address", qname: "9.3.199.10.in-addr.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "PTR of a subnet", qname: "3.199.10.in-addr.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "PTR with a leading zero", qname: "02.3.199.10.in-addr.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "PTR of an IPv4-mapped name", qname: "2.3.199.::ffff:10.in-addr.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "PTR of an ip6.arpa name", qname: "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa.", qtype: dns.TypePTR, forwarded: true},
+		{name: "A of a reverse name", qname: "2.3.199.10.in-addr.arpa.", qtype: dns.TypeA,
+			answers: []string{"A 192.0.2.1 30"}, forwarded: true},
 	}
 	for _, proto := range []string{"udp", "tcp"} {
 		addr := udp
@@ -232,6 +262,20 @@ func TestServe(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestServePTRWithoutReverse checks that a server with no Reverse forwards
+// PTR questions, even for the addresses Lookup gives.
+func TestServePTRWithoutReverse(t *testing.T) {
+	up := startUpstream(t, false)
+	udp, _ := serve(t, &Server{Lookup: lookup, Upstreams: []string{up.addr}})
+	resp := query(t, "udp", udp, "2.3.199.10.in-addr.arpa.", dns.TypePTR)
+	if resp.Rcode != dns.RcodeSuccess || len(resp.Answer) != 0 {
+		t.Errorf("rcode %s, answers %q: want the upstream's empty NOERROR", dns.RcodeToString[resp.Rcode], answers(resp))
+	}
+	if got, want := up.questions(), []string{"udp 2.3.199.10.in-addr.arpa. PTR"}; !slices.Equal(got, want) {
+		t.Errorf("upstream asked %q, want %q", got, want)
 	}
 }
 

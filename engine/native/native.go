@@ -1,0 +1,228 @@
+// Package native is a berth engine with no daemon: it runs containers with
+// runc, an overlayfs root over the layers of engine/native/store, a Linux
+// bridge per network (engine/native/netctl), an embedded DNS server per
+// container (engine/native/resolver) and a small monitor process per
+// container (engine/native/monitor) that holds its stdio, writes its log and
+// applies its restart policy and healthcheck.
+//
+// # State
+//
+// Everything lives under one root directory (BERTH_ROOT, by default
+// /var/lib/berth): a directory per container holding its record
+// (container.json), its OCI bundle and what its monitor writes; a record
+// per network and per volume; the image store; runc's own state. The
+// engine keeps nothing in memory between calls: every call reads what
+// exists from the root and the kernel, so that a berth killed at any point
+// is followed by one whose calls converge, and several berth processes
+// can share one root. Changes that must not race (a name taken, an address
+// allocated) happen under a flock on <root>/lock, held for a few file
+// writes only.
+//
+// # Monitors
+//
+// StartContainer re-executes berth as `berth native-monitor DIR` in a
+// session of its own (see RunMonitor), so that the container outlives the
+// berth that started it; the monitor writes state.json, which is how every
+// later call learns the container's state.
+package native
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
+	"github.com/berth-dev/berth/engine/native/store"
+)
+
+// DefaultRoot is where the engine keeps its state unless BERTH_ROOT says
+// otherwise.
+const DefaultRoot = "/var/lib/berth"
+
+// MonitorCommand is the hidden berth subcommand a monitor runs as:
+// `berth native-monitor DIR`.
+const MonitorCommand = "native-monitor"
+
+// Options configure an Engine.
+type Options struct {
+	// Root is the state directory; "" is DefaultRoot.
+	Root string
+	// Runc is the OCI runtime binary; "" looks runc up in PATH.
+	Runc string
+	// Exe is the executable that runs monitors as `Exe native-monitor
+	// DIR`; "" is berth's own executable.
+	Exe string
+	// Keychain resolves registry credentials; nil is authn.DefaultKeychain.
+	Keychain authn.Keychain
+}
+
+// OptionsFromEnv reads the engine's settings from berth's environment map:
+// BERTH_ROOT and BERTH_RUNC.
+func OptionsFromEnv(environ map[string]string) Options {
+	return Options{Root: environ["BERTH_ROOT"], Runc: environ["BERTH_RUNC"]}
+}
+
+// Engine is the native engine. Its methods may be called concurrently.
+type Engine struct {
+	root  string
+	exe   string
+	runc  monitor.Runc
+	kc    authn.Keychain
+	store *store.Store
+	// mu orders this process's own record changes before the flock,
+	// which orders them across processes.
+	mu sync.Mutex
+}
+
+var _ engine.Engine = (*Engine)(nil)
+
+// New opens (creating if needed) the state directory and checks that
+// what the engine needs is there: root, and runc.
+func New(opts Options) (*Engine, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("--engine native: needs root (it mounts overlayfs, creates network namespaces and bridges): run berth as root, or use --engine docker: %w", engine.ErrUnsupported)
+	}
+	root := opts.Root
+	if root == "" {
+		root = DefaultRoot
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("native engine: state directory %s: %w", opts.Root, err)
+	}
+	runc := opts.Runc
+	if runc == "" {
+		if runc, err = exec.LookPath("runc"); err != nil {
+			return nil, fmt.Errorf("native engine: runc not found in PATH: install it (apt-get install runc) or set BERTH_RUNC to its path: %w", err)
+		}
+	}
+	exe := opts.Exe
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("native engine: find berth's own executable to run monitors: %w", err)
+		}
+	}
+	for _, d := range []string{"containers", "networks", "volumes", "netns", "runc", "images"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o711); err != nil {
+			return nil, fmt.Errorf("native engine: create state directory: %w (BERTH_ROOT chooses another)", err)
+		}
+	}
+	st, err := store.Open(filepath.Join(root, "images"))
+	if err != nil {
+		return nil, fmt.Errorf("native engine: open the image store: %w", err)
+	}
+	kc := opts.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	return &Engine{
+		root:  root,
+		exe:   exe,
+		runc:  monitor.Runc{Path: runc, Root: filepath.Join(root, "runc")},
+		kc:    kc,
+		store: st,
+	}, nil
+}
+
+// Close releases nothing: the engine holds no connection.
+func (e *Engine) Close() error { return nil }
+
+// Root is the engine's state directory.
+func (e *Engine) Root() string { return e.root }
+
+func (e *Engine) containerDir(id string) string { return filepath.Join(e.root, "containers", id) }
+func (e *Engine) netnsPath(id string) string    { return filepath.Join(e.root, "netns", id) }
+func (e *Engine) networkPath(id string) string  { return filepath.Join(e.root, "networks", id+".json") }
+func (e *Engine) volumeDir(name string) string  { return filepath.Join(e.root, "volumes", name) }
+
+// locked runs fn holding the engine's lock: this process's mutex, then an
+// exclusive flock on <root>/lock, which the kernel releases however the
+// process ends.
+func (e *Engine) locked(fn func() error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f, err := os.OpenFile(filepath.Join(e.root, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("native engine: lock the state directory: %w", err)
+	}
+	defer f.Close()
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("native engine: lock the state directory: %w", err)
+	}
+	return fn()
+}
+
+// newID returns 64 random lowercase hex digits, as docker's IDs.
+func newID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// writeJSON writes v to path atomically: a reader sees the old file or
+// the new one, never a part.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, b, 0o644)
+}
+
+func writeFile(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// unsupported is the error for an operation the native engine does not
+// offer.
+func unsupported(op, instead string) error {
+	return fmt.Errorf("%s is %w on the native engine: %s", op, engine.ErrUnsupported, instead)
+}
+
+// shortID is the first 12 digits of an ID, for messages.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

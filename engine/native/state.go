@@ -1,0 +1,298 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/go-units"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
+)
+
+// status is a container's state as observed now: the monitor's state.json
+// corrected by what the kernel says (a monitor that died, a frozen cgroup).
+type status struct {
+	monitor.State
+	// MonitorAlive is whether the monitor process still runs.
+	MonitorAlive bool
+}
+
+// observe reads container c's state. A container that never started has no
+// state.json: it is "created".
+func (e *Engine) observe(c *container) (status, error) {
+	dir := e.containerDir(c.ID)
+	st, err := monitor.ReadState(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return status{State: monitor.State{Status: "created"}}, nil
+	}
+	if err != nil {
+		return status{}, fmt.Errorf("read the state of container %s: %w", c.Name, err)
+	}
+	if st.Status == "" {
+		st.Status = "created"
+	}
+	s := status{State: st, MonitorAlive: monitorAlive(dir)}
+	switch st.Status {
+	case "running", "restarting", "paused":
+		if !s.MonitorAlive && !processAlive(st.Pid) {
+			// The monitor died with the container (a host reboot, a
+			// kill -9 of both): the container is gone, its code unknown.
+			s.Status = "exited"
+			if s.ExitCode == 0 {
+				s.ExitCode = 255
+			}
+			break
+		}
+		if st.Status == "running" && frozen(c.ID) {
+			s.Status = "paused"
+		}
+	}
+	return s, nil
+}
+
+// running is whether the container's processes run (or are frozen).
+func (s status) running() bool {
+	return s.Status == "running" || s.Status == "paused" || s.Status == "restarting"
+}
+
+// monitorAlive reports whether the pid in dir/monitor.pid is a live monitor
+// of dir: a pid reused by another process, or a zombie, is not.
+func monitorAlive(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "monitor.pid"))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || !processAlive(pid) {
+		return false
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return false
+	}
+	return bytes.Contains(cmdline, []byte(dir))
+}
+
+// processAlive is whether pid exists and is not a zombie.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command, which may hold spaces.
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z' && stat[i+2] != 'X'
+	}
+	return true
+}
+
+// frozen is whether runc froze the container's cgroup (pause).
+func frozen(id string) bool {
+	// cgroup v1 has a freezer hierarchy; v2 a cgroup.freeze file.
+	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/freezer", cgroupPath(id), "freezer.state")); err == nil {
+		return strings.TrimSpace(string(b)) != "THAWED"
+	}
+	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", cgroupPath(id), "cgroup.freeze")); err == nil {
+		return strings.TrimSpace(string(b)) == "1"
+	}
+	return false
+}
+
+// cgroupPath is the container's cgroup, below each hierarchy's root.
+func cgroupPath(id string) string { return "/berth/" + id }
+
+// view turns a record and its state into what callers see.
+func (c *container) view(s status, now time.Time) engine.Container {
+	out := engine.Container{
+		ID:           c.ID,
+		Name:         c.Name,
+		Image:        c.Image,
+		ImageID:      c.ImageID,
+		Command:      c.Command,
+		Labels:       c.Labels,
+		State:        s.Status,
+		Health:       s.Health,
+		Created:      c.Created,
+		Ports:        c.Ports,
+		Mounts:       c.Reported,
+		RestartCount: s.RestartCount,
+	}
+	if s.Status == "exited" {
+		out.ExitCode = s.ExitCode
+	}
+	out.Ports = slices.Clone(c.Ports)
+	for i := range out.Ports {
+		if out.Ports[i].HostIP == "" {
+			// Published on every interface, as docker reports it.
+			out.Ports[i].HostIP = "0.0.0.0"
+		}
+	}
+	if len(c.Networks) > 0 {
+		out.Networks = map[string]engine.Endpoint{}
+		for _, a := range c.Networks {
+			ep := engine.Endpoint{NetworkID: a.NetworkID, Aliases: a.Aliases}
+			if a.Addr.IsValid() {
+				ep.IPAddress = a.Addr.Addr().String()
+			}
+			out.Networks[a.Network] = ep
+		}
+	}
+	out.Status = humanStatus(s, now)
+	return out
+}
+
+// humanStatus is docker's status column: "Up 3 seconds (healthy)",
+// "Exited (3) 2 minutes ago".
+func humanStatus(s status, now time.Time) string {
+	var out string
+	switch s.Status {
+	case "created":
+		return "Created"
+	case "running", "paused":
+		out = "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+		if s.Status == "paused" {
+			out += " (Paused)"
+		}
+	case "restarting":
+		out = fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
+	case "exited":
+		if s.FinishedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d)", s.ExitCode)
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
+	default:
+		out = s.Status
+	}
+	switch s.Health {
+	case "starting":
+		out += " (health: starting)"
+	case "healthy", "unhealthy":
+		out += " (" + s.Health + ")"
+	}
+	return out
+}
+
+// list returns the containers keep accepts, viewed now, sorted by creation.
+func (e *Engine) list(keep func(c *container, s status) bool) ([]engine.Container, error) {
+	all, err := e.allContainers()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	out := []engine.Container{}
+	for _, c := range all {
+		s, err := e.observe(c)
+		if err != nil {
+			return nil, err
+		}
+		if keep(c, s) {
+			out = append(out, c.view(s, now))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// Containers lists the project's containers, running or not.
+func (e *Engine) Containers(ctx context.Context, project string) ([]engine.Container, error) {
+	return e.list(func(c *container, _ status) bool { return c.Labels[engine.LabelProject] == project })
+}
+
+// ProjectContainers lists every project's containers: only running ones
+// unless all is set.
+func (e *Engine) ProjectContainers(ctx context.Context, all bool) ([]engine.Container, error) {
+	return e.list(func(c *container, s status) bool {
+		_, ok := c.Labels[engine.LabelProject]
+		return ok && (all || s.running())
+	})
+}
+
+// LeaseContainers lists lease containers; the native engine runs none
+// (StartWatcher is not supported), but a list must still answer.
+func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error) {
+	return e.list(func(c *container, _ status) bool {
+		_, ok := c.Labels[engine.LabelLease]
+		return ok
+	})
+}
+
+// InspectContainer returns container ref (ID, name or ID prefix) now.
+func (e *Engine) InspectContainer(ctx context.Context, ref string) (engine.Container, error) {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return engine.Container{}, err
+	}
+	s, err := e.observe(c)
+	if err != nil {
+		return engine.Container{}, err
+	}
+	return c.view(s, time.Now()), nil
+}
+
+// HealthLog returns the outputs of the latest health probes, oldest first.
+func (e *Engine) HealthLog(ctx context.Context, ref string) ([]string, error) {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.observe(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.HealthLog, nil
+}
+
+// pollInterval is how often a waiter rereads state.json. The monitor
+// renames a new state into place, so a reader never sees half of one.
+const pollInterval = 20 * time.Millisecond
+
+// WaitContainer blocks until the container is not running and returns its
+// exit code; a container that never started returns 0 at once, as
+// docker's "not-running" condition does.
+func (e *Engine) WaitContainer(ctx context.Context, ref string) (int, error) {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return 0, err
+	}
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		s, err := e.observe(c)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case s.Status == "exited":
+			return s.ExitCode, nil
+		case s.Status == "created":
+			return 0, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("wait for container %s: %w", c.Name, ctx.Err())
+		case <-t.C:
+		}
+		if _, err := os.Stat(e.recordPath(c.ID)); errors.Is(err, fs.ErrNotExist) {
+			// Removed while we waited (--rm): it ended with what it had.
+			return s.ExitCode, nil
+		}
+	}
+}

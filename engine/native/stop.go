@@ -1,0 +1,299 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/netctl"
+)
+
+// killWait bounds how long a stop waits after SIGKILL for the monitor to
+// record the exit: the kernel needs no time, the monitor a poll.
+const killWait = 10 * time.Second
+
+// StopContainer asks the container to stop (no restart), sends its stop
+// signal, then SIGKILL once timeout (nil: the service's grace period)
+// passes, and returns once it has exited and its monitor is gone, so that
+// its ports are free again.
+func (e *Engine) StopContainer(ctx context.Context, ref string, timeout *time.Duration) error {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return fmt.Errorf("stop container %s: %w", ref, err)
+	}
+	grace := c.StopTimeout
+	if timeout != nil {
+		grace = *timeout
+	}
+	if err := e.stop(ctx, c, grace); err != nil {
+		return fmt.Errorf("stop container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+func (e *Engine) stop(ctx context.Context, c *container, grace time.Duration) error {
+	s, err := e.observe(c)
+	if err != nil {
+		return err
+	}
+	if !s.running() && !s.MonitorAlive {
+		return nil
+	}
+	dir := e.containerDir(c.ID)
+	if err := writeFile(filepath.Join(dir, "stop"), nil, 0o644); err != nil {
+		return err
+	}
+	if !s.MonitorAlive {
+		e.killOrphan(ctx, c, s)
+		return nil
+	}
+	if s.Status == "paused" {
+		// A frozen process cannot take its signal.
+		_ = e.runc.Resume(ctx, c.ID)
+	}
+	if grace > 0 && s.Status == "running" {
+		_, sig, err := engine.ParseSignal(c.StopSignal)
+		if err != nil {
+			return fmt.Errorf("stop_signal: %w", err)
+		}
+		if err := e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false); err == nil {
+			if e.waitStopped(ctx, c, grace) {
+				return nil
+			}
+		}
+	}
+	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
+	if e.waitStopped(ctx, c, killWait) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The monitor did not notice: end it, and the container with it.
+	e.killOrphan(ctx, c, s)
+	return nil
+}
+
+// waitStopped waits up to d for the container to have exited and its
+// monitor to be gone.
+func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	dir := e.containerDir(c.ID)
+	for {
+		if !monitorAlive(dir) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline.C:
+			return false
+		case <-t.C:
+		}
+	}
+}
+
+// killOrphan ends a container whose monitor is gone or stuck: its
+// processes, its monitor, runc's record of it.
+func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
+	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
+	if b, err := os.ReadFile(filepath.Join(e.containerDir(c.ID), "monitor.pid")); err == nil && monitorAlive(e.containerDir(c.ID)) {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if s.Pid > 0 && processAlive(s.Pid) {
+		_ = syscall.Kill(s.Pid, syscall.SIGKILL)
+	}
+	_ = e.runc.Delete(ctx, c.ID, true)
+}
+
+// RemoveContainer removes the container and everything made for it:
+// processes (with Force), monitor, mounts, network namespace and
+// interfaces, runc's state, its directory and, with Volumes, its
+// anonymous volumes. Whatever is already gone is skipped, so that a
+// removal cut short can be run again.
+func (e *Engine) RemoveContainer(ctx context.Context, ref string, opts engine.RemoveOptions) error {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", ref, err)
+	}
+	op := "remove container " + c.Name
+	s, err := e.observe(c)
+	if err != nil {
+		return err
+	}
+	if s.running() || s.MonitorAlive {
+		if !opts.Force {
+			return fmt.Errorf("%s: it is %s: stop it first or force the removal: %w", op, s.Status, engine.ErrConflict)
+		}
+		if err := e.stop(ctx, c, 0); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	if err := e.teardown(ctx, c); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if opts.Volumes {
+		for _, name := range c.Anonymous {
+			if err := e.RemoveVolume(ctx, name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+		}
+	}
+	return nil
+}
+
+// teardown removes what a stopped container still holds, then its
+// directory, the record last.
+func (e *Engine) teardown(ctx context.Context, c *container) error {
+	dir := e.containerDir(c.ID)
+	if _, err := os.Stat(filepath.Join(e.runc.Root, c.ID)); err == nil {
+		if err := e.runc.Delete(ctx, c.ID, true); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.Networks {
+		if err := netctl.Detach(ctx, a.hostVeth(c.ID)); err != nil {
+			return err
+		}
+	}
+	if err := netctl.DeleteNetns(e.netnsPath(c.ID)); err != nil {
+		return err
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	for isMountpoint(rootfs) {
+		// Detached: a process still inside (a copy) keeps it alive, but
+		// it is gone from the host's tree, so removing the directory
+		// cannot reach the image's layers.
+		if err := unix.Unmount(rootfs, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmount %s: %w", rootfs, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, ent := range entries {
+		if ent.Name() == "container.json" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, ent.Name())); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "container.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// RenameContainer gives the container a new, unused name.
+func (e *Engine) RenameContainer(ctx context.Context, ref, name string) error {
+	name = strings.TrimPrefix(name, "/")
+	return e.locked(func() error {
+		c, err := e.lookup(ref)
+		if err != nil {
+			return fmt.Errorf("rename container %s: %w", ref, err)
+		}
+		all, err := e.allContainers()
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
+			if o.Name == name && o.ID != c.ID {
+				return fmt.Errorf("rename container %s to %s: the name is in use by %s: %w", c.Name, name, shortID(o.ID), engine.ErrConflict)
+			}
+		}
+		c.Name = name
+		return e.writeContainer(c)
+	})
+}
+
+// KillContainer sends signal to the container's main process. As with
+// docker's kill, the restart policy does not bring it back.
+func (e *Engine) KillContainer(ctx context.Context, ref, signal string) error {
+	c, s, err := e.runningContainer(ref, "kill")
+	if err != nil {
+		return err
+	}
+	_, sig, err := engine.ParseSignal(firstOf(signal, "SIGKILL"))
+	if err != nil {
+		return err
+	}
+	if s.Status == "restarting" {
+		return fmt.Errorf("kill container %s: it is restarting: %w", c.Name, engine.ErrConflict)
+	}
+	if err := writeFile(filepath.Join(e.containerDir(c.ID), "stop"), nil, 0o644); err != nil {
+		return err
+	}
+	if err := e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false); err != nil {
+		return fmt.Errorf("kill container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// runningContainer finds ref and fails with ErrConflict unless it runs.
+func (e *Engine) runningContainer(ref, op string) (*container, status, error) {
+	c, err := e.lookup(ref)
+	if err != nil {
+		return nil, status{}, fmt.Errorf("%s container %s: %w", op, ref, err)
+	}
+	s, err := e.observe(c)
+	if err != nil {
+		return nil, status{}, err
+	}
+	if !s.running() {
+		return nil, status{}, fmt.Errorf("%s container %s: it is not running: %w", op, c.Name, engine.ErrConflict)
+	}
+	return c, s, nil
+}
+
+// PauseContainer freezes the container's processes.
+func (e *Engine) PauseContainer(ctx context.Context, ref string) error {
+	c, s, err := e.runningContainer(ref, "pause")
+	if err != nil {
+		return err
+	}
+	if s.Status != "running" {
+		return fmt.Errorf("pause container %s: it is %s: %w", c.Name, s.Status, engine.ErrConflict)
+	}
+	if err := e.runc.Pause(ctx, c.ID); err != nil {
+		return fmt.Errorf("pause container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// UnpauseContainer thaws a paused container.
+func (e *Engine) UnpauseContainer(ctx context.Context, ref string) error {
+	c, s, err := e.runningContainer(ref, "unpause")
+	if err != nil {
+		return err
+	}
+	if s.Status != "paused" {
+		return fmt.Errorf("unpause container %s: it is not paused: %w", c.Name, engine.ErrConflict)
+	}
+	if err := e.runc.Resume(ctx, c.ID); err != nil {
+		return fmt.Errorf("unpause container %s: %w", c.Name, err)
+	}
+	return nil
+}
