@@ -47,10 +47,10 @@ func TestKillDuringUp(t *testing.T) {
 		})
 	})
 	t.Run("while a monitor starts", func(t *testing.T) {
-		// A runc whose create takes half a second more widens the window
-		// between a monitor's launch and its container running, so that
-		// the kill lands in it every time.
-		killUp(t, slowRunc(t, 500*time.Millisecond), func(s *stack) string {
+		// A first runc create that takes 3s more widens the window between
+		// the first monitor's launch and its container running, so that
+		// the kill lands in it and the next up comes while it lasts.
+		killUp(t, slowRunc(t, 3*time.Second), func(s *stack) string {
 			k := kernel{monitors: monitorProcs()}
 			for name, r := range s.records() {
 				if running(r.ID) != nil && slices.ContainsFunc(k.monitors, func(p proc) bool { return monitorOf(p, r.ID) }) {
@@ -62,16 +62,18 @@ func TestKillDuringUp(t *testing.T) {
 	})
 }
 
-// slowRunc writes a runc that sleeps for delay before each create and
-// returns the environment that makes berth use it.
+// slowRunc writes a runc whose first create sleeps for delay and returns
+// the environment that makes berth use it.
 func slowRunc(t *testing.T, delay time.Duration) []string {
 	t.Helper()
 	runc, err := exec.LookPath("runc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrapper := filepath.Join(t.TempDir(), "runc")
-	script := fmt.Sprintf("#!/bin/sh\ncase \" $* \" in *\" create \"*) sleep %.3f;; esac\nexec %s \"$@\"\n", delay.Seconds(), runc)
+	dir := t.TempDir()
+	wrapper := filepath.Join(dir, "runc")
+	script := fmt.Sprintf("#!/bin/sh\ncase \" $* \" in *\" create \"*) mkdir %s/once 2>/dev/null && sleep %.3f;; esac\nexec %s \"$@\"\n",
+		dir, delay.Seconds(), runc)
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

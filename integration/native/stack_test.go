@@ -89,6 +89,9 @@ func TestStack(t *testing.T) {
 	t.Logf("up -d of 5 services: %s", time.Since(start).Round(time.Millisecond))
 	s.wantStates(states)
 	s.wantKernel()
+	if st, err := readMonitorState(s.id("db")); err != nil || st.Health != "healthy" {
+		t.Errorf("db's monitor records health %q (%v), want healthy", st.Health, err)
+	}
 
 	t.Run("published port", func(t *testing.T) {
 		s := s.with(t)
