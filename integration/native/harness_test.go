@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -33,6 +34,25 @@ const (
 	berthTimeout  = 3 * time.Minute
 	dockerTimeout = 2 * time.Minute
 )
+
+// watchSources makes go test's result cache notice changes to berth: the
+// binary under test comes from `go build`, which the cache cannot see, but
+// go test reruns a test when a file it stat'ed changes. It runs once per
+// process, during the tests (TestMain's own file accesses are not
+// recorded).
+var watchSources = sync.OnceValue(func() error {
+	return filepath.WalkDir(moduleRoot, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == ".git" || d.Name() == "bin"):
+			return filepath.SkipDir
+		case d.Type().IsRegular():
+			_, err = os.Stat(p)
+		}
+		return err
+	})
+})
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -151,6 +171,9 @@ type stack struct {
 // @PROJECT@ standing for the project name) and registers the cleanup.
 func newStack(t *testing.T, compose string) *stack {
 	t.Helper()
+	if err := watchSources(); err != nil {
+		t.Fatalf("stat berth's sources under %s: %v", moduleRoot, err)
+	}
 	ensureImages(t)
 	project := projectName(t)
 	s := &stack{t: t, project: project, dir: t.TempDir(), trace: newTrace(project)}
