@@ -99,13 +99,16 @@ func (d *driver) benchCI(ctx context.Context, tools []string) error {
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					return fmt.Errorf("create stack dir: %w", err)
 				}
-				s := newCIStack(fmt.Sprintf("%s-r%d", name, run), dir, image, subnets(d.block, d.cycles))
-				d.cycles++
+				sub, err := d.subnets.pick(ctx)
+				if err != nil {
+					return err
+				}
+				s := newCIStack(fmt.Sprintf("%s-r%d", name, run), dir, image, sub)
 				if err := s.write(); err != nil {
 					return err
 				}
 				project := ciProject(tool, s.Project)
-				d.sweeper.track(project)
+				d.sweeper.track(project, dockerView{})
 				fmt.Fprintf(d.log, "%s, %s on %d services, run %d of %d\n", toolTitle(tool), op, ciServices, run, d.cfg.runsFor(tool, ciServices))
 				d.ciCycle(ctx, tool, op, s, run)
 				if ctx.Err() != nil {
@@ -121,7 +124,7 @@ func (d *driver) benchCI(ctx context.Context, tools []string) error {
 // ciCycle times one cycle: its steps in sequence, as one sample whose RSS
 // is the largest step's. A failed step fails the operation at every run.
 func (d *driver) ciCycle(ctx context.Context, tool, op string, s ciStack, run int) {
-	t := d.tools[tool]
+	t := d.tools.cli[tool]
 	var total sample
 	for _, step := range ciSteps(tool, op) {
 		smp, err := t.runArgs(ctx, s.stack, step, "BERTH_CI_ID="+ciID)

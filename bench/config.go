@@ -13,18 +13,26 @@ import (
 // Tool names, as accepted by -tools and -tool-runs.
 const (
 	toolBerth   = "berth"
+	toolNative  = "native"  // berth --engine native: runc, no dockerd
 	toolCompose = "compose" // docker compose v2+ (the CLI plugin)
 	toolV1      = "v1"      // Python docker-compose v1
 	toolFloor   = "floor"   // engine/docker called directly, no planning
 )
 
 // allTools lists the tools in the order their columns appear.
-func allTools() []string { return []string{toolBerth, toolCompose, toolV1, toolFloor} }
+func allTools() []string { return []string{toolBerth, toolNative, toolCompose, toolV1, toolFloor} }
+
+// nativeSize is the stack size the issue sets the native engine's targets
+// at; the default sizes gain it when the native engine is measured.
+const nativeSize = 30
 
 // config is everything the flags decide.
 type config struct {
 	Sizes []int
-	Runs  int
+	// SizesSet is whether -sizes was given; if not, measuring the native
+	// engine adds nativeSize (see sizesFor).
+	SizesSet bool
+	Runs     int
 	// Changes is how many one-service changes each run makes, one sample
 	// each: a change costs a fraction of a second, and its ratio to the
 	// hand recreate is the target with the least room.
@@ -57,7 +65,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	changes := fs.Int("changes", 5, "one-service changes per run, each measured (and recreated by hand in the floor)")
 	repeats := fs.Int("repeats", 3, "measurements per run of each cheap operation (config -q, no-op up, ps, logs)")
 	out := fs.String("out", "bench/RESULTS.md", "markdown `file` to write the results to (\"\" to skip)")
-	tools := fs.String("tools", strings.Join(allTools(), ","), "comma-separated tools to measure: berth, compose (docker compose v2+), v1 (docker-compose), floor (engine only)")
+	tools := fs.String("tools", strings.Join(allTools(), ","), "comma-separated tools to measure: berth, native (berth --engine native), compose (docker compose v2+), v1 (docker-compose), floor (engine only)")
 	toolRuns := fs.String("tool-runs", defaultToolRuns, "per-tool run counts overriding -runs, as `tool[:size]=N,...`")
 	parallel := fs.Int("parallel", 64, "concurrent engine calls in the floor (64 is docker-compose v1's COMPOSE_PARALLEL_LIMIT)")
 	image := fs.String("image", "", "local `image` every service runs (default: bench's own sleeper image, built with internal/testimage)")
@@ -74,6 +82,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if c.Sizes, err = parseSizes(*sizes); err != nil {
 		errs = append(errs, err)
 	}
+	fs.Visit(func(f *flag.Flag) { c.SizesSet = c.SizesSet || f.Name == "sizes" })
 	switch c.CICycle {
 	case ciOn, ciOff:
 	case ciOnly:
@@ -100,6 +109,16 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		errs = append(errs, fmt.Errorf("-parallel %d: need at least 1", c.Parallel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// sizesFor is the sizes to measure once it is known which tools can be:
+// the issue's native targets are at nativeSize services, so the default
+// sizes gain it when the native engine is measured.
+func (c config) sizesFor(measured []string) []int {
+	if c.SizesSet || len(c.Sizes) == 0 || !slices.Contains(measured, toolNative) || slices.Contains(c.Sizes, nativeSize) {
+		return c.Sizes
+	}
+	return slices.Sorted(slices.Values(append(slices.Clone(c.Sizes), nativeSize)))
 }
 
 // runsFor is how many measured runs tool gets at size.

@@ -36,6 +36,9 @@ type cliRunner struct {
 	Log     io.Writer
 	Changes int // one-service changes per cycle
 	Repeats int // measurements of each cheap operation per cycle
+	View    view
+	// Probe reads the native engine's monitors; nil for the other tools.
+	Probe *monitorProbe
 }
 
 // prepare writes the Compose file and runs one untimed config -q, which
@@ -101,11 +104,12 @@ func (c cliRunner) cycle(ctx context.Context, run int) error {
 	if ok, err := c.measure(ctx, run, opColdUp); !ok {
 		return errors.Join(fmt.Errorf("%s up -d on %d services failed; skipping its remaining runs at this size", t.Name, s.Size), err)
 	}
-	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+	if err := checkRunning(ctx, c.View, s.Project, s.Size); err != nil {
 		res.note("%s, %d services: after cold up: %v", toolTitle(t.Name), s.Size, err)
 	}
+	c.Probe.snapshot(*s, phaseAfterUp)
 	for range c.Repeats {
-		if err := measureUnchanged(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opNoopUp) }); err != nil {
+		if err := measureUnchanged(ctx, c.View, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opNoopUp) }); err != nil {
 			return err
 		}
 	}
@@ -119,16 +123,18 @@ func (c cliRunner) cycle(ctx context.Context, run int) error {
 		if err := s.write(); err != nil {
 			return err
 		}
-		if err := measureChange(ctx, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opChange) }); err != nil {
+		if err := measureChange(ctx, c.View, *s, res, t.Name, func() (bool, error) { return c.measure(ctx, run, opChange) }); err != nil {
 			return err
 		}
 	}
+	c.Probe.snapshot(*s, phaseBeforeDown)
 	// A failed down is recorded and the run goes on: bench removes the
 	// project anyway, and the next run has a project of its own.
 	if _, err := c.measure(ctx, run, opDown); err != nil {
 		return err
 	}
-	return checkGone(ctx, *s, res, t.Name)
+	c.Probe.leftovers(*s)
+	return checkGone(ctx, c.View, *s, res, t.Name)
 }
 
 // floorRunner drives the engine floor: cold up, the hand recreate of the
@@ -169,13 +175,13 @@ func (f floorRunner) cycle(ctx context.Context, run int) error {
 	if err := f.timed(run, opColdUp, func() (err error) { st, err = f.Floor.up(ctx, *s); return err }); err != nil {
 		return err
 	}
-	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+	if err := checkRunning(ctx, dockerView{}, s.Project, s.Size); err != nil {
 		res.note("%s, %d services: after cold up: %v", toolTitle(toolFloor), s.Size, err)
 	}
 	leaf := s.leaf()
 	for range f.Changes {
 		s.Gen++
-		err := measureChange(ctx, *s, res, toolFloor, func() (bool, error) {
+		err := measureChange(ctx, dockerView{}, *s, res, toolFloor, func() (bool, error) {
 			err := f.timed(run, opChange, func() (err error) {
 				st.IDs[leaf], err = f.Floor.recreate(ctx, *s, leaf, st.IDs[leaf])
 				return err
@@ -189,13 +195,13 @@ func (f floorRunner) cycle(ctx context.Context, run int) error {
 	if err := f.timed(run, opDown, func() error { return f.Floor.down(ctx, *s, st) }); err != nil {
 		return err
 	}
-	return checkGone(ctx, *s, res, toolFloor)
+	return checkGone(ctx, dockerView{}, *s, res, toolFloor)
 }
 
 // measureUnchanged runs a no-op and notes any container it recreated: a
 // no-op that does work would make its time meaningless.
-func measureUnchanged(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
-	ch, ok, err := recreatedBy(ctx, s.Project, do)
+func measureUnchanged(ctx context.Context, v view, s stack, res *results, tool string, do func() (bool, error)) error {
+	ch, ok, err := recreatedBy(ctx, v, s.Project, do)
 	if !ok {
 		return err
 	}
@@ -207,15 +213,15 @@ func measureUnchanged(ctx context.Context, s stack, res *results, tool string, d
 
 // measureChange runs the one-service change and notes unless exactly the
 // edited leaf was recreated.
-func measureChange(ctx context.Context, s stack, res *results, tool string, do func() (bool, error)) error {
-	ch, ok, err := recreatedBy(ctx, s.Project, do)
+func measureChange(ctx context.Context, v view, s stack, res *results, tool string, do func() (bool, error)) error {
+	ch, ok, err := recreatedBy(ctx, v, s.Project, do)
 	if !ok {
 		return err
 	}
 	if want := s.name(s.leaf()); len(ch) != 1 || ch[0] != want {
 		res.note("%s, %d services: one-service change recreated %d container(s) (%s); want only %s", toolTitle(tool), s.Size, len(ch), summarize(ch), want)
 	}
-	if err := checkRunning(ctx, s.Project, s.Size); err != nil {
+	if err := checkRunning(ctx, v, s.Project, s.Size); err != nil {
 		res.note("%s, %d services: after one-service change: %v", toolTitle(tool), s.Size, err)
 	}
 	return nil
@@ -224,15 +230,15 @@ func measureChange(ctx context.Context, s stack, res *results, tool string, do f
 // recreatedBy runs do between two snapshots of project's container IDs and
 // returns the containers whose ID changed. ok is false when do did not
 // complete (its error, if any, is returned) or a snapshot failed.
-func recreatedBy(ctx context.Context, project string, do func() (bool, error)) (changedNames []string, ok bool, err error) {
-	before, err := containerIDs(ctx, project)
+func recreatedBy(ctx context.Context, v view, project string, do func() (bool, error)) (changedNames []string, ok bool, err error) {
+	before, err := v.containers(ctx, project)
 	if err != nil {
 		return nil, false, err
 	}
 	if ok, err := do(); !ok {
 		return nil, false, err
 	}
-	after, err := containerIDs(ctx, project)
+	after, err := v.containers(ctx, project)
 	if err != nil {
 		return nil, false, err
 	}
@@ -241,14 +247,14 @@ func recreatedBy(ctx context.Context, project string, do func() (bool, error)) (
 
 // checkGone notes containers a down left behind and removes them, so that
 // the next run's cold up starts from nothing again.
-func checkGone(ctx context.Context, s stack, res *results, tool string) error {
-	left, err := containerIDs(ctx, s.Project)
+func checkGone(ctx context.Context, v view, s stack, res *results, tool string) error {
+	left, err := v.containers(ctx, s.Project)
 	if err != nil {
 		return err
 	}
 	if len(left) > 0 {
 		res.note("%s, %d services: down left %d container(s)", toolTitle(tool), s.Size, len(left))
-		return removeProject(ctx, s.Project)
+		return v.remove(ctx, s.Project)
 	}
 	return nil
 }

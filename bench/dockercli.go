@@ -9,9 +9,28 @@ import (
 	"strings"
 )
 
-// The docker CLI is bench's out-of-band view of the daemon: it checks what
-// each tool left behind and removes every benchmark project, so neither
-// depends on the code being measured.
+// view is bench's out-of-band look at one engine: it checks what each tool
+// left behind and removes every benchmark project, whatever state the tool
+// being measured left it in.
+type view interface {
+	// containers maps each service of project to its container's ID and
+	// state ("running", "exited", …), one container per service.
+	containers(ctx context.Context, project string) (map[string]containerState, error)
+	// remove deletes every container, network and volume of project.
+	remove(ctx context.Context, project string) error
+}
+
+// dockerView is the docker CLI's view of the daemon, which shares no code
+// with the tools it checks.
+type dockerView struct{}
+
+func (dockerView) containers(ctx context.Context, project string) (map[string]containerState, error) {
+	return containerIDs(ctx, project)
+}
+
+func (dockerView) remove(ctx context.Context, project string) error {
+	return removeProject(ctx, project)
+}
 
 // docker runs the docker CLI and returns its trimmed stdout.
 func docker(ctx context.Context, args ...string) (string, error) {
@@ -48,8 +67,8 @@ func containerIDs(ctx context.Context, project string) (map[string]containerStat
 type containerState struct{ ID, State string }
 
 // checkRunning is nil when project has exactly want containers, all running.
-func checkRunning(ctx context.Context, project string, want int) error {
-	cs, err := containerIDs(ctx, project)
+func checkRunning(ctx context.Context, v view, project string, want int) error {
+	cs, err := v.containers(ctx, project)
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,17 @@
 // Command bench measures berth against docker compose, docker-compose v1
 // and the engine floor (the API calls alone) on generated stacks of 10, 50
-// and 200 services, and writes the table to bench/RESULTS.md.
+// and 200 services, and berth on its native engine against berth on
+// dockerd, and writes the table to bench/RESULTS.md.
 //
 // Run it from the repository root with `make bench` (`go run ./bench`); see
 // bench/README.md for the flags and what each column means.
 //
 // Every project bench creates is named berthbench-TAG-TOOL-SIZE-rRUN (TAG
 // tells one invocation from another) and is removed right after its run, and
-// again on exit, including after a failure or Ctrl-C: removal goes by the
-// compose project label through the docker CLI, so it does not rely on the
-// tool being measured.
+// again on exit, including after a failure or Ctrl-C: on dockerd, removal
+// goes by the compose project label through the docker CLI, so it does not
+// rely on the tool being measured; on the native engine, through berth's
+// down, in a state directory of bench's own that goes at the end.
 package main
 
 import (
@@ -69,7 +71,16 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	defer os.RemoveAll(tmp)
 
 	sweeper := &sweeper{log: stderr}
-	defer sweeper.sweepAll(ctx)
+	var ts toolset
+	// The tools' engines close after the sweep: the native engine's state
+	// directory can only go once every project in it is down.
+	defer func() {
+		sweeper.sweepAll(ctx)
+		// After an interrupt too, hence a context of its own.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		ts.close(cctx)
+	}()
 
 	image, err := ensureImage(ctx, root, cfg.Image)
 	if err != nil {
@@ -78,17 +89,16 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	m := describeMachine(ctx, root, time.Now())
 	m.Image = image
 	res := newResults()
-	tools, floorEng, closeEng := detectTools(ctx, cfg, root, tmp, m.Tools, res.Absent)
-	defer closeEng()
-	if len(tools) > 0 {
+	ts = detectTools(ctx, cfg, root, tmp, image, stderr, m.Tools, res.Absent)
+	if len(ts.cli) > 0 {
 		sp, err := startSpawner(ctx, root, tmp)
 		if err != nil {
 			return err
 		}
 		defer sp.close()
-		for name, t := range tools {
+		for name, t := range ts.cli {
 			t.Spawn = sp
-			tools[name] = t
+			ts.cli[name] = t
 		}
 	}
 	for _, t := range allTools() {
@@ -107,9 +117,14 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "bench: not measuring %s: %s\n", toolTitle(t), why)
 		}
 	}
+	cfg.Sizes = cfg.sizesFor(measured)
 
 	pid := os.Getpid()
-	d := &driver{cfg: cfg, root: root, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36), block: 100 + pid%100, tools: tools, floor: floor{Engine: floorEng, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr}
+	d := &driver{
+		cfg: cfg, root: root, image: image, tmp: tmp, tag: strconv.FormatInt(int64(pid), 36),
+		subnets: &subnetPicker{block: 100 + pid%100, taken: takenSubnets, log: stderr},
+		tools:   ts, floor: floor{Engine: ts.floor, Parallel: cfg.Parallel}, res: res, sweeper: sweeper, log: stderr,
+	}
 	cpu0, cpuOK := readCPU()
 	for _, size := range cfg.Sizes {
 		if err := d.benchSize(ctx, size, measured); err != nil {
@@ -157,9 +172,8 @@ type driver struct {
 	image   string
 	tmp     string
 	tag     string // tells this invocation's projects from earlier ones
-	block   int    // the 10.x block this invocation's subnets come from
-	cycles  int    // cycles started so far, to give each its own subnets
-	tools   map[string]cliTool
+	subnets *subnetPicker
+	tools   toolset
 	floor   floor
 	res     *results
 	sweeper *sweeper
@@ -180,7 +194,11 @@ func (d *driver) benchSize(ctx context.Context, size int, tools []string) error 
 		if tool == toolFloor {
 			runners[tool] = floorRunner{Floor: d.floor, Stack: s, Results: d.res, Log: d.log, Changes: d.cfg.Changes}
 		} else {
-			runners[tool] = cliRunner{Tool: d.tools[tool], Stack: s, Results: d.res, Log: d.log, Changes: d.cfg.Changes, Repeats: d.cfg.Repeats}
+			cr := cliRunner{Tool: d.tools.cli[tool], Stack: s, Results: d.res, Log: d.log, Changes: d.cfg.Changes, Repeats: d.cfg.Repeats, View: d.tools.view(tool)}
+			if tool == toolNative {
+				cr.Probe = &monitorProbe{Proc: "/proc", Root: d.tools.native.Root, Results: d.res}
+			}
+			runners[tool] = cr
 		}
 		if err := runners[tool].prepare(ctx); err != nil {
 			return err
@@ -198,14 +216,16 @@ func (d *driver) benchSize(ctx context.Context, size int, tools []string) error 
 			// stale endpoint) is reused by the next.
 			s := stacks[tool]
 			s.Project = fmt.Sprintf("berthbench-%s-%s-%d-r%d", d.tag, tool, size, run)
-			s.Subnets = subnets(d.block, d.cycles)
-			d.cycles++
+			var err error
+			if s.Subnets, err = d.subnets.pick(ctx); err != nil {
+				return err
+			}
 			if err := s.write(); err != nil {
 				return err
 			}
-			d.sweeper.track(s.Project)
+			d.sweeper.track(s.Project, d.tools.view(tool))
 			fmt.Fprintf(d.log, "%s, %d services, run %d of %d\n", toolTitle(tool), size, run, d.cfg.runsFor(tool, size))
-			err := runners[tool].cycle(ctx, run)
+			err = runners[tool].cycle(ctx, run)
 			if ctx.Err() != nil {
 				return nil // the caller reports the interruption
 			}
@@ -244,27 +264,38 @@ func (d *driver) noteSweep(project string, err error) {
 // sweepAll can remove whatever a failure or an interrupt left behind.
 type sweeper struct {
 	log     io.Writer
-	pending []string // tracked and not yet removed, in creation order
+	pending []tracked // not yet removed, in creation order
 }
 
-// track registers project before anything is created in it.
-func (s *sweeper) track(project string) {
-	if !slices.Contains(s.pending, project) {
-		s.pending = append(s.pending, project)
+// tracked is a project and the view that removes it.
+type tracked struct {
+	project string
+	view    view
+}
+
+// track registers project, on the engine v looks at, before anything is
+// created in it.
+func (s *sweeper) track(project string, v view) {
+	if !slices.ContainsFunc(s.pending, func(t tracked) bool { return t.project == project }) {
+		s.pending = append(s.pending, tracked{project, v})
 	}
 }
 
 // sweep removes project now. On failure it stays pending and sweepAll tries
 // again on exit; the error is for the caller to report, not to stop on.
+// The project must have been tracked.
 func (s *sweeper) sweep(ctx context.Context, project string) error {
-	s.track(project)
 	if ctx.Err() != nil {
 		return nil // sweepAll runs it without the cancelled context
 	}
-	if err := removeProject(ctx, project); err != nil {
+	i := slices.IndexFunc(s.pending, func(t tracked) bool { return t.project == project })
+	if i < 0 {
+		return nil
+	}
+	if err := s.pending[i].view.remove(ctx, project); err != nil {
 		return err
 	}
-	s.pending = slices.DeleteFunc(s.pending, func(p string) bool { return p == project })
+	s.pending = slices.Delete(s.pending, i, i+1)
 	return nil
 }
 
@@ -277,11 +308,11 @@ func (s *sweeper) sweepAll(ctx context.Context) {
 	}
 	var stranded []string
 	for _, p := range s.pending {
-		err := removeProject(ctx, p)
+		err := p.view.remove(ctx, p.project)
 		switch {
 		case err == nil:
 		case staleEndpoint(err):
-			stranded = append(stranded, p)
+			stranded = append(stranded, p.project)
 		default:
 			fmt.Fprintf(s.log, "bench: %v\n", err)
 		}

@@ -84,6 +84,8 @@ func (rp report) write(w io.Writer) error {
 	writeTable(&b, rows)
 	b.WriteString("\n")
 
+	rp.writeMonitors(&b)
+
 	if problems := rp.problems(); len(problems) > 0 {
 		b.WriteString("## Problems\n\nThese make some figures above suspect or missing.\n\n")
 		for _, p := range problems {
@@ -118,12 +120,19 @@ func (rp report) table() [][]string {
 	for _, t := range rp.Tools {
 		head = append(head, toolTitle(t))
 	}
-	others := slices.DeleteFunc(slices.Clone(rp.Tools), func(t string) bool { return t == toolBerth })
+	// berth on dockerd is compared with the other tools on dockerd; the
+	// native engine is compared with it the other way round, native/berth,
+	// as the targets put it.
+	others := slices.DeleteFunc(slices.Clone(rp.Tools), func(t string) bool { return t == toolBerth || t == toolNative })
 	hasBerth := slices.Contains(rp.Tools, toolBerth)
+	hasNative := hasBerth && slices.Contains(rp.Tools, toolNative)
 	if hasBerth {
 		for _, t := range others {
 			head = append(head, "berth/"+shortName(t))
 		}
+	}
+	if hasNative {
+		head = append(head, "native/berth")
 	}
 	var cli []string
 	for _, t := range rp.Tools {
@@ -158,12 +167,11 @@ func (rp report) table() [][]string {
 		}
 		if hasBerth {
 			for _, t := range others {
-				if x, ok := r.ratio(op, size, t); ok {
-					row = append(row, fmt.Sprintf("%.2f×", x))
-				} else {
-					row = append(row, "–")
-				}
+				row = append(row, ratioCell(r, toolBerth, t, op, size))
 			}
+		}
+		if hasNative {
+			row = append(row, ratioCell(r, toolNative, toolBerth, op, size))
 		}
 		for _, t := range cli {
 			if rss, ok := r.medianRSS(key{t, op, size}); ok {
@@ -182,6 +190,14 @@ func (rp report) table() [][]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// ratioCell is tool's median over other's for op at size, or a dash.
+func ratioCell(r *results, tool, other, op string, size int) string {
+	if x, ok := r.ratioOf(tool, other, op, size); ok {
+		return fmt.Sprintf("%.2f×", x)
+	}
+	return "–"
 }
 
 // cell is one tool's median for op at size, or why there is none.
@@ -237,11 +253,15 @@ func shortName(tool string) string {
 	return tool
 }
 
-// shortTarget is the limit part of a target, for the results table.
+// shortTarget is the limit part of a target, for the results table, with
+// the tool it judges when that is not berth.
 func shortTarget(t targetResult) string {
 	_, limit, ok := strings.Cut(t.Desc, "≤ ")
 	if !ok {
 		return t.Desc
+	}
+	if t.Tool != "" {
+		return shortName(t.Tool) + " ≤ " + limit
 	}
 	return "≤ " + limit
 }

@@ -31,14 +31,18 @@ type results struct {
 	Absent map[string]string
 	// CICycle is whether the CI cycle was measured (see -ci-cycle).
 	CICycle bool
+	// Monitors holds the native engine's monitors as read at each
+	// snapshot: one slice per cycle, one procMem per monitor.
+	Monitors map[monitorKey][][]procMem
 }
 
 func newResults() *results {
 	return &results{
-		Samples: map[key][]sample{},
-		Failed:  map[key]string{},
-		Notes:   map[string]int{},
-		Absent:  map[string]string{},
+		Samples:  map[key][]sample{},
+		Failed:   map[key]string{},
+		Notes:    map[string]int{},
+		Absent:   map[string]string{},
+		Monitors: map[monitorKey][][]procMem{},
 	}
 }
 

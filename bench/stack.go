@@ -30,21 +30,6 @@ type stack struct {
 	Subnets map[string]string
 }
 
-// subnets picks /24 subnets for one run's networks, outside Docker's default
-// address pools. dockerd 20.10 sometimes keeps a network with a stale
-// endpoint that only a daemon restart removes (moby/moby#43286); each one
-// holds its subnet, and with the defaults every such network would take one
-// of the ~30 pools that everyone on the machine shares. first is the 10.x
-// block of this bench process, n counts the runs; wrapping after 128 runs
-// only matters if a network from 128 runs earlier was stranded.
-func subnets(first, n int) map[string]string {
-	third := (2 * n) % 256
-	return map[string]string{
-		netBack:  fmt.Sprintf("10.%d.%d.0/24", first, third),
-		netFront: fmt.Sprintf("10.%d.%d.0/24", first, third+1),
-	}
-}
-
 // Network and volume keys in the Compose file.
 const (
 	netFront = "front"

@@ -62,7 +62,7 @@ func TestComposeLoads(t *testing.T) {
 	if _, ok := p.Volumes[volData]; !ok {
 		t.Errorf("volume %q not declared", volData)
 	}
-	for key, want := range map[string]string{netBack: "10.150.4.0/24", netFront: "10.150.5.0/24"} {
+	for key, want := range map[string]string{netBack: "10.151.4.0/24", netFront: "10.151.5.0/24"} {
 		var got string
 		if cfg := p.Networks[key].Ipam.Config; len(cfg) == 1 {
 			got = cfg[0].Subnet

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,12 +12,16 @@ import (
 // Targets from the Benchmarks issue. The cheap commands are compared at 50
 // services, the size the issue names; the engine-bound ones at every size.
 const (
-	targetSize       = 50
-	targetVsCompose  = 0.2  // berth/docker compose for no-op up, ps, config
-	targetUpDown     = 1.05 // berth/floor for cold up and down
-	targetChange     = 1.1  // berth/hand recreate for the one-service change
-	targetRSS        = 25 << 20
-	targetCICycle    = 1.0 // berth ci/the docker compose script for the CI cycle
+	targetSize      = 50
+	targetVsCompose = 0.2  // berth/docker compose for no-op up, ps, config
+	targetUpDown    = 1.05 // berth/floor for cold up and down
+	targetChange    = 1.1  // berth/hand recreate for the one-service change
+	targetRSS       = 25 << 20
+	targetCICycle   = 1.0 // berth ci/the docker compose script for the CI cycle
+	// The native engine against berth on dockerd, cold up and down at
+	// nativeSize services: at least 5× faster.
+	targetNative     = 0.2
+	targetMonitorRSS = 3 << 20 // peak RSS of each native monitor
 	statusMet        = "met"
 	statusMissed     = "missed"
 	statusNotMeasure = "not measured"
@@ -26,6 +31,7 @@ const (
 type targetResult struct {
 	Op       string // the row it belongs to; "" for targets spanning rows
 	Size     int    // 0 for targets spanning sizes
+	Tool     string // the tool judged, when not berth
 	Desc     string
 	Measured string
 	Status   string // met, missed, or "not measured (why)"
@@ -52,7 +58,7 @@ func evalTargets(r *results, sizes []int) []targetResult {
 	hasSize := func(n int) bool { return slices.Contains(sizes, n) }
 	for _, a := range absoluteTargets() {
 		t := targetResult{Op: a.Op, Size: targetSize, Desc: fmt.Sprintf("%s on %d services ≤ %s× docker compose", a.Op, targetSize, fmtFactor(targetVsCompose))}
-		t.Measured, t.Status = ratioStatus(r, a.Op, targetSize, toolCompose, targetVsCompose, hasSize(targetSize))
+		t.Measured, t.Status = ratioStatus(r, toolBerth, toolCompose, a.Op, targetSize, targetVsCompose, hasSize(targetSize))
 		out = append(out, t)
 	}
 	for _, a := range absoluteTargets() {
@@ -82,7 +88,7 @@ func evalTargets(r *results, sizes []int) []targetResult {
 			{opChange, targetChange, "hand recreate"},
 		} {
 			t := targetResult{Op: c.op, Size: size, Desc: fmt.Sprintf("%s on %d services ≤ %s× %s", c.op, size, fmtFactor(c.limit), c.floor)}
-			t.Measured, t.Status = ratioStatus(r, c.op, size, toolFloor, c.limit, true)
+			t.Measured, t.Status = ratioStatus(r, toolBerth, toolFloor, c.op, size, c.limit, true)
 			out = append(out, t)
 		}
 	}
@@ -99,7 +105,34 @@ func evalTargets(r *results, sizes []int) []targetResult {
 	out = append(out, growthTarget(r, sizes))
 	if r.CICycle {
 		t := targetResult{Op: opCICycle, Size: ciServices, Desc: fmt.Sprintf("CI cycle on %d services ≤ %s× docker compose", ciServices, fmtFactor(targetCICycle))}
-		t.Measured, t.Status = ratioStatus(r, opCICycle, ciServices, toolCompose, targetCICycle, true)
+		t.Measured, t.Status = ratioStatus(r, toolBerth, toolCompose, opCICycle, ciServices, targetCICycle, true)
+		out = append(out, t)
+	}
+	return append(out, nativeTargets(r, sizes)...)
+}
+
+// nativeTargets checks the native engine: cold up and down at nativeSize
+// services against berth on dockerd, and its monitors' peak RSS at every
+// size.
+func nativeTargets(r *results, sizes []int) []targetResult {
+	var out []targetResult
+	for _, op := range []string{opColdUp, opDown} {
+		t := targetResult{Op: op, Size: nativeSize, Tool: toolNative,
+			Desc: fmt.Sprintf("native %s on %d services ≤ %s× berth on dockerd", op, nativeSize, fmtFactor(targetNative))}
+		t.Measured, t.Status = ratioStatus(r, toolNative, toolBerth, op, nativeSize, targetNative, slices.Contains(sizes, nativeSize))
+		out = append(out, t)
+	}
+	if why, absent := r.Absent[toolNative]; absent {
+		return append(out, targetResult{Tool: toolNative, Desc: fmt.Sprintf("native monitor peak RSS ≤ %s each", fmtMiB(targetMonitorRSS)), Status: notMeasured(why)})
+	}
+	for _, size := range sizes {
+		t := targetResult{Size: size, Tool: toolNative, Desc: fmt.Sprintf("native monitor peak RSS on %d services ≤ %s each", size, fmtMiB(targetMonitorRSS))}
+		if st, ok := r.monitorStats(size); ok {
+			t.Measured = fmt.Sprintf("VmHWM max %s (RssAnon max %s, Pss max %s)", fmtMiB(st.HWM.Max), fmtMiB(st.Anon.Max), orMiB(st.Pss.Max))
+			t.Status = metIf(st.HWM.Max <= targetMonitorRSS)
+		} else {
+			t.Status = notMeasured("no monitor read")
+		}
 		out = append(out, t)
 	}
 	return out
@@ -132,39 +165,43 @@ func growthTarget(r *results, sizes []int) targetResult {
 	return t
 }
 
-// ratioStatus compares berth with other on op at size.
-func ratioStatus(r *results, op string, size int, other string, limit float64, sizeMeasured bool) (string, string) {
+// ratioStatus compares tool with other on op at size: tool's median over
+// other's, met when at most limit.
+func ratioStatus(r *results, tool, other, op string, size int, limit float64, sizeMeasured bool) (string, string) {
 	if !sizeMeasured {
 		return "", notMeasured(fmt.Sprintf("%d services not in -sizes", size))
 	}
-	if why, absent := r.Absent[other]; absent {
-		return "", notMeasured(why)
+	for _, t := range []string{other, tool} {
+		if why, absent := r.Absent[t]; absent {
+			return "", notMeasured(why)
+		}
 	}
-	if r.failed(toolBerth, op, size) {
-		return "", statusMissed + " (berth failed; see Problems)"
+	if r.failed(tool, op, size) {
+		return "", fmt.Sprintf("%s (%s failed; see Problems)", statusMissed, toolTitle(tool))
 	}
-	x, ok := r.ratio(op, size, other)
+	x, ok := r.ratioOf(tool, other, op, size)
 	if !ok {
 		if _, has := r.median(key{other, op, size}); !has {
 			return "", notMeasured("no " + toolTitle(other) + " figure")
 		}
-		return "", notMeasured("no berth figure")
+		return "", notMeasured("no " + toolTitle(tool) + " figure")
 	}
 	return fmt.Sprintf("%.2f×", x), metIf(x <= limit)
 }
 
-// ratio is berth's median over other's median for op at size.
-func (r *results) ratio(op string, size int, other string) (float64, bool) {
-	b, okB := r.median(key{toolBerth, op, size})
-	o, okO := r.median(key{other, op, size})
-	if !okB || !okO || o == 0 {
+// ratioOf is tool's median over other's median for op at size.
+func (r *results) ratioOf(tool, other, op string, size int) (float64, bool) {
+	a, okA := r.median(key{tool, op, size})
+	b, okB := r.median(key{other, op, size})
+	if !okA || !okB || b == 0 {
 		return 0, false
 	}
-	return float64(b) / float64(o), true
+	return float64(a) / float64(b), true
 }
 
-// fmtFactor prints a limit without trailing zeros: 1.05, 1.1, 4.
-func fmtFactor(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+// fmtFactor prints a limit to two decimals without trailing zeros: 1.05,
+// 1.1, 4, and 1.67 for 50/30.
+func fmtFactor(x float64) string { return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64) }
 
 func metIf(ok bool) string {
 	if ok {

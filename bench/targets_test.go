@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -153,5 +154,118 @@ func TestEvalTargetsCICycle(t *testing.T) {
 				t.Errorf("target row got (%q, %d), want (%q, %d)", got.Op, got.Size, opCICycle, ciServices)
 			}
 		})
+	}
+}
+
+func TestEvalTargetsNative(t *testing.T) {
+	upDesc := "native up -d (cold) on 30 services ≤ 0.2× berth on dockerd"
+	downDesc := "native down on 30 services ≤ 0.2× berth on dockerd"
+	rssDesc := "native monitor peak RSS on 30 services ≤ 3.0 MiB each"
+	mon := func(hwm, anon int64) []procMem { return []procMem{{VmRSS: hwm, VmHWM: hwm, RssAnon: anon}} }
+	tests := []struct {
+		name  string
+		sizes []int
+		ms    map[string]map[string]map[int]float64
+		setup func(r *results)
+		want  map[string][2]string // desc → measured, status
+	}{
+		{
+			name:  "met",
+			sizes: []int{10, 30},
+			ms: map[string]map[string]map[int]float64{
+				toolBerth:  {opColdUp: {30: 3000}, opDown: {30: 2000}},
+				toolNative: {opColdUp: {30: 500}, opDown: {30: 400}},
+			},
+			setup: func(r *results) {
+				r.Monitors[monitorKey{30, phaseAfterUp}] = [][]procMem{mon(2<<20, 1<<20)}
+				r.Monitors[monitorKey{30, phaseBeforeDown}] = [][]procMem{mon(3<<20, 1<<19)}
+			},
+			want: map[string][2]string{
+				upDesc:   {"0.17×", statusMet},
+				downDesc: {"0.20×", statusMet},
+				rssDesc:  {"VmHWM max 3.0 MiB (RssAnon max 1.0 MiB, Pss max –)", statusMet},
+				"native monitor peak RSS on 10 services ≤ 3.0 MiB each": {"", "not measured (no monitor read)"},
+			},
+		},
+		{
+			name:  "missed",
+			sizes: []int{30},
+			ms: map[string]map[string]map[int]float64{
+				toolBerth:  {opColdUp: {30: 3000}, opDown: {30: 2000}},
+				toolNative: {opColdUp: {30: 900}},
+			},
+			setup: func(r *results) {
+				r.fail(key{toolNative, opDown, 30}, errors.New("berth --engine native down: exit status 1"))
+				r.Monitors[monitorKey{30, phaseBeforeDown}] = [][]procMem{mon(8<<20, 2<<20)}
+			},
+			want: map[string][2]string{
+				upDesc:   {"0.30×", statusMissed},
+				downDesc: {"", "missed (native failed; see Problems)"},
+				rssDesc:  {"VmHWM max 8.0 MiB (RssAnon max 2.0 MiB, Pss max –)", statusMissed},
+			},
+		},
+		{
+			name:  "native absent",
+			sizes: []int{30},
+			ms:    map[string]map[string]map[int]float64{toolBerth: {opColdUp: {30: 3000}}},
+			setup: func(r *results) { r.Absent[toolNative] = "the native engine needs root (bench runs as uid 1000)" },
+			want: map[string][2]string{
+				upDesc: {"", "not measured (the native engine needs root (bench runs as uid 1000))"},
+				"native monitor peak RSS ≤ 3.0 MiB each": {"", "not measured (the native engine needs root (bench runs as uid 1000))"},
+			},
+		},
+		{
+			name:  "berth on dockerd absent",
+			sizes: []int{30},
+			ms:    map[string]map[string]map[int]float64{toolNative: {opColdUp: {30: 500}}},
+			setup: func(r *results) { r.Absent[toolBerth] = "berth not in -tools" },
+			want:  map[string][2]string{upDesc: {"", "not measured (berth not in -tools)"}},
+		},
+		{
+			name:  "30 not in -sizes",
+			sizes: []int{10},
+			ms:    map[string]map[string]map[int]float64{toolNative: {opColdUp: {10: 500}}},
+			want:  map[string][2]string{downDesc: {"", "not measured (30 services not in -sizes)"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fixture(tt.ms)
+			if tt.setup != nil {
+				tt.setup(r)
+			}
+			ts := evalTargets(r, tt.sizes)
+			for desc, want := range tt.want {
+				got, ok := findTarget(ts, desc)
+				if !ok {
+					t.Errorf("evalTargets has no target %q", desc)
+					continue
+				}
+				if got.Measured != want[0] || got.Status != want[1] {
+					t.Errorf("evalTargets %q got (%q, %q), want (%q, %q)", desc, got.Measured, got.Status, want[0], want[1])
+				}
+				if got.Tool != toolNative {
+					t.Errorf("evalTargets %q judges %q, want %q", desc, got.Tool, toolNative)
+				}
+			}
+		})
+	}
+}
+
+func TestFmtFactor(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{1.05, "1.05"},
+		{1.1, "1.1"},
+		{4, "4"},
+		{0.2, "0.2"},
+		{50.0 / 30.0, "1.67"},
+	}
+	for _, tt := range tests {
+		if got := fmtFactor(tt.in); got != tt.want {
+			t.Errorf("fmtFactor(%v) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -54,9 +54,11 @@ func opArgs(op string) []string {
 
 // cliTool is a Compose implementation run as a child process.
 type cliTool struct {
-	Name    string   // toolBerth, toolCompose or toolV1
+	Name    string   // toolBerth, toolNative, toolCompose or toolV1
 	Argv    []string // the command before the global flags, e.g. docker compose
 	Version string
+	// Env is added to bench's environment for every command.
+	Env []string
 	// Lacks lists operations the tool does not have (docker-compose v1 has
 	// no ps --format json); they are reported as n/a.
 	Lacks []string
@@ -94,7 +96,7 @@ func (t cliTool) runArgs(ctx context.Context, s stack, cmdArgs []string, env ...
 	}
 	// Progress bars and colours are for terminals; ask for plain output so
 	// that every tool does the same work.
-	env = append(append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain"), env...)
+	env = append(append(append(os.Environ(), "NO_COLOR=1", "COMPOSE_ANSI=never", "COMPOSE_PROGRESS=plain"), t.Env...), env...)
 	rep, err := t.Spawn.run(append([]string{t.Argv[0]}, args...), s.Dir, env)
 	if err != nil {
 		if ctx.Err() != nil {

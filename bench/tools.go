@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,35 +35,74 @@ func ensureImage(ctx context.Context, root, image string) (string, error) {
 	return sleeperImage, nil
 }
 
+// toolset is what detectTools prepared: the CLI tools, the floor's engine
+// and the native engine's state directory.
+type toolset struct {
+	cli    map[string]cliTool
+	floor  floorEngine
+	native *nativeEngine
+	closer []func(ctx context.Context)
+}
+
+// close releases the floor's engine and removes the native engine's state
+// directory; it runs after the sweeper has removed every project.
+func (ts toolset) close(ctx context.Context) {
+	for _, c := range ts.closer {
+		c(ctx)
+	}
+}
+
 // detectTools prepares each tool asked for. A tool that cannot run is
 // recorded in absent with the reason, and its version (or the reason) in
-// versions; the floor's engine is returned with its close function.
-func detectTools(ctx context.Context, cfg config, root, tmp string, versions, absent map[string]string) (map[string]cliTool, floorEngine, func()) {
-	tools := map[string]cliTool{}
-	closeEng := func() {}
-	var eng floorEngine
+// versions.
+func detectTools(ctx context.Context, cfg config, root, tmp, image string, log io.Writer, versions, absent map[string]string) toolset {
+	ts := toolset{cli: map[string]cliTool{}}
 	setAbsent := func(tool, why string) {
 		absent[tool] = why
 		versions[tool] = "not measured: " + why
 	}
+	var bin string
+	var buildErr error
+	berth := func() (string, error) {
+		if bin == "" && buildErr == nil {
+			bin, buildErr = berthbuild.Build(ctx, root, tmp)
+		}
+		return bin, buildErr
+	}
 	for _, t := range cfg.Tools {
 		switch t {
 		case toolBerth:
-			bin, err := berthbuild.Build(ctx, root, tmp)
+			bin, err := berth()
 			if err != nil {
 				setAbsent(t, fmt.Sprintf("building berth failed: %s", tail(err.Error(), 3)))
 				continue
 			}
-			tools[t] = cliTool{Name: t, Argv: []string{bin}}
+			// The environment must not move this column off dockerd.
+			ts.cli[t] = cliTool{Name: t, Argv: []string{bin}, Env: []string{"BERTH_ENGINE=docker"}}
 			versions[t] = "built from this tree as `make build` does (front and full build)"
+		case toolNative:
+			bin, err := berth()
+			if err != nil {
+				setAbsent(t, fmt.Sprintf("building berth failed: %s", tail(err.Error(), 3)))
+				continue
+			}
+			n, version, err := setupNative(ctx, bin, tmp, image, log)
+			if err != nil {
+				setAbsent(t, oneLine(err.Error()))
+				continue
+			}
+			ts.native = n
+			ts.closer = append(ts.closer, n.close)
+			ts.cli[t] = cliTool{Name: t, Argv: []string{bin, "--engine", "native"}, Env: n.env()}
+			versions[t] = version
 		case toolCompose:
 			v, err := exec.CommandContext(ctx, "docker", "compose", "version", "--short").Output()
 			if err != nil {
 				setAbsent(t, "docker compose v2+ is not installed: `docker compose version` failed")
 				continue
 			}
-			tools[t] = cliTool{Name: t, Argv: []string{"docker", "compose"}, Version: strings.TrimSpace(string(v))}
-			versions[t] = tools[t].Version
+			ts.cli[t] = cliTool{Name: t, Argv: []string{"docker", "compose"}, Version: strings.TrimSpace(string(v))}
+			versions[t] = ts.cli[t].Version
 		case toolV1:
 			path, err := exec.LookPath("docker-compose")
 			if err != nil {
@@ -76,14 +116,15 @@ func detectTools(ctx context.Context, cfg config, root, tmp string, versions, ab
 			}
 			// v1 names containers with underscores (shop_web_1); each tool
 			// has its own project, so that does not matter here.
-			tools[t] = cliTool{Name: t, Argv: []string{path}, Version: strings.TrimSpace(string(v)), Lacks: []string{opPsJSON}}
-			versions[t] = tools[t].Version
+			ts.cli[t] = cliTool{Name: t, Argv: []string{path}, Version: strings.TrimSpace(string(v)), Lacks: []string{opPsJSON}}
+			versions[t] = ts.cli[t].Version
 		case toolFloor:
 			e, err := enginedocker.New(ctx, enginedocker.OptionsFromEnv(environ()))
 			if err == nil {
 				var v string
 				if v, err = e.APIVersion(ctx); err == nil {
-					eng, closeEng = e, func() { _ = e.Close() }
+					ts.floor = e
+					ts.closer = append(ts.closer, func(context.Context) { _ = e.Close() })
 					versions[t] = "engine/docker, API " + v
 					continue
 				}
@@ -92,7 +133,15 @@ func detectTools(ctx context.Context, cfg config, root, tmp string, versions, ab
 			setAbsent(t, fmt.Sprintf("engine/docker cannot reach the daemon: %v", err))
 		}
 	}
-	return tools, eng, closeEng
+	return ts
+}
+
+// view is bench's look at the engine tool runs on.
+func (ts toolset) view(tool string) view {
+	if tool == toolNative && ts.native != nil {
+		return nativeView{ts.native}
+	}
+	return dockerView{}
 }
 
 // environ is the process environment as engine/docker takes it.
