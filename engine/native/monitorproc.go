@@ -25,11 +25,21 @@ import (
 // container and records its life, it serves the container's DNS at
 // 127.0.0.11 inside its network namespace and proxies its published
 // ports; with AutoRemove it removes the container once it has exited.
+//
+// It first takes the container's monitor lock, held until it returns: a
+// second monitor of a container (a start racing another, or retried after
+// a killed berth) leaves at once, before it binds the DNS address or
+// touches the container.
 func RunMonitor(ctx context.Context, dir string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
+	lock, err := monitor.Lock(dir)
+	if err != nil {
+		return fmt.Errorf("native monitor: %w", err)
+	}
+	defer lock.Close()
 	cfg, err := readMonitorConfig(dir)
 	if err != nil {
 		return err
