@@ -31,7 +31,8 @@ func killCompose(n int) string {
 // two points: a moment after the first container runs, and while a
 // container's monitor is starting (launched, the container not yet
 // running). Each time the next up must converge (every service running,
-// once) and down -v must leave nothing.
+// once) and down -v must leave nothing; so must a down -v that comes
+// instead of that up, while the monitor still starts the container.
 func TestKillDuringUp(t *testing.T) {
 	t.Parallel()
 	t.Run("after the first container runs", func(t *testing.T) {
@@ -50,16 +51,29 @@ func TestKillDuringUp(t *testing.T) {
 		// A first runc create that takes 3s more widens the window between
 		// the first monitor's launch and its container running, so that
 		// the kill lands in it and the next up comes while it lasts.
-		killUp(t, slowRunc(t, 3*time.Second), func(s *stack) string {
-			k := kernel{monitors: monitorProcs()}
-			for name, r := range s.records() {
-				if running(r.ID) != nil && slices.ContainsFunc(k.monitors, func(p proc) bool { return monitorOf(p, r.ID) }) {
-					return "while the monitor of " + name + " started it"
-				}
-			}
-			return ""
-		})
+		killUp(t, slowRunc(t, 3*time.Second), startingMonitor)
 	})
+	t.Run("then down while a monitor starts", func(t *testing.T) {
+		// No up in between: down must end the monitor the killed up left
+		// starting the container, and the container it creates.
+		s := killAt(t, slowRunc(t, 3*time.Second), startingMonitor)
+		s.mustBerth("down", "-v")
+		if left := s.trace.leftovers(); len(left) > 0 {
+			t.Errorf("down -v after a killed up left:\n  %s", strings.Join(left, "\n  "))
+		}
+	})
+}
+
+// startingMonitor is the moment a container's monitor runs but has not
+// got it running yet.
+func startingMonitor(s *stack) string {
+	k := kernel{monitors: monitorProcs()}
+	for name, r := range s.records() {
+		if running(r.ID) != nil && slices.ContainsFunc(k.monitors, func(p proc) bool { return monitorOf(p, r.ID) }) {
+			return "while the monitor of " + name + " started it"
+		}
+	}
+	return ""
 }
 
 // slowRunc writes a runc whose first create sleeps for delay and returns
@@ -80,12 +94,13 @@ func slowRunc(t *testing.T, delay time.Duration) []string {
 	return []string{"BERTH_RUNC=" + wrapper}
 }
 
-// killUp starts up -d of a ten-service stack with env added to berth's
-// environment, sends SIGKILL once trigger returns what happened, then
-// checks that up and down converge.
-func killUp(t *testing.T, env []string, trigger func(*stack) string) {
-	const n = 10
-	s := newStack(t, killCompose(n))
+// killServices is how many services the stacks of these tests have.
+const killServices = 10
+
+// killAt starts up -d of a ten-service stack with env added to berth's
+// environment and sends SIGKILL once trigger returns what happened.
+func killAt(t *testing.T, env []string, trigger func(*stack) string) *stack {
+	s := newStack(t, killCompose(killServices))
 	s.env = env
 	up := s.start("up", "-d")
 	when := ""
@@ -122,10 +137,15 @@ func killUp(t *testing.T, env []string, trigger func(*stack) string) {
 	default:
 		t.Fatalf("up failed before it was killed: %v", r)
 	}
+	return s
+}
 
+// killUp kills an up (killAt), then checks that up and down converge.
+func killUp(t *testing.T, env []string, trigger func(*stack) string) {
+	s := killAt(t, env, trigger)
 	s.mustBerth("up", "-d")
 	want := map[string]string{}
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= killServices; i++ {
 		want[fmt.Sprintf("s%02d", i)] = "running"
 	}
 	s.wantStates(want)
