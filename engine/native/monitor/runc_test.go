@@ -389,7 +389,6 @@ func TestRunAlwaysRestartsUntilStopped(t *testing.T) {
 	if kids := childrenOf(t, p.cmd.Process.Pid); len(kids) != 1 || kids[0] != second.Pid {
 		t.Errorf("monitor's children %v, want only the init %d", kids, second.Pid)
 	}
-	measureRSS(t, p.cmd.Process.Pid)
 	c.stop(t)
 	p.wait(t)
 	if s := c.state(t); s.Status != StatusExited || s.RestartCount != 1 || s.ExitCode != 137 {
