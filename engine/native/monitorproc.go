@@ -26,16 +26,15 @@ import (
 // 127.0.0.11 inside its network namespace and proxies its published
 // ports; with AutoRemove it removes the container once it has exited.
 //
-// It first takes the container's monitor lock, held until it returns: a
-// second monitor of a container (a start racing another, or retried after
-// a killed berth) leaves at once, before it binds the DNS address or
-// touches the container.
+// It holds the container's monitor lock, which launch took and passed as
+// fd monitorLockFD, until it returns: no second monitor of the container
+// is ever started beside it.
 func RunMonitor(ctx context.Context, dir string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	lock, err := monitor.Lock(dir)
+	lock, err := monitor.Claim(dir, monitorLockFD)
 	if err != nil {
 		return fmt.Errorf("native monitor: %w", err)
 	}
@@ -79,7 +78,7 @@ func RunMonitor(ctx context.Context, dir string) error {
 		return err
 	}
 	if c.Watched {
-		go e.watchInput(ctx, c, os.NewFile(3, "watch"))
+		go e.watchInput(ctx, c, os.NewFile(monitorWatchFD, "watch"))
 	}
 	runErr := monitor.Run(ctx, dir)
 	if c, err := e.readContainer(c.ID); err == nil && c.AutoRemove {
@@ -96,6 +95,12 @@ func RunMonitor(ctx context.Context, dir string) error {
 	}
 	return runErr
 }
+
+// The files a monitor inherits from launch.
+const (
+	monitorLockFD  = 3 // the container's monitor lock
+	monitorWatchFD = 4 // a watcher's input (StartWatcher)
+)
 
 func readMonitorConfig(dir string) (monitor.Config, error) {
 	var cfg monitor.Config

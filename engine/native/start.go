@@ -164,11 +164,26 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 }
 
 // launch starts a monitor for the prepared container and waits for it to
-// report the container started. watch, when set, is handed to the monitor
-// as its fd 3 (see StartWatcher). The monitor writes monitor.pid itself,
-// once it holds the container's monitor lock.
+// report the container started. The monitor inherits the container's
+// monitor lock, taken here, as its fd 3 (monitorLockFD); watch, when set,
+// is handed to it as fd 4 (see StartWatcher).
 func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)
+	lock, err := monitor.Lock(dir)
+	if errors.Is(err, monitor.ErrLocked) {
+		// Another berth started a monitor for it since StartContainer
+		// looked: that one starts it.
+		if started, err := e.awaitLive(ctx, c); started || err != nil {
+			return err
+		}
+		return fmt.Errorf("its monitor, started by another berth, ended without starting it: start it again")
+	}
+	if err != nil {
+		return err
+	}
+	// Closed again below, once the monitor holds the lock through its
+	// own copy; this is for the returns before.
+	defer lock.Close()
 	if err := os.Remove(filepath.Join(dir, "stop")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -190,11 +205,13 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	// A session of its own: the terminal's Ctrl-C and berth's exit do not
 	// reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.ExtraFiles = []*os.File{lock}
 	if watch != nil {
-		cmd.ExtraFiles = []*os.File{watch}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, watch)
 	}
 	err = cmd.Start()
 	errFile.Close()
+	lock.Close()
 	if err != nil {
 		return fmt.Errorf("start its monitor %s: %w", e.exe, err)
 	}
@@ -223,11 +240,6 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 		case <-exited:
 			if st, err := monitor.ReadState(dir); err == nil && st.MonitorPid == pid && st.Status == "exited" && st.Error == "" {
 				return nil
-			}
-			if started, err := e.awaitLive(ctx, c); started || err != nil {
-				// It found another berth's monitor starting the
-				// container, and left it that.
-				return err
 			}
 			return monitorFailed(dir)
 		case <-ctx.Done():

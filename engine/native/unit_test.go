@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -194,8 +195,10 @@ func TestObserveStartingMonitor(t *testing.T) {
 	if s.Status != "created" || !s.MonitorAlive {
 		t.Errorf("with a monitor starting: %s, monitor alive %v; want created, monitor alive", s.Status, s.MonitorAlive)
 	}
-	// monitor.pid names this test, whose command line is not a monitor's
-	// of dir.
+	// A pid that is not a monitor of dir (this test's) is not trusted.
+	if err := os.WriteFile(filepath.Join(dir, monitor.MonitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if pid, alive := monitorProc(dir); pid != 0 || !alive {
 		t.Errorf("monitorProc = %d, %v; want 0, true", pid, alive)
 	}

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
-func TestLock(t *testing.T) {
+func TestLockAndClaim(t *testing.T) {
 	dir := t.TempDir()
 	locked := func(want bool) {
 		t.Helper()
@@ -35,19 +37,43 @@ func TestLock(t *testing.T) {
 		}
 		t.Fatalf("second Lock: %v, want ErrLocked", err)
 	}
-	// The holder wrote its pid, and the refused Lock left it alone.
+
+	// The monitor's copy, as it inherits it: the same open file.
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Claim(dir, uintptr(fd))
+	if err != nil {
+		unix.Close(fd)
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, MonitorPidFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(b) != strconv.Itoa(os.Getpid()) {
-		t.Errorf("monitor.pid %q, want the holder's pid %d", b, os.Getpid())
+		t.Errorf("monitor.pid %q, want the claimer's pid %d", b, os.Getpid())
 	}
+	// The engine lets go of its copy once the monitor runs: the monitor
+	// still holds the lock, until it ends.
 	f.Close()
+	locked(true)
+	m.Close()
 	locked(false)
-	g, err := Lock(dir)
+
+	// A file that is not the lock, or no file, is refused.
+	other, err := os.Create(filepath.Join(dir, "other"))
 	if err != nil {
-		t.Fatalf("Lock after the holder let go: %v", err)
+		t.Fatal(err)
 	}
-	g.Close()
+	defer other.Close()
+	if g, err := Claim(dir, other.Fd()); err == nil {
+		g.Close()
+		t.Error("Claim of another file succeeded")
+	}
+	if g, err := Claim(dir, 1000); err == nil {
+		g.Close()
+		t.Error("Claim of a closed fd succeeded")
+	}
 }

@@ -19,12 +19,7 @@ func TestMain(m *testing.M) {
 		// SIGUSR1 ends the context, for the test of that way to stop.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGUSR1)
 		defer stop()
-		lock, err := Lock(dir)
-		if err == nil {
-			defer lock.Close()
-			err = Run(ctx, dir)
-		}
-		if err != nil {
+		if err := Run(ctx, dir); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			stop()
 			os.Exit(1)

@@ -49,7 +49,7 @@ type monitor struct {
 // Ending ctx asks for that end now: the container is killed and not
 // restarted. Run is meant to be a process's whole job: it ignores SIGTERM,
 // SIGINT and SIGHUP, makes the process a child subreaper and lowers its GC
-// percent. The caller holds dir's lock (Lock).
+// percent. The caller holds dir's lock (Claim).
 func Run(ctx context.Context, dir string) error {
 	cfg, policy, hc, err := setup(dir)
 	if err != nil {
