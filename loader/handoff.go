@@ -13,8 +13,12 @@ import (
 // Full builds never return it.
 var ErrFullLoad = errors.New("this berth serves only cached projects; the full build loads the others")
 
-// fullName is the full build's file name, installed beside the front.
-const fullName = "berth-full"
+// fullName is the full build's file name, installed beside the front,
+// whose name is frontName.
+const (
+	fullName  = "berth-full"
+	frontName = "berth"
+)
 
 // FullExecutable is where a front build finds the full build: beside its
 // own executable, symbolic links resolved.
@@ -24,4 +28,25 @@ func FullExecutable() (string, error) {
 		return "", fmt.Errorf("find berth's own executable: %w", err)
 	}
 	return filepath.Join(filepath.Dir(self), fullName), nil
+}
+
+// FrontExecutable is the smaller of the two builds for a process that
+// loads no project: the front build beside this full build when there is
+// one, else this executable. The native engine's container monitors run
+// it, as each keeps the package-level data of the executable it runs
+// (a full build's JSON schema compiler alone holds 1.7 MB) for as long as
+// its container lives.
+func FrontExecutable() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find berth's own executable: %w", err)
+	}
+	if filepath.Base(self) != fullName {
+		return self, nil
+	}
+	front := filepath.Join(filepath.Dir(self), frontName)
+	if fi, err := os.Stat(front); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+		return front, nil
+	}
+	return self, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/swarm"
 	"github.com/berth-dev/berth/isolate"
 	"github.com/berth-dev/berth/loader"
 	"github.com/berth-dev/berth/planner"
@@ -39,6 +40,8 @@ type app struct {
 
 	// connect opens the engine and returns how to close it.
 	connect func(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error)
+	// connectSwarm opens the swarm manager for --engine swarm.
+	connectSwarm func(ctx context.Context, environ map[string]string) (swarm.Swarm, func() error, error)
 	// notify subscribes c to SIGINT and SIGTERM and returns the
 	// unsubscribe.
 	notify func(c chan<- os.Signal) (stop func())
@@ -58,6 +61,7 @@ func newApp(g *globalOptions, stdout, stderr io.Writer) *app {
 		connect: func(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error) {
 			return connectEngine(ctx, g.engineName, environ)
 		},
+		connectSwarm: connectSwarm,
 		notify: func(c chan<- os.Signal) func() {
 			signal.Notify(c, os.Interrupt, syscall.SIGTERM)
 			return func() { signal.Stop(c) }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/fake"
+	"github.com/berth-dev/berth/engine/swarm"
+	"github.com/berth-dev/berth/engine/swarm/swarmfake"
 )
 
 // shopCompose is a small stack: web depends on db, db keeps a named volume.
@@ -34,8 +36,10 @@ volumes:
 // harness runs berth in-process against one fake engine and one compose
 // file, as project "shop".
 type harness struct {
-	t     *testing.T
-	f     *fake.Engine
+	t *testing.T
+	f *fake.Engine
+	// sw is the swarm --engine swarm reaches; see swarm_test.go.
+	sw    *swarmfake.Fake
 	file  string
 	env   map[string]string
 	stdin string
@@ -71,6 +75,12 @@ func (h *harness) root(stdout, stderr *syncBuffer) *cobra.Command {
 		a := newApp(g, stdout, stderr)
 		a.connect = func(context.Context, map[string]string) (engine.Engine, func() error, error) {
 			return h.f, func() error { return nil }, nil
+		}
+		a.connectSwarm = func(context.Context, map[string]string) (swarm.Swarm, func() error, error) {
+			if h.sw == nil {
+				h.t.Fatal("berth reached for a swarm this test has none of")
+			}
+			return h.sw, func() error { return nil }, nil
 		}
 		a.notify = func(chan<- os.Signal) func() { return func() {} }
 		if h.notify != nil {

@@ -23,6 +23,9 @@ func newDownCmd(a *app) *cobra.Command {
 		Short: "Stop and remove containers, networks",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.g.onSwarm() {
+				return a.swarmDown(cmd)
+			}
 			var orphans upFlags
 			orphans.removeOrphans = o.removeOrphans
 			if err := orphans.resolve(cmd, a.g.environ); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
 	"github.com/berth-dev/berth/engine/native"
+	"github.com/berth-dev/berth/loader"
 )
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
@@ -19,8 +20,18 @@ func connectEngine(ctx context.Context, name string, environ map[string]string) 
 			return nil, nil, err
 		}
 		return e, e.Close, nil
+	case "swarm":
+		// The swarm commands dispatch before they reach a container engine
+		// (see swarm.go); one that gets here works on containers.
+		return nil, nil, fmt.Errorf("--engine swarm: this command works on containers, and a swarm runs services: use --engine docker")
 	case "native":
-		e, err := native.New(native.OptionsFromEnv(environ))
+		opts := native.OptionsFromEnv(environ)
+		exe, err := loader.FrontExecutable()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Exe = exe
+		e, err := native.New(opts)
 		if err != nil {
 			return nil, nil, err
 		}

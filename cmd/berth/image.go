@@ -89,6 +89,11 @@ func (a *app) imageLoad(ctx context.Context, s *session, input string) error {
 		return fmt.Errorf("image load: %w", err)
 	}
 	for _, ref := range refs {
+		// As docker load words it, an untagged image by its ID.
+		if strings.HasPrefix(ref, "sha256:") {
+			fmt.Fprintf(a.stdout, "Loaded image ID: %s\n", ref)
+			continue
+		}
 		fmt.Fprintf(a.stdout, "Loaded image: %s\n", ref)
 	}
 	return nil

@@ -26,6 +26,9 @@ func newLogsCmd(a *app) *cobra.Command {
 		Use:   "logs [OPTIONS] [SERVICE...]",
 		Short: "View output from containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.g.onSwarm() {
+				return a.swarmLogs(cmd, args, &o)
+			}
 			return a.run(cmd, func(ctx context.Context, s *session) error {
 				return a.logs(ctx, s, args, &o)
 			})

@@ -22,6 +22,9 @@ import (
 const memoryBase = 16 << 20
 
 func main() {
+	if isNativeMonitor(os.Args) {
+		os.Exit(exitCode(runNativeMonitor(os.Args[2:]), os.Stderr))
+	}
 	env := environ(os.Environ())
 	memlimit.Install(memoryBase, env["GOMEMLIMIT"])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -29,6 +29,9 @@ func newPlanCmd(a *app) *cobra.Command {
 			if o.format != "text" && o.format != "json" {
 				return fmt.Errorf("--format %q: use text or json", o.format)
 			}
+			if a.g.onSwarm() {
+				return a.swarmPlan(cmd, args, &o)
+			}
 			return a.run(cmd, func(ctx context.Context, s *session) error {
 				_, plan, _, err := a.planUp(ctx, s, args, &o.upFlags, o.options(cmd, args), false)
 				if err != nil {

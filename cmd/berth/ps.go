@@ -30,6 +30,9 @@ func newPsCmd(a *app) *cobra.Command {
 			if err := o.validate(); err != nil {
 				return err
 			}
+			if a.g.onSwarm() {
+				return a.swarmPs(cmd, args, &o)
+			}
 			return a.run(cmd, func(ctx context.Context, s *session) error {
 				return a.ps(ctx, s, args, &o)
 			})

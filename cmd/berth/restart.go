@@ -17,6 +17,9 @@ func newRestartCmd(a *app) *cobra.Command {
 		Use:   "restart [OPTIONS] [SERVICE...]",
 		Short: "Restart service containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.g.onSwarm() {
+				return a.swarmRestart(cmd, args)
+			}
 			t := timeoutFlag(cmd, timeout)
 			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				p, err := a.projectOrName(ctx, args, noDeps)

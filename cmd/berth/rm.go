@@ -24,6 +24,9 @@ func newRmCmd(a *app) *cobra.Command {
 		Use:   "rm [OPTIONS] [SERVICE...]",
 		Short: "Removes stopped service containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.g.onSwarm() {
+				return a.swarmRm(cmd, args, &o)
+			}
 			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				p, err := a.projectOrName(ctx, args, true)
 				if err != nil {

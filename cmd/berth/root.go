@@ -96,7 +96,6 @@ func newRoot(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) (
 	root.AddCommand(
 		newVersionCmd(stdout),
 		newConfigCmd(g, stdout),
-		newNativeMonitorCmd(),
 	)
 	for _, newCmd := range appCommands() {
 		root.AddCommand(newCmd(newApp(g, stdout, stderr)))
@@ -154,6 +153,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	}
 	if !slices.Contains(engineNames, g.engineName) {
 		return fmt.Errorf("--engine %q: use docker, native or swarm (or set BERTH_ENGINE)", g.engineName)
+	}
+	if g.onSwarm() {
+		return checkSwarmCommand(cmd)
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ func newScaleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.g.onSwarm() {
+				return a.swarmScale(cmd, args)
+			}
 			// A scale is an up of the named services with their replica
 			// counts overridden: what else diverged in them is converged
 			// too, and what they depend on unless --no-deps, as in compose.

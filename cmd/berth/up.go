@@ -47,6 +47,9 @@ func newUpCmd(a *app) *cobra.Command {
 			if err := o.validate(cmd, a.g.environ); err != nil {
 				return err
 			}
+			if a.g.onSwarm() {
+				return a.swarmUp(cmd, args, &o)
+			}
 			return a.runLocked(cmd, func(ctx context.Context, s *session) error {
 				return a.up(ctx, cmd, s, args, &o)
 			})

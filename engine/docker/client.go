@@ -78,22 +78,42 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 // newEngine is New with the HTTP transport replaceable, so that tests can
 // play the daemon's part without a socket.
 func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
+	cli, host, err := newAPIClient(opts, transport)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, configDir: opts.ConfigDir, sleep: sleepCtx, grace: finishGrace}
+	if opts.APIVersion != "" {
+		e.version = cli.ClientVersion()
+	}
+	return e, nil
+}
+
+// NewAPIClient returns a moby API client for opts, with the same host,
+// TLS and version handling as New, for packages that speak parts of the
+// API this one does not (engine/swarm). It also returns the host it
+// talks to, for messages.
+func NewAPIClient(opts Options) (*client.Client, string, error) {
+	return newAPIClient(opts, nil)
+}
+
+func newAPIClient(opts Options, transport http.RoundTripper) (*client.Client, string, error) {
 	host := opts.Host
 	if host == "" {
 		host = DefaultHost
 	}
 	scheme, _, ok := strings.Cut(host, "://")
 	if !ok {
-		return nil, fmt.Errorf("docker host %q: want unix:///path/to/docker.sock or tcp://host:port", host)
+		return nil, "", fmt.Errorf("docker host %q: want unix:///path/to/docker.sock or tcp://host:port", host)
 	}
 	switch scheme {
 	case "unix", "tcp":
 	case "ssh":
-		return nil, fmt.Errorf("docker host %q: ssh:// is not supported yet; use unix:// or tcp:// with TLS, "+
+		return nil, "", fmt.Errorf("docker host %q: ssh:// is not supported yet; use unix:// or tcp:// with TLS, "+
 			"or forward the remote socket (ssh -nNT -L /tmp/berth-docker.sock:/var/run/docker.sock %s) and set DOCKER_HOST=unix:///tmp/berth-docker.sock",
 			host, strings.TrimPrefix(host, "ssh://"))
 	default:
-		return nil, fmt.Errorf("docker host %q: scheme %s:// is not supported; use unix:// or tcp://", host, scheme)
+		return nil, "", fmt.Errorf("docker host %q: scheme %s:// is not supported; use unix:// or tcp://", host, scheme)
 	}
 
 	clientOpts := []client.Opt{client.WithUserAgent("berth"), client.WithHTTPResponseHook(recordStatus)}
@@ -105,11 +125,11 @@ func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 			client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
 	case opts.CertPath != "" || opts.TLSVerify:
 		if scheme != "tcp" {
-			return nil, fmt.Errorf("docker host %q: TLS needs a tcp:// host", host)
+			return nil, "", fmt.Errorf("docker host %q: TLS needs a tcp:// host", host)
 		}
 		cfg, err := tlsConfig(opts)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		transport := &http.Transport{TLSClientConfig: cfg}
 		clientOpts = append(clientOpts, client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
@@ -124,13 +144,9 @@ func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 	}
 	cli, err := client.New(clientOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("docker host %q: %w", host, err)
+		return nil, "", fmt.Errorf("docker host %q: %w", host, err)
 	}
-	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, configDir: opts.ConfigDir, sleep: sleepCtx, grace: finishGrace}
-	if opts.APIVersion != "" {
-		e.version = cli.ClientVersion()
-	}
-	return e, nil
+	return cli, host, nil
 }
 
 func tlsConfig(opts Options) (*tls.Config, error) {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -182,11 +183,14 @@ func healthFromStatus(status string) string {
 	return ""
 }
 
-var exitedStatus = regexp.MustCompile(`^Exited \((-?\d+)\)`)
+// Compiled on first use, as the other patterns of this package: every
+// berth process links them, a native engine's monitors included, and
+// most never match one.
+var exitedStatus = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^Exited \((-?\d+)\)`) })
 
 // exitCodeFromStatus reads N from "Exited (N) 3 seconds ago".
 func exitCodeFromStatus(status string) int {
-	m := exitedStatus.FindStringSubmatch(status)
+	m := exitedStatus().FindStringSubmatch(status)
 	if m == nil {
 		return 0
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/moby/moby/client"
@@ -195,12 +196,14 @@ func daemonTooOld(host, version string, err error) *APIVersionError {
 
 // The daemon's own words when a pinned version is out of its range, e.g.
 // "client version 1.56 is too new. Maximum supported API version is 1.41".
-var apiVersionMessage = regexp.MustCompile(`client version (\S+) is too (old|new)\. (?:Minimum|Maximum) supported API version is ([0-9.]+)`)
+var apiVersionMessage = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`client version (\S+) is too (old|new)\. (?:Minimum|Maximum) supported API version is ([0-9.]+)`)
+})
 
 // parseAPIVersionError recognises the daemon's answer to an out-of-range
 // pinned API version.
 func parseAPIVersionError(host string, err error) (*APIVersionError, bool) {
-	m := apiVersionMessage.FindStringSubmatch(err.Error())
+	m := apiVersionMessage().FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil, false
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -12,13 +13,13 @@ import (
 	"github.com/berth-dev/berth/engine"
 )
 
-var noSuchImage = regexp.MustCompile(`No such image: (\S+)`)
+var noSuchImage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`No such image: (\S+)`) })
 
 // missingImage recognises the daemon's "No such image: ref" and falls back
 // to ref when the message names none. The daemon's own words add nothing
 // to engine.ImageNotFoundError's advice, so they are dropped.
 func missingImage(ref string, err error) (*engine.ImageNotFoundError, bool) {
-	m := noSuchImage.FindStringSubmatch(err.Error())
+	m := noSuchImage().FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil, false
 	}
@@ -57,15 +58,17 @@ func (e *PortInUseError) Unwrap() []error { return []error{engine.ErrConflict, e
 //	Error starting userland proxy: listen tcp4 127.0.0.1:8080: bind: address already in use
 //	failed to bind host port for 0.0.0.0:8080:172.17.0.2:80/tcp: address already in use
 //	failed to bind host port 0.0.0.0:8080/tcp: address already in use
-var portTaken = []*regexp.Regexp{
-	regexp.MustCompile(`Bind for (\S+):(\d+) failed: port is already allocated`),
-	regexp.MustCompile(`listen (?:tcp|udp|sctp)[46]? (\S+):(\d+): bind: address already in use`),
-	regexp.MustCompile(`failed to bind host port (?:for )?(\[[0-9a-fA-F:.]*\]|[0-9.]*):(\d+)[:/].*address already in use`),
-}
+var portTaken = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		regexp.MustCompile(`Bind for (\S+):(\d+) failed: port is already allocated`),
+		regexp.MustCompile(`listen (?:tcp|udp|sctp)[46]? (\S+):(\d+): bind: address already in use`),
+		regexp.MustCompile(`failed to bind host port (?:for )?(\[[0-9a-fA-F:.]*\]|[0-9.]*):(\d+)[:/].*address already in use`),
+	}
+})
 
 // takenPort reports whether msg says a host port is in use, and which.
 func takenPort(msg string) (addr string, ok bool) {
-	for _, re := range portTaken {
+	for _, re := range portTaken() {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			return m[1] + ":" + m[2], true
 		}
@@ -125,12 +128,14 @@ func (e *NameConflictError) Error() string {
 func (e *NameConflictError) Unwrap() []error { return []error{engine.ErrConflict, e.Err} }
 
 // `Conflict. The container name "/shop-web-1" is already in use by container "4f0…". You have to remove …`
-var nameInUse = regexp.MustCompile(`container name "/?([^"]+)" is already in use by container "([0-9a-f]+)"`)
+var nameInUse = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`container name "/?([^"]+)" is already in use by container "([0-9a-f]+)"`)
+})
 
 // nameConflict recognises the daemon's name conflict and finds out whether
 // the holder is one of project's containers.
 func (e *Engine) nameConflict(ctx context.Context, project string, err error) (*NameConflictError, bool) {
-	m := nameInUse.FindStringSubmatch(err.Error())
+	m := nameInUse().FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil, false
 	}

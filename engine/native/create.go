@@ -66,11 +66,10 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 	if c.Hostname == "" {
 		c.Hostname = c.ID[:12]
 	}
-	var bad *ocispec.UnsupportedError
-	if _, err := ocispec.Build(ocispec.Input{Service: s, Image: img.Config, Init: ocispec.FindInit()}); errors.As(err, &bad) {
+	if _, err := ocispec.Build(ocispec.Input{Service: s, Image: img.Config, Init: ocispec.FindInit()}); errors.Is(err, engine.ErrUnsupported) {
 		// Only what can never work fails here: the rest of the spec
 		// needs the mounted root, and is built again at start.
-		return "", fmt.Errorf("%s: %w (%w)", op, err, engine.ErrUnsupported)
+		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	if c.NetworkMode, err = e.networkMode(s.NetworkMode); err != nil {
 		return "", fmt.Errorf("%s: service %q: %w", op, s.Name, err)

@@ -9,10 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/native/monitor"
@@ -44,7 +41,7 @@ func RunMonitor(ctx context.Context, dir string) error {
 		return err
 	}
 	e := &Engine{root: filepath.Dir(filepath.Dir(dir)), runc: monitor.Runc{Path: cfg.Runc, Root: cfg.RuncRoot}}
-	c, err := e.readContainer(filepath.Base(dir))
+	c, err := e.readMonitorRecord(filepath.Base(dir))
 	if err != nil {
 		return err
 	}
@@ -59,15 +56,15 @@ func RunMonitor(ctx context.Context, dir string) error {
 		if err != nil {
 			return fmt.Errorf("container %s: serve DNS at 127.0.0.11: %w", c.Name, err)
 		}
-		srv := &resolver.Server{Lookup: (&dnsNames{e: e, id: c.ID}).lookup, Upstreams: upstreams(c.Service.DNS)}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		names := &dnsNames{e: e, id: c.ID}
+		srv := &resolver.Server{Lookup: names.lookup, Reverse: names.reverse, Upstreams: upstreams(c.Service.DNS)}
+		wg.Go(func() {
 			if err := srv.Serve(sctx, pc, ln); err != nil && sctx.Err() == nil {
 				fmt.Fprintf(os.Stderr, "berth native-monitor: container %s: DNS server: %v\n", c.Name, err)
 			}
-		}()
+		})
 	}
+	wg.Go(func() { trimMemory(sctx) })
 	proxies, err := e.publish(sctx, c)
 	defer func() {
 		for _, p := range proxies {
@@ -78,7 +75,7 @@ func RunMonitor(ctx context.Context, dir string) error {
 		return err
 	}
 	if c.Watched {
-		go e.watchInput(ctx, c, os.NewFile(monitorWatchFD, "watch"))
+		go e.watchInput(ctx, c.ID, os.NewFile(monitorWatchFD, "watch"))
 	}
 	runErr := monitor.Run(ctx, dir)
 	if c, err := e.readContainer(c.ID); err == nil && c.AutoRemove {
@@ -102,6 +99,32 @@ const (
 	monitorWatchFD = 4 // a watcher's input (StartWatcher)
 )
 
+// monitorRecord is the part of a container record that a monitor reads
+// while its container runs, for itself and, for DNS, for every container.
+// Decoding the whole record would have encoding/json cache its view of
+// compose-go's service type, about 150 kB that the monitor would hold for
+// the container's whole life.
+type monitorRecord struct {
+	ID, Name string
+	Labels   map[string]string
+	Service  struct {
+		Hostname string   `json:"hostname"`
+		DNS      []string `json:"dns"`
+	}
+	NetworkMode string
+	Networks    []attachment
+	Ports       []engine.Port
+	Watched     bool
+}
+
+func (e *Engine) readMonitorRecord(id string) (*monitorRecord, error) {
+	var c monitorRecord
+	if err := readJSON(e.recordPath(id), &c); err != nil {
+		return nil, fmt.Errorf("read the record of container %s: %w", shortID(id), err)
+	}
+	return &c, nil
+}
+
 func readMonitorConfig(dir string) (monitor.Config, error) {
 	var cfg monitor.Config
 	if err := readJSON(filepath.Join(dir, monitor.ConfigFile), &cfg); err != nil {
@@ -112,7 +135,7 @@ func readMonitorConfig(dir string) (monitor.Config, error) {
 
 // publish proxies the container's published ports to its address on its
 // first network.
-func (e *Engine) publish(ctx context.Context, c *container) ([]io.Closer, error) {
+func (e *Engine) publish(ctx context.Context, c *monitorRecord) ([]io.Closer, error) {
 	if len(c.Ports) == 0 {
 		return nil, nil
 	}
@@ -154,99 +177,4 @@ func upstreams(dns []string) []string {
 		return nil
 	}
 	return resolver.Upstreams(b)
-}
-
-// dnsNames answers the embedded DNS for one container: the names of the
-// running containers on its networks, reading the records at each query,
-// through a cache of records keyed by modification time.
-type dnsNames struct {
-	e     *Engine
-	id    string
-	mu    sync.Mutex
-	cache map[string]cachedRecord
-}
-
-type cachedRecord struct {
-	mtime time.Time
-	c     *container
-}
-
-// lookup returns the addresses name has on the container's own networks:
-// a service name gives every running replica's, a container name, alias,
-// hostname or short ID the container's.
-func (d *dnsNames) lookup(ctx context.Context, name string) ([]netip.Addr, error) {
-	name = strings.ToLower(strings.TrimSuffix(name, "."))
-	if name == "" {
-		return nil, nil
-	}
-	all, err := d.records()
-	if err != nil {
-		return nil, err
-	}
-	var self *container
-	for _, c := range all {
-		if c.ID == d.id {
-			self = c
-		}
-	}
-	if self == nil {
-		return nil, nil
-	}
-	var out []netip.Addr
-	for _, c := range all {
-		names := []string{c.Name, c.Labels[engine.LabelService], c.ID[:12]}
-		if c.Service.Hostname != "" {
-			names = append(names, c.Service.Hostname)
-		}
-		for _, a := range c.Networks {
-			if !slices.ContainsFunc(self.Networks, func(s attachment) bool { return s.NetworkID == a.NetworkID }) {
-				continue
-			}
-			if !matches(name, names) && !matches(name, a.Aliases) {
-				continue
-			}
-			if s, err := d.e.observe(c); err != nil || !s.running() {
-				continue
-			}
-			if !slices.Contains(out, a.Addr.Addr()) {
-				out = append(out, a.Addr.Addr())
-			}
-		}
-	}
-	return out, nil
-}
-
-func matches(name string, names []string) bool {
-	return slices.ContainsFunc(names, func(n string) bool { return n != "" && strings.EqualFold(n, name) })
-}
-
-// records reads every container record, rereading only those changed.
-func (d *dnsNames) records() ([]*container, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	entries, err := os.ReadDir(filepath.Join(d.e.root, "containers"))
-	if err != nil {
-		return nil, err
-	}
-	next := make(map[string]cachedRecord, len(entries))
-	out := make([]*container, 0, len(entries))
-	for _, ent := range entries {
-		id := ent.Name()
-		fi, err := os.Stat(d.e.recordPath(id))
-		if err != nil {
-			continue
-		}
-		r, ok := d.cache[id]
-		if !ok || !r.mtime.Equal(fi.ModTime()) {
-			c, err := d.e.readContainer(id)
-			if err != nil {
-				continue
-			}
-			r = cachedRecord{mtime: fi.ModTime(), c: c}
-		}
-		next[id] = r
-		out = append(out, r.c)
-	}
-	d.cache = next
-	return out, nil
 }

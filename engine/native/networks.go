@@ -442,6 +442,11 @@ func (e *Engine) ConnectNetwork(ctx context.Context, netRef, ref string, att eng
 		if err := e.attach(ctx, c, n, a); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
+		// Its DNS server reads the record at each question; the hosts
+		// file is read by the container itself.
+		if err := e.rewriteHosts(c); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
 	}
 	return nil
 }
@@ -472,6 +477,11 @@ func (e *Engine) DisconnectNetwork(ctx context.Context, netRef, ref string, forc
 	}
 	if err := netctl.Detach(ctx, gone.hostVeth(c.ID)); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
+	}
+	if s, err := e.observe(c); err == nil && s.running() {
+		if err := e.rewriteHosts(c); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
 	}
 	return nil
 }

@@ -145,7 +145,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Init:        ocispec.FindInit(),
 	})
 	if err != nil {
-		return fmt.Errorf("service %q: %w", c.Service.Name, err)
+		return err // it names the service
 	}
 	if err := writeJSON(filepath.Join(dir, "config.json"), spec); err != nil {
 		return err
@@ -202,6 +202,8 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	cmd := exec.Command(e.exe, MonitorCommand, dir)
 	cmd.Dir = "/"
 	cmd.Stderr = errFile
+	// One P: a monitor mostly waits, and each P holds caches of its own.
+	cmd.Env = append(cmd.Environ(), "GOMAXPROCS=1")
 	// A session of its own: the terminal's Ctrl-C and berth's exit do not
 	// reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -415,9 +417,10 @@ func (e *Engine) setupNetwork(ctx context.Context, c *container) error {
 
 // writeNetFiles writes the container's hosts, resolv.conf and hostname.
 func (e *Engine) writeNetFiles(c *container) error {
-	dir := e.containerDir(c.ID)
-	var hosts bytes.Buffer
-	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+	hosts, err := hostsFile(c)
+	if err != nil {
+		return err
+	}
 	resolv := []byte("nameserver 127.0.0.11\noptions ndots:0\n")
 	switch c.NetworkMode {
 	case "host":
@@ -434,6 +437,33 @@ func (e *Engine) writeNetFiles(c *container) error {
 	if len(c.Service.DNSOpts) > 0 {
 		resolv = append(resolv, "options "+strings.Join(c.Service.DNSOpts, " ")+"\n"...)
 	}
+	for name, b := range map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(c.Hostname + "\n")} {
+		if err := writeFile(filepath.Join(e.containerDir(c.ID), name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rewriteHosts rewrites the hosts file of container c, which runs, for
+// the networks it is on now. The file is bind-mounted into the container,
+// which would keep seeing the old one were it replaced by a rename: it is
+// rewritten in place, as dockerd does.
+func (e *Engine) rewriteHosts(c *container) error {
+	hosts, err := hostsFile(c)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(e.containerDir(c.ID), "hosts"), hosts, 0o644); err != nil {
+		return fmt.Errorf("update the hosts file of container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// hostsFile is container c's /etc/hosts: its own addresses and extra_hosts.
+func hostsFile(c *container) ([]byte, error) {
+	var hosts bytes.Buffer
+	hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
 	for i, a := range c.Networks {
 		names := []string{c.Hostname}
 		if i == 0 {
@@ -455,19 +485,14 @@ func (e *Engine) writeNetFiles(c *container) error {
 		for _, ip := range c.Service.ExtraHosts[host] {
 			if ip == "host-gateway" {
 				if len(c.Networks) == 0 {
-					return fmt.Errorf("extra_hosts %s: host-gateway needs a network", host)
+					return nil, fmt.Errorf("extra_hosts %s: host-gateway needs a network", host)
 				}
 				ip = c.Networks[0].Gateway.String()
 			}
 			fmt.Fprintf(&hosts, "%s\t%s\n", ip, host)
 		}
 	}
-	for name, b := range map[string][]byte{"hosts": hosts.Bytes(), "resolv.conf": resolv, "hostname": []byte(c.Hostname + "\n")} {
-		if err := writeFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return hosts.Bytes(), nil
 }
 
 // restartPolicy is the monitor's policy for the service: restart, or

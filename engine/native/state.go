@@ -32,10 +32,15 @@ type status struct {
 // observe reads container c's state. A container that never started has no
 // state.json: it is "created".
 func (e *Engine) observe(c *container) (status, error) {
-	dir := e.containerDir(c.ID)
+	return e.observeID(c.ID, c.Name)
+}
+
+// observeID is observe for the container of that ID and name.
+func (e *Engine) observeID(id, name string) (status, error) {
+	dir := e.containerDir(id)
 	st, err := monitor.ReadState(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return status{}, fmt.Errorf("read the state of container %s: %w", c.Name, err)
+		return status{}, fmt.Errorf("read the state of container %s: %w", name, err)
 	}
 	if st.Status == "" {
 		st.Status = "created"
@@ -55,7 +60,7 @@ func (e *Engine) observe(c *container) (status, error) {
 			}
 			break
 		}
-		if st.Status == "running" && frozen(c.ID) {
+		if st.Status == "running" && frozen(id) {
 			s.Status = "paused"
 		}
 	}

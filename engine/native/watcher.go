@@ -159,8 +159,8 @@ func exited(dir string) bool {
 
 // watchInput, in the watcher's monitor, kills the container once the
 // holder's end of the pipe is closed.
-func (e *Engine) watchInput(ctx context.Context, c *container, in *os.File) {
+func (e *Engine) watchInput(ctx context.Context, id string, in *os.File) {
 	_, _ = io.Copy(io.Discard, in)
-	_ = writeFile(filepath.Join(e.containerDir(c.ID), monitor.StopFile), nil, 0o644)
-	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
+	_ = writeFile(filepath.Join(e.containerDir(id), monitor.StopFile), nil, 0o644)
+	_ = e.runc.Kill(ctx, id, syscall.SIGKILL, true)
 }

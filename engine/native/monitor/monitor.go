@@ -9,7 +9,7 @@
 //
 // The engine writes monitor.json (Config) before it starts a monitor and
 // creates the stop file when a user stops the container. The monitor holds
-// the lock on monitor.lock (Lock) and writes monitor.pid, state.json (State,
+// the lock on monitor.lock (Claim) and writes monitor.pid, state.json (State,
 // replaced atomically), init.pid (runc's pid file), runc.log (runc's own
 // log, where start errors are read from) and, with Config.Stdin, creates the
 // stdin fifo the engine may write to.

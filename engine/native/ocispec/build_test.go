@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-dev/berth/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -124,6 +128,7 @@ func TestBuild(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), fx.Error) {
 					t.Fatalf("Build(%s) = error %v, want one containing %q", name, err, fx.Error)
 				}
+				checkUnsupported(t, err, s.Name)
 				return
 			}
 			if err != nil {
@@ -131,6 +136,20 @@ func TestBuild(t *testing.T) {
 			}
 			compareGolden(t, strings.TrimSuffix(file, ".yaml")+".golden.json", spec, "")
 		})
+	}
+}
+
+// checkUnsupported checks that err, which names service, matches
+// engine.ErrUnsupported when it says a key is not supported (and names the
+// engine), and only then: a mistake in the file is no engine's limit.
+func checkUnsupported(t *testing.T, err error, service string) {
+	t.Helper()
+	if want := fmt.Sprintf("service %q: ", service); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name the service (%s)", err, want)
+	}
+	says := strings.Contains(err.Error(), "not supported by the native engine")
+	if is := errors.Is(err, engine.ErrUnsupported); is != says {
+		t.Errorf("errors.Is(%q, engine.ErrUnsupported) = %v, want %v", err, is, says)
 	}
 }
 

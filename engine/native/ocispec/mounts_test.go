@@ -49,6 +49,7 @@ func TestMounts(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), fx.Error) {
 					t.Fatalf("Mounts(%s) = error %v, want one containing %q", name, err, fx.Error)
 				}
+				checkUnsupported(t, err, s.Name)
 				return
 			}
 			if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
 )
 
 // UnsupportedError is a compose key the native engine cannot honour.
@@ -16,6 +18,10 @@ type UnsupportedError struct {
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s: not supported by the native engine (%s); remove it or use --engine docker", e.Key, e.Reason)
 }
+
+// Is makes errors.Is(err, engine.ErrUnsupported) hold, as it does for every
+// other refusal of an engine, so callers need not know this type.
+func (e *UnsupportedError) Is(target error) bool { return target == engine.ErrUnsupported }
 
 // unsupported reports every key of s that needs something the native
 // engine does not have. Running the service without them would give a
