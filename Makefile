@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 10m
 FUZZTIME ?= 30s
 
-.PHONY: build shop test test-deps fmt-check vet staticcheck front-check unit bench-smoke fuzz fuzz-smoke demo bench clean
+.PHONY: build shop test test-deps fmt-check vet staticcheck front-check unit bench-smoke fuzz fuzz-smoke demo swarm-3node bench clean
 
 # Two executables (see loader/front.go): bin/berth serves cached projects
 # without linking compose-go's loader, and hands every other load to
@@ -80,6 +80,13 @@ fuzz:
 ENGINE ?= docker
 demo: build shop
 	ENGINE=$(ENGINE) GO=$(GO) scripts/demo.sh
+
+# A three-node swarm of extra dockerds on this machine, as root; checks
+# spread, DNS and a rolling update across nodes, then removes it all. Not
+# part of test: it takes about a minute and needs the kernel's netns, veth
+# and vxlan. SWARM_DEPLOYER=docker deploys with docker stack instead of berth.
+swarm-3node: build
+	scripts/swarm-3node.sh
 
 # BENCH_FLAGS passes flags through, e.g. BENCH_FLAGS="-sizes 10 -runs 1".
 bench:

@@ -8,12 +8,16 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/subnet"
 )
 
 var _ engine.SubnetLister = (*Engine)(nil)
 
 // Subnets lists the IPAM subnets of every network on the daemon in one
-// call: the list reports each network's IPAM configuration.
+// call (the list reports each network's IPAM configuration) and, for a
+// daemon on this host, the subnets of the host's interfaces: dockerd checks
+// an explicit subnet only against its own networks, so without them a
+// berth network could shadow a native engine's bridge or a VPN route.
 func (e *Engine) Subnets(ctx context.Context) ([]netip.Prefix, error) {
 	var res client.NetworkListResult
 	err := e.call(ctx, "list network subnets", idempotent, func(ctx context.Context) error {
@@ -31,6 +35,9 @@ func (e *Engine) Subnets(ctx context.Context) ([]netip.Prefix, error) {
 				out = append(out, c.Subnet)
 			}
 		}
+	}
+	if strings.HasPrefix(e.host, "unix://") {
+		out = append(out, subnet.HostSubnets()...)
 	}
 	return out, nil
 }

@@ -176,41 +176,8 @@ func (e *Engine) Subnets(ctx context.Context) ([]netip.Prefix, error) {
 	for _, n := range all {
 		out = append(out, n.Subnet)
 	}
-	return append(out, hostSubnets()...), nil
+	return append(out, subnet.HostSubnets()...), nil
 }
-
-// hostSubnets are the IPv4 subnets of the host's interfaces, loopback
-// aside. A host whose interfaces cannot be read contributes none: the
-// engine's own records still keep its networks apart.
-func hostSubnets() []netip.Prefix {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil
-	}
-	var out []netip.Prefix
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.To4() == nil {
-			continue
-		}
-		ip, _ := netip.AddrFromSlice(ipn.IP.To4())
-		ones, _ := ipn.Mask.Size()
-		if ones == 32 {
-			continue
-		}
-		out = append(out, netip.PrefixFrom(ip, ones).Masked())
-	}
-	return out
-}
-
-// defaultPool is where a network with no subnet of its own gets one.
-var defaultPool = func() subnet.Pool {
-	p, _, err := subnet.Parse(subnet.DefaultPool, "24")
-	if err != nil {
-		panic(err) // a constant: fails every test if wrong
-	}
-	return p
-}()
 
 // CreateNetwork creates the network's record and its bridge. Its subnet is
 // spec.Subnet, else the compose ipam config's, else a free /24 of berth's
@@ -263,9 +230,16 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 			return err
 		}
 		if !n.Subnet.IsValid() {
-			s, ok := defaultPool.Pick(used)
+			// Used only when the caller brought no subnet from berth's
+			// pool (BERTH_SUBNET_POOL=off): the native engine has no
+			// daemon to pick one.
+			pool, _, err := subnet.Parse(subnet.DefaultPool, "24")
+			if err != nil {
+				return err
+			}
+			s, ok := pool.Pick(used)
 			if !ok {
-				return fmt.Errorf("%s: no free /24 left in %s: remove unused networks (berth gc)", op, defaultPool)
+				return fmt.Errorf("%s: no free /24 left in %s: remove unused networks (berth gc)", op, pool)
 			}
 			n.Subnet = s
 		}
