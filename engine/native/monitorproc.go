@@ -22,11 +22,20 @@ import (
 // container and records its life, it serves the container's DNS at
 // 127.0.0.11 inside its network namespace and proxies its published
 // ports; with AutoRemove it removes the container once it has exited.
+//
+// It holds the container's monitor lock, which launch took and passed as
+// fd monitorLockFD, until it returns: no second monitor of the container
+// is ever started beside it.
 func RunMonitor(ctx context.Context, dir string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
+	lock, err := monitor.Claim(dir, monitorLockFD)
+	if err != nil {
+		return fmt.Errorf("native monitor: %w", err)
+	}
+	defer lock.Close()
 	cfg, err := readMonitorConfig(dir)
 	if err != nil {
 		return err
@@ -66,7 +75,7 @@ func RunMonitor(ctx context.Context, dir string) error {
 		return err
 	}
 	if c.Watched {
-		go e.watchInput(ctx, c.ID, os.NewFile(3, "watch"))
+		go e.watchInput(ctx, c.ID, os.NewFile(monitorWatchFD, "watch"))
 	}
 	runErr := monitor.Run(ctx, dir)
 	if c, err := e.readContainer(c.ID); err == nil && c.AutoRemove {
@@ -83,6 +92,12 @@ func RunMonitor(ctx context.Context, dir string) error {
 	}
 	return runErr
 }
+
+// The files a monitor inherits from launch.
+const (
+	monitorLockFD  = 3 // the container's monitor lock
+	monitorWatchFD = 4 // a watcher's input (StartWatcher)
+)
 
 // monitorRecord is the part of a container record that a monitor reads
 // while its container runs, for itself and, for DNS, for every container.

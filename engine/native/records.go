@@ -46,7 +46,7 @@ type container struct {
 	StopTimeout time.Duration
 	AutoRemove  bool
 	AttachStdin bool
-	// Watched is a watcher's: its monitor reads fd 3 and kills the
+	// Watched is a watcher's: its monitor reads fd 4 and kills the
 	// container when that input ends.
 	Watched bool `json:",omitempty"`
 }

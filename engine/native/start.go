@@ -35,21 +35,25 @@ const startWait = 2 * time.Minute
 // StartContainer mounts the container's root, sets up its network, writes
 // its bundle and starts its monitor, and returns once the monitor reports
 // the container running (or already exited). A running container is left
-// alone.
+// alone, and so is one a live monitor is starting (a berth killed during
+// its start, or another berth, started that monitor): this waits for it.
 func (e *Engine) StartContainer(ctx context.Context, ref string) error {
 	c, err := e.lookup(ref)
 	if err != nil {
 		return fmt.Errorf("start container %s: %w", ref, err)
 	}
 	op := "start container " + c.Name
+	if started, err := e.awaitLive(ctx, c); started || err != nil {
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		return nil
+	}
 	s, err := e.observe(c)
 	if err != nil {
 		return err
 	}
-	if s.running() {
-		if s.MonitorAlive {
-			return nil
-		}
+	if s.running() && !s.MonitorAlive {
 		// Orphaned by a monitor that died: the container is restarted
 		// under a new one rather than left unwatched.
 		e.killOrphan(ctx, c, s)
@@ -61,6 +65,40 @@ func (e *Engine) StartContainer(ctx context.Context, ref string) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+// awaitLive waits on the container's live monitor, if it has one: true
+// once that monitor reports the container running, false (at once, or
+// when that monitor ends without running it) when a new monitor is needed.
+func (e *Engine) awaitLive(ctx context.Context, c *container) (bool, error) {
+	dir := e.containerDir(c.ID)
+	ctx, cancel := context.WithTimeout(ctx, startWait)
+	defer cancel()
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		pid, alive := monitorProc(dir)
+		if !alive {
+			return false, nil
+		}
+		if st, err := monitor.ReadState(dir); err == nil && pid > 0 && st.MonitorPid == pid && startedState(st) {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("its monitor (pid %d) did not report it running within %s: stop or remove it: %w", pid, startWait, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// startedState is whether a monitor's state says the container started.
+func startedState(st monitor.State) bool {
+	switch st.Status {
+	case "running", "restarting", "paused":
+		return true
+	}
+	return false
 }
 
 // prepare makes everything the container runs with: root, network,
@@ -126,10 +164,26 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 }
 
 // launch starts a monitor for the prepared container and waits for it to
-// report the container started. watch, when set, is handed to the monitor
-// as its fd 3 (see StartWatcher).
+// report the container started. The monitor inherits the container's
+// monitor lock, taken here, as its fd 3 (monitorLockFD); watch, when set,
+// is handed to it as fd 4 (see StartWatcher).
 func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)
+	lock, err := monitor.Lock(dir)
+	if errors.Is(err, monitor.ErrLocked) {
+		// Another berth started a monitor for it since StartContainer
+		// looked: that one starts it.
+		if started, err := e.awaitLive(ctx, c); started || err != nil {
+			return err
+		}
+		return fmt.Errorf("its monitor, started by another berth, ended without starting it: start it again")
+	}
+	if err != nil {
+		return err
+	}
+	// Closed again below, once the monitor holds the lock through its
+	// own copy; this is for the returns before.
+	defer lock.Close()
 	if err := os.Remove(filepath.Join(dir, "stop")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -153,11 +207,13 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	// A session of its own: the terminal's Ctrl-C and berth's exit do not
 	// reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.ExtraFiles = []*os.File{lock}
 	if watch != nil {
-		cmd.ExtraFiles = []*os.File{watch}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, watch)
 	}
 	err = cmd.Start()
 	errFile.Close()
+	lock.Close()
 	if err != nil {
 		return fmt.Errorf("start its monitor %s: %w", e.exe, err)
 	}
@@ -165,10 +221,6 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	exited := make(chan struct{})
 	// Reaped while berth lives; after, init adopts it.
 	go func() { _ = cmd.Wait(); close(exited) }()
-	if err := writeFile(filepath.Join(dir, "monitor.pid"), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		_ = cmd.Process.Kill()
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, startWait)
 	defer cancel()
 	t := time.NewTicker(pollInterval / 4)
@@ -176,10 +228,10 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	for {
 		st, err := monitor.ReadState(dir)
 		if err == nil && st.MonitorPid == pid {
-			switch st.Status {
-			case "running", "restarting", "paused":
+			if startedState(st) {
 				return nil
-			case "exited":
+			}
+			if st.Status == "exited" {
 				if st.Error != "" {
 					return fmt.Errorf("the container did not start: %s", st.Error)
 				}

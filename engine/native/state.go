@@ -39,16 +39,16 @@ func (e *Engine) observe(c *container) (status, error) {
 func (e *Engine) observeID(id, name string) (status, error) {
 	dir := e.containerDir(id)
 	st, err := monitor.ReadState(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return status{State: monitor.State{Status: "created"}}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return status{}, fmt.Errorf("read the state of container %s: %w", name, err)
 	}
 	if st.Status == "" {
 		st.Status = "created"
 	}
-	s := status{State: st, MonitorAlive: monitorAlive(dir)}
+	// A monitor may be alive before it wrote any state: it is starting
+	// the container.
+	_, alive := monitorProc(dir)
+	s := status{State: st, MonitorAlive: alive}
 	switch st.Status {
 	case "running", "restarting", "paused":
 		if !s.MonitorAlive && !processAlive(st.Pid) {
@@ -72,15 +72,29 @@ func (s status) running() bool {
 	return s.Status == "running" || s.Status == "paused" || s.Status == "restarting"
 }
 
-// monitorAlive reports whether the pid in dir/monitor.pid is a live monitor
-// of dir: a pid reused by another process, or a zombie, is not.
-func monitorAlive(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "monitor.pid"))
-	if err != nil {
-		return false
+// monitorProc reports whether a monitor of dir is alive (it holds dir's
+// monitor lock) and its pid: the one it wrote to monitor.pid, or 0 when
+// that pid is not (yet) a live monitor of dir, e.g. in the moment between
+// the monitor taking the lock and writing its pid.
+func monitorProc(dir string) (pid int, alive bool) {
+	if locked, err := monitor.Locked(dir); err != nil || !locked {
+		return 0, false
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || !processAlive(pid) {
+	b, err := os.ReadFile(filepath.Join(dir, monitor.MonitorPidFile))
+	if err != nil {
+		return 0, true
+	}
+	pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || !isMonitorOf(pid, dir) {
+		return 0, true
+	}
+	return pid, true
+}
+
+// isMonitorOf is whether pid is a live monitor of dir: a pid reused by
+// another process, or a zombie, is not.
+func isMonitorOf(pid int, dir string) bool {
+	if !processAlive(pid) {
 		return false
 	}
 	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")

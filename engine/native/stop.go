@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -93,7 +92,7 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 	defer t.Stop()
 	dir := e.containerDir(c.ID)
 	for {
-		if !monitorAlive(dir) {
+		if _, alive := monitorProc(dir); !alive {
 			return true
 		}
 		select {
@@ -110,10 +109,8 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 // processes, its monitor, runc's record of it.
 func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
 	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
-	if b, err := os.ReadFile(filepath.Join(e.containerDir(c.ID), "monitor.pid")); err == nil && monitorAlive(e.containerDir(c.ID)) {
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
+	if pid, _ := monitorProc(e.containerDir(c.ID)); pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	if s.Pid > 0 && processAlive(s.Pid) {
 		_ = syscall.Kill(s.Pid, syscall.SIGKILL)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -163,4 +164,42 @@ func TestResolveIn(t *testing.T) {
 
 func engineAttachment(ip string) engine.NetworkAttachment {
 	return engine.NetworkAttachment{Network: "p_default", IPv4Address: ip}
+}
+
+// TestObserveStartingMonitor: a monitor that holds the lock but has not
+// written a state yet is alive, so that no second monitor is started
+// beside it; its pid is not trusted unless it is a monitor of the
+// container.
+func TestObserveStartingMonitor(t *testing.T) {
+	e := &Engine{root: t.TempDir()}
+	c := &container{ID: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", Name: "c"}
+	dir := e.containerDir(c.ID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.observe(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != "created" || s.MonitorAlive {
+		t.Errorf("without a monitor: %s, monitor alive %v; want created, no monitor", s.Status, s.MonitorAlive)
+	}
+	lock, err := monitor.Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if s, err = e.observe(c); err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != "created" || !s.MonitorAlive {
+		t.Errorf("with a monitor starting: %s, monitor alive %v; want created, monitor alive", s.Status, s.MonitorAlive)
+	}
+	// A pid that is not a monitor of dir (this test's) is not trusted.
+	if err := os.WriteFile(filepath.Join(dir, monitor.MonitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pid, alive := monitorProc(dir); pid != 0 || !alive {
+		t.Errorf("monitorProc = %d, %v; want 0, true", pid, alive)
+	}
 }

@@ -8,10 +8,11 @@
 // # Files in the container directory
 //
 // The engine writes monitor.json (Config) before it starts a monitor and
-// creates the stop file when a user stops the container. The monitor writes
-// state.json (State, replaced atomically), monitor.pid, init.pid (runc's pid
-// file), runc.log (runc's own log, where start errors are read from) and,
-// with Config.Stdin, creates the stdin fifo the engine may write to.
+// creates the stop file when a user stops the container. The monitor holds
+// the lock on monitor.lock (Claim) and writes monitor.pid, state.json (State,
+// replaced atomically), init.pid (runc's pid file), runc.log (runc's own
+// log, where start errors are read from) and, with Config.Stdin, creates the
+// stdin fifo the engine may write to.
 //
 // # Signals
 //

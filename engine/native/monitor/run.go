@@ -49,7 +49,7 @@ type monitor struct {
 // Ending ctx asks for that end now: the container is killed and not
 // restarted. Run is meant to be a process's whole job: it ignores SIGTERM,
 // SIGINT and SIGHUP, makes the process a child subreaper and lowers its GC
-// percent.
+// percent. The caller holds dir's lock (Claim).
 func Run(ctx context.Context, dir string) error {
 	cfg, policy, hc, err := setup(dir)
 	if err != nil {
@@ -71,9 +71,6 @@ func Run(ctx context.Context, dir string) error {
 		if err := unix.Mkfifo(filepath.Join(dir, StdinFile), 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
 			return failed(dir, fmt.Errorf("create the stdin fifo: %w", err))
 		}
-	}
-	if err := writeFileAtomic(filepath.Join(dir, MonitorPidFile), []byte(strconv.Itoa(os.Getpid()))); err != nil {
-		return failed(dir, fmt.Errorf("write the monitor's pid: %w", err))
 	}
 	m := &monitor{
 		dir:    dir,
@@ -210,6 +207,15 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 	}
 	copied := stdio.copyOutput(m.log)
 	exited := m.reaper.watch(pid)
+	if exists(filepath.Join(m.dir, StopFile)) {
+		// Stopped while runc created it: the engine's kill may have come
+		// before there was a container to kill, so it is not started.
+		_ = m.runc.Kill(bg, id, syscall.SIGKILL, true)
+		code := <-exited
+		stdio.drain(copied)
+		_ = m.runc.Delete(bg, id, true)
+		return exit{code: code, finished: time.Now()}
+	}
 	if _, err := m.runc.call(bg, "start", id); err != nil {
 		_ = m.runc.Kill(bg, id, syscall.SIGKILL, true)
 		<-exited

@@ -323,6 +323,25 @@ func TestRunEndsWithContext(t *testing.T) {
 	}
 }
 
+func TestRunStoppedBeforeStart(t *testing.T) {
+	c := newContainer(t, containerOpts{args: []string{"echo", "ran"}})
+	// As a stop that comes while runc creates the container, before it
+	// is there to be killed.
+	if err := os.WriteFile(filepath.Join(c.dir, StopFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startMonitor(t, c).wait(t)
+	if s := c.state(t); s.Status != StatusExited || s.ExitCode != 137 || !s.StartedAt.IsZero() || s.RestartCount != 0 {
+		t.Errorf("state %+v, want exited with 137, never started", s)
+	}
+	if out, _ := c.logs(t); out != "" {
+		t.Errorf("stdout %q, want nothing: the container must not start", out)
+	}
+	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("runc state after the stop: %v, want the container deleted", err)
+	}
+}
+
 func TestRunBadConfigIsInTheState(t *testing.T) {
 	c := newContainer(t, containerOpts{args: []string{"true"}, restart: "sometimes"})
 	p := startMonitor(t, c)
