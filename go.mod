@@ -34,6 +34,11 @@ require (
 )
 
 require (
+	github.com/fvbommel/sortorder v1.1.0 // indirect
+	github.com/moby/sys/atomicwriter v0.1.0 // indirect
+)
+
+require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
