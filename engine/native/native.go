@@ -82,6 +82,8 @@ type Engine struct {
 	// mu orders this process's own record changes before the flock,
 	// which orders them across processes.
 	mu sync.Mutex
+	// bridges are the bridges this process has set up.
+	bridges bridges
 }
 
 var _ engine.Engine = (*Engine)(nil)

@@ -259,7 +259,7 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec engine.NetworkSpec) (st
 	if err != nil {
 		return "", err
 	}
-	if err := netctl.EnsureBridge(ctx, n.bridge()); err != nil {
+	if err := e.bridges.ensure(ctx, n.bridge()); err != nil {
 		// The record stays: RemoveNetwork (down) removes whatever exists.
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
@@ -301,6 +301,7 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string) error {
 			return fmt.Errorf("remove network %s: container %s is attached and running: %w", n.Name, c.Name, engine.ErrActiveEndpoints)
 		}
 	}
+	e.bridges.forget(n.bridge().Name)
 	if err := netctl.DeleteBridge(ctx, n.bridge().Name); err != nil {
 		return fmt.Errorf("remove network %s: %w", n.Name, err)
 	}
@@ -462,7 +463,7 @@ func (e *Engine) DisconnectNetwork(ctx context.Context, netRef, ref string, forc
 
 // attach gives running container c its interface on network n.
 func (e *Engine) attach(ctx context.Context, c *container, n *network, a attachment) error {
-	if err := netctl.EnsureBridge(ctx, n.bridge()); err != nil {
+	if err := e.bridges.ensure(ctx, n.bridge()); err != nil {
 		return err
 	}
 	mac, err := net.ParseMAC(a.MAC)

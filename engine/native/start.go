@@ -143,6 +143,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		CgroupsPath: cgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
 		Init:        ocispec.FindInit(),
+		ProjectDir:  c.Labels[engine.LabelWorkingDir],
 	})
 	if err != nil {
 		return err // it names the service
@@ -187,7 +188,7 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	if err := os.Remove(filepath.Join(dir, "stop")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(e.runc.Root, c.ID)); err == nil {
+	if e.runc.Has(c.ID) {
 		// The previous run's container, stopped: runc refuses to create
 		// one of the same ID while it is there.
 		if err := e.runc.Delete(ctx, c.ID, true); err != nil {

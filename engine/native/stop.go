@@ -65,7 +65,11 @@ func (e *Engine) stop(ctx context.Context, c *container, grace time.Duration) er
 		if err != nil {
 			return fmt.Errorf("stop_signal: %w", err)
 		}
-		if err := e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false); err == nil {
+		err = signalInit(c.ID, s.Pid, syscall.Signal(sig))
+		if err != nil {
+			err = e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false)
+		}
+		if err == nil {
 			if e.waitStopped(ctx, c, grace) {
 				return nil
 			}
@@ -84,23 +88,30 @@ func (e *Engine) stop(ctx context.Context, c *container, grace time.Duration) er
 }
 
 // waitStopped waits up to d for the container to have exited and its
-// monitor to be gone.
+// monitor to be gone. The monitor's exit wakes it (see waitExit): the lock
+// the monitor held goes with it.
 func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
+	deadline := time.Now().Add(d)
 	dir := e.containerDir(c.ID)
 	for {
-		if _, alive := monitorProc(dir); !alive {
+		pid, alive := monitorProc(dir)
+		if !alive {
 			return true
 		}
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			return false
+		}
+		// A slice at a time, so that ctx is heeded.
+		wait := min(left, 100*time.Millisecond)
+		if pid > 0 {
+			waitExit(pid, wait)
+			continue
+		}
+		// Alive before it wrote its pid: look again shortly.
 		select {
 		case <-ctx.Done():
-			return false
-		case <-deadline.C:
-			return false
-		case <-t.C:
+		case <-time.After(min(wait, pollInterval)):
 		}
 	}
 }
@@ -158,7 +169,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, ref string, opts engine.Re
 // directory, the record last.
 func (e *Engine) teardown(ctx context.Context, c *container) error {
 	dir := e.containerDir(c.ID)
-	if _, err := os.Stat(filepath.Join(e.runc.Root, c.ID)); err == nil {
+	if e.runc.Has(c.ID) {
 		if err := e.runc.Delete(ctx, c.ID, true); err != nil {
 			return err
 		}

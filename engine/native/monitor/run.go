@@ -194,7 +194,10 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 	bg := context.WithoutCancel(ctx)
 	id := m.cfg.ID
 	// A container left by a monitor that died would make create fail.
-	_ = m.runc.Delete(bg, id, true)
+	// Only then is runc run for it: that is a process start per container.
+	if m.runc.Has(id) {
+		_ = m.runc.Delete(bg, id, true)
+	}
 	stdio, err := m.openStdio()
 	if err != nil {
 		return failedStart(err)

@@ -105,6 +105,13 @@ func (r Runc) Ps(ctx context.Context, id string) ([]int, error) {
 	return pids, nil
 }
 
+// Has reports whether runc keeps state for container id, as it does from
+// create to delete, without running runc.
+func (r Runc) Has(id string) bool {
+	_, err := os.Stat(filepath.Join(r.Root, id))
+	return err == nil
+}
+
 // Delete removes the container from runc's state; force kills it first if
 // it still runs.
 func (r Runc) Delete(ctx context.Context, id string, force bool) error {

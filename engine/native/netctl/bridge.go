@@ -112,6 +112,13 @@ func enableForwarding() error {
 	return nil
 }
 
+// BridgeExists reports whether a bridge called name exists: one netlink
+// query, for callers that remember having ensured it.
+func BridgeExists(name string) bool {
+	link, err := netlink.LinkByName(name)
+	return err == nil && link.Type() == "bridge"
+}
+
 // DeleteBridge removes bridge name and every iptables rule commented
 // berth:<name>. A bridge or rules already gone are not an error.
 func DeleteBridge(ctx context.Context, name string) error {

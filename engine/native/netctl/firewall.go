@@ -23,6 +23,9 @@ const (
 // the logic on tables kept in memory.
 type commander interface {
 	Run(ctx context.Context, name string, args ...string) (string, error)
+	// Restore runs `<bin>-restore -w --noflush` with input on its stdin:
+	// many rule changes in one command, committed per table.
+	Restore(ctx context.Context, bin, input string) error
 }
 
 // execCommander runs the real binaries.
@@ -37,6 +40,16 @@ func (execCommander) Run(ctx context.Context, name string, args ...string) (stri
 		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return string(out), nil
+}
+
+func (execCommander) Restore(ctx context.Context, bin, input string) error {
+	name := bin + "-restore"
+	cmd := exec.CommandContext(ctx, name, "-w", "--noflush")
+	cmd.Stdin = strings.NewReader(input)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // firewall applies and removes a bridge's rules.
@@ -241,7 +254,9 @@ func (f firewall) add(ctx context.Context, bin, bridge string, r rule, op string
 }
 
 // remove deletes every rule commented berth:<bridge> from the chains berth
-// uses, in both backends.
+// uses, in both backends: per backend, one iptables-restore for all of them
+// (each iptables-nft command reads the whole ruleset, so that a command per
+// rule cost a good part of a down), rule by rule should that fail.
 func (f firewall) remove(ctx context.Context, bridge string) error {
 	other, err := f.other(ctx)
 	if err != nil {
@@ -249,28 +264,84 @@ func (f firewall) remove(ctx context.Context, bridge string) error {
 	}
 	// The other backend only ever gets filter FORWARD rules; listing its
 	// nat or mangle table could load a legacy module that was not there.
-	chains := [][3]string{{iptablesCmd, "filter", "FORWARD"}, {iptablesCmd, "nat", "POSTROUTING"}, {iptablesCmd, "mangle", "FORWARD"}}
+	chains := map[string][][2]string{iptablesCmd: {{"filter", "FORWARD"}, {"nat", "POSTROUTING"}, {"mangle", "FORWARD"}}}
+	bins := []string{iptablesCmd}
 	if other != "" {
-		chains = append(chains, [3]string{other, "filter", "FORWARD"})
+		chains[other] = [][2]string{{"filter", "FORWARD"}}
+		bins = append(bins, other)
 	}
 	var errs []error
-	for _, c := range chains {
-		bin, table, chain := c[0], c[1], c[2]
-		out, err := f.cmd.Run(ctx, bin, "-w", "-t", table, "-S", chain)
+	for _, bin := range bins {
+		dels, err := f.listDeletions(ctx, bin, bridge, chains[bin])
 		if err != nil {
-			if bin != iptablesCmd {
-				continue // a backend that cannot be listed holds no rule of ours
-			}
-			errs = append(errs, fmt.Errorf("list %s %s: %w", table, chain, err))
+			errs = append(errs, err)
+		}
+		if len(dels) == 0 || f.cmd.Restore(ctx, bin, restoreInput(dels)) == nil {
 			continue
 		}
-		for _, del := range deletions(out, bridge) {
-			if _, err := f.cmd.Run(ctx, bin, append([]string{"-w", "-t", table}, del...)...); err != nil {
+		// A restore is all or nothing per table, and another process may
+		// have deleted a rule meanwhile: list again, delete one by one.
+		if dels, err = f.listDeletions(ctx, bin, bridge, chains[bin]); err != nil {
+			errs = append(errs, err)
+		}
+		for _, d := range dels {
+			if _, err := f.cmd.Run(ctx, bin, append([]string{"-w", "-t", d.table}, d.args...)...); err != nil {
 				errs = append(errs, fmt.Errorf("remove a rule of bridge %s: %w", bridge, err))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deletion is one rule to delete: its table and the -D command's arguments.
+type deletion struct {
+	table string
+	args  []string
+}
+
+// listDeletions lists bridge's rules in chains (table, chain) of backend
+// bin. A backend other than `iptables` that cannot be listed holds none.
+func (f firewall) listDeletions(ctx context.Context, bin, bridge string, chains [][2]string) ([]deletion, error) {
+	var out []deletion
+	var errs []error
+	for _, c := range chains {
+		table, chain := c[0], c[1]
+		listing, err := f.cmd.Run(ctx, bin, "-w", "-t", table, "-S", chain)
+		if err != nil {
+			if bin != iptablesCmd {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("list %s %s: %w", table, chain, err))
+			continue
+		}
+		for _, args := range deletions(listing, bridge) {
+			out = append(out, deletion{table: table, args: args})
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// restoreInput is the iptables-restore input that makes dels, a table at a
+// time.
+func restoreInput(dels []deletion) string {
+	var in strings.Builder
+	for _, table := range []string{"filter", "nat", "mangle"} {
+		header := false
+		for _, d := range dels {
+			if d.table != table {
+				continue
+			}
+			if !header {
+				in.WriteString("*" + table + "\n")
+				header = true
+			}
+			in.WriteString(strings.Join(d.args, " ") + "\n")
+		}
+		if header {
+			in.WriteString("COMMIT\n")
+		}
+	}
+	return in.String()
 }
 
 // deletions turns the `iptables -S` lines carrying bridge's comment into the

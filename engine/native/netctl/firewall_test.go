@@ -17,6 +17,9 @@ type fakeTables struct {
 	rules   map[string]map[string][]string // backend → "table chain" → specs in order
 	calls   []string
 	missing map[string]bool // backends whose binary is absent
+	// failRestore makes every iptables-restore fail, as one racing another
+	// process's deletion does.
+	failRestore bool
 }
 
 func newFakeTables(version string, policies map[string]string) *fakeTables {
@@ -102,6 +105,43 @@ func (f *fakeTables) Run(_ context.Context, name string, args ...string) (string
 		return "", fmt.Errorf("fake iptables: unknown command %v", args)
 	}
 	return "", nil
+}
+
+// Restore applies an iptables-restore input of -A, -I and -D lines, each
+// table's changes all or none, as iptables-restore commits them.
+func (f *fakeTables) Restore(ctx context.Context, bin, input string) error {
+	f.calls = append(f.calls, bin+"-restore")
+	if f.missing[bin] || f.failRestore {
+		return fmt.Errorf("exec: %q: exit status 1", bin+"-restore")
+	}
+	// The lines are one command: Run does not record them.
+	defer func(n int) { f.calls = f.calls[:n] }(len(f.calls))
+	b := f.backend(bin)
+	var table string
+	var saved map[string][]string
+	for line := range strings.Lines(input) {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0:
+		case strings.HasPrefix(fields[0], "*"):
+			table = fields[0][1:]
+			saved = map[string][]string{}
+			for k, v := range f.rules[b] {
+				saved[k] = slices.Clone(v)
+			}
+		case fields[0] == "COMMIT":
+			table = ""
+		default:
+			if table == "" {
+				return fmt.Errorf("fake iptables-restore: %q outside a table", line)
+			}
+			if _, err := f.Run(ctx, bin, append([]string{"-w", "-t", table}, fields...)...); err != nil {
+				f.rules[b] = saved
+				return fmt.Errorf("fake iptables-restore: line %q: %w", line, err)
+			}
+		}
+	}
+	return nil
 }
 
 // dump is every rule as "backend table chain: spec", sorted.
@@ -218,8 +258,14 @@ func TestFirewallEnsure(t *testing.T) {
 				t.Fatalf("ensure br-xy: %v", err)
 			}
 			before := len(ft.dump())
+			calls := len(ft.calls)
 			if err := fw.remove(ctx, tt.bridge.Name); err != nil {
 				t.Fatalf("remove: %v", err)
+			}
+			for _, c := range ft.calls[calls:] {
+				if strings.Contains(c, " -D ") {
+					t.Errorf("deleted a rule on its own rather than in one iptables-restore: %s", c)
+				}
 			}
 			if err := fw.remove(ctx, tt.bridge.Name); err != nil {
 				t.Fatalf("remove again: %v", err)
@@ -239,6 +285,25 @@ func TestFirewallEnsure(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFirewallRemoveFallback removes a bridge's rules one by one when
+// iptables-restore fails.
+func TestFirewallRemoveFallback(t *testing.T) {
+	ctx := context.Background()
+	ft := newFakeTables("iptables v1.8.9 (nf_tables)\n", map[string]string{nftCmd: "ACCEPT", legacyCmd: "DROP"})
+	fw := firewall{cmd: ft, legacyTables: func() (string, error) { return "filter\n", nil }}
+	b := Bridge{Name: "br-x", Gateway: netip.MustParsePrefix("10.198.3.1/24")}
+	if err := fw.ensure(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	ft.failRestore = true
+	if err := fw.remove(ctx, b.Name); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if left := ft.dump(); len(left) > 0 {
+		t.Errorf("rules left:\n%s", strings.Join(left, "\n"))
 	}
 }
 
