@@ -21,7 +21,10 @@ services:
 	if err := os.Mkdir(filepath.Join(s.dir, "app"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s.write("app/Dockerfile", "FROM @IMAGE@\nCOPY data.txt /data.txt\nARG FLAVOUR=plain\nRUN [\"/berth-test\", \"print\", \"built\"]\n")
+	// The label gives each test a build cache of its own: tests that run
+	// at once with the same steps would otherwise share intermediate
+	// images, and one test's image rm could take the other's cache.
+	s.write("app/Dockerfile", "FROM @IMAGE@\nLABEL berth.test.project="+s.project+"\nCOPY data.txt /data.txt\nARG FLAVOUR=plain\nRUN [\"/berth-test\", \"print\", \"built\"]\n")
 	s.write("app/data.txt", "one\n")
 	// Images are not the project's containers, networks or volumes: down
 	// -v leaves them, so they go here.
@@ -65,7 +68,7 @@ func TestUpBuildKeepsUnchangedContainer(t *testing.T) {
 func TestBuildCommand(t *testing.T) {
 	t.Parallel()
 	s := buildStack(t)
-	s.write("app/Dockerfile", "FROM @IMAGE@\nCOPY data.txt /data.txt\nARG FLAVOUR=plain\nLABEL flavour=$FLAVOUR\n")
+	s.write("app/Dockerfile", "FROM @IMAGE@\nLABEL berth.test.project="+s.project+"\nCOPY data.txt /data.txt\nARG FLAVOUR=plain\nLABEL flavour=$FLAVOUR\n")
 	r := s.mustBerth("build")
 	if !strings.Contains(r.stderr, "Successfully built") {
 		t.Errorf("berth build printed no build output\n%v", r)
