@@ -119,7 +119,11 @@ func detectTools(ctx context.Context, cfg config, root, tmp, image string, log i
 			ts.cli[t] = cliTool{Name: t, Argv: []string{path}, Version: strings.TrimSpace(string(v)), Lacks: []string{opPsJSON}}
 			versions[t] = ts.cli[t].Version
 		case toolFloor:
-			e, err := enginedocker.New(ctx, enginedocker.OptionsFromEnv(environ()))
+			opts, err := enginedocker.OptionsFromEnv(environ(), "")
+			var e *enginedocker.Engine
+			if err == nil {
+				e, err = enginedocker.New(ctx, opts)
+			}
 			if err == nil {
 				var v string
 				if v, err = e.APIVersion(ctx); err == nil {

@@ -59,9 +59,11 @@ func newApp(g *globalOptions, stdout, stderr io.Writer) *app {
 		stdout: stdout,
 		stderr: stderr,
 		connect: func(ctx context.Context, environ map[string]string) (engine.Engine, func() error, error) {
-			return connectEngine(ctx, g.engineName, environ)
+			return connectEngine(ctx, g.engineName, g.dockerContext, environ)
 		},
-		connectSwarm: connectSwarm,
+		connectSwarm: func(_ context.Context, environ map[string]string) (swarm.Swarm, func() error, error) {
+			return connectSwarm(g.dockerContext, environ)
+		},
 		notify: func(c chan<- os.Signal) func() {
 			signal.Notify(c, os.Interrupt, syscall.SIGTERM)
 			return func() { signal.Stop(c) }

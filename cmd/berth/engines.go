@@ -12,10 +12,15 @@ import (
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
 // returns how to close it. Every command reaches its engine through here.
-func connectEngine(ctx context.Context, name string, environ map[string]string) (engine.Engine, func() error, error) {
+// dockerContext is --context, for the engines that talk to a daemon.
+func connectEngine(ctx context.Context, name, dockerContext string, environ map[string]string) (engine.Engine, func() error, error) {
 	switch name {
 	case "docker":
-		e, err := docker.New(ctx, docker.OptionsFromEnv(environ))
+		opts, err := docker.OptionsFromEnv(environ, dockerContext)
+		if err != nil {
+			return nil, nil, err
+		}
+		e, err := docker.New(ctx, opts)
 		if err != nil {
 			return nil, nil, err
 		}

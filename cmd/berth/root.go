@@ -33,6 +33,10 @@ type globalOptions struct {
 	// engineName selects the engine behind every command: docker,
 	// native or swarm (--engine, BERTH_ENGINE).
 	engineName string
+	// dockerContext is --context: the docker context the docker and swarm
+	// engines reach their daemon through. DOCKER_CONTEXT is not read here:
+	// it ranks below DOCKER_HOST, and the flag above it.
+	dockerContext string
 
 	// writes are the loader's cache writes, run while the command applies
 	// its plan and waited for when its session ends.
@@ -133,6 +137,7 @@ func (g *globalOptions) bind(root *cobra.Command) {
 	root.PersistentFlags().BoolVar(&g.dryRun, "dry-run", false, "Show what would change without changing anything")
 	f.StringVar(&g.env, "env", g.environ["BERTH_ENV"], "berth environment: adds compose.ENV.yaml and .env.ENV, names the project NAME-ENV")
 	f.StringVar(&g.engineName, "engine", envOr(g.environ, "BERTH_ENGINE", "docker"), "Container engine: docker, native or swarm")
+	f.StringVar(&g.dockerContext, "context", "", "Docker context to reach the daemon through (default: DOCKER_HOST, else DOCKER_CONTEXT, else docker's current context)")
 }
 
 // resolve applies the environment variables that only count when their
@@ -153,6 +158,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	}
 	if !slices.Contains(engineNames, g.engineName) {
 		return fmt.Errorf("--engine %q: use docker, native or swarm (or set BERTH_ENGINE)", g.engineName)
+	}
+	if g.dockerContext != "" && g.engineName == "native" {
+		return fmt.Errorf("--context %q: the native engine runs containers itself and has no daemon to reach: drop --context, or use --engine docker or swarm", g.dockerContext)
 	}
 	if g.onSwarm() {
 		return checkSwarmCommand(cmd)

@@ -37,9 +37,14 @@ func checkSwarmCommand(cmd *cobra.Command) error {
 	return fmt.Errorf("berth %s: not available with --engine swarm: a swarm runs services, not containers; with --engine swarm use plan, up, ps, logs, scale, restart, rm or down, or the docker CLI (docker service …)", top.Name())
 }
 
-// connectSwarm opens the swarm manager DOCKER_HOST names.
-func connectSwarm(_ context.Context, environ map[string]string) (swarm.Swarm, func() error, error) {
-	c, err := swarm.New(docker.OptionsFromEnv(environ))
+// connectSwarm opens the swarm manager the docker context (--context,
+// DOCKER_HOST, DOCKER_CONTEXT, docker's current context) names.
+func connectSwarm(dockerContext string, environ map[string]string) (swarm.Swarm, func() error, error) {
+	opts, err := docker.OptionsFromEnv(environ, dockerContext)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := swarm.New(opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,28 +28,45 @@ type Options struct {
 	APIVersion string // e.g. "1.41"; empty negotiates with the daemon
 	CertPath   string // directory holding ca.pem, cert.pem and key.pem
 	TLSVerify  bool   // verify the daemon's certificate against ca.pem
+	// Context is the docker context Host and TLS were read from; empty
+	// for the default context (DOCKER_HOST). Messages name it.
+	Context string
+	// TLS is the TLS setup stored with Context; nil when it has none. A
+	// context ignores CertPath and TLSVerify, as the docker CLI does.
+	TLS *ContextTLS
 	// ConfigDir holds the docker CLI's config.json, whose registry
 	// credentials pulls and pushes use; empty means none.
 	ConfigDir string
 }
 
-// OptionsFromEnv reads the variables the docker CLI honours: DOCKER_HOST,
-// DOCKER_API_VERSION, DOCKER_CERT_PATH and DOCKER_TLS_VERIFY. The
-// environment is passed in so that callers and tests control it.
-func OptionsFromEnv(environ map[string]string) Options {
-	o := Options{
-		Host:       environ["DOCKER_HOST"],
-		APIVersion: environ["DOCKER_API_VERSION"],
-		CertPath:   environ["DOCKER_CERT_PATH"],
-		// Like the docker CLI, any non-empty value turns verification on,
-		// including "0".
-		TLSVerify: environ["DOCKER_TLS_VERIFY"] != "",
+// OptionsFromEnv resolves the daemon the way the docker CLI does. The
+// docker context is contextFlag (--context) if set, else the default
+// context if DOCKER_HOST is set, else DOCKER_CONTEXT, else config.json's
+// currentContext. A stored context gives the host and TLS material; the
+// default context reads DOCKER_HOST, DOCKER_CERT_PATH and
+// DOCKER_TLS_VERIFY. DOCKER_API_VERSION and DOCKER_CONFIG count either
+// way. The environment is passed in so that callers and tests control it.
+func OptionsFromEnv(environ map[string]string, contextFlag string) (Options, error) {
+	o := Options{APIVersion: environ["DOCKER_API_VERSION"], ConfigDir: configDir(environ)}
+	name, from, err := contextName(environ, contextFlag, o.ConfigDir)
+	if err != nil {
+		return Options{}, err
 	}
+	if name != DefaultContext {
+		if err := o.fromContext(name, from); err != nil {
+			return Options{}, err
+		}
+		return o, nil
+	}
+	o.Host = environ["DOCKER_HOST"]
+	o.CertPath = environ["DOCKER_CERT_PATH"]
+	// Like the docker CLI, any non-empty value turns verification on,
+	// including "0".
+	o.TLSVerify = environ["DOCKER_TLS_VERIFY"] != ""
 	if o.TLSVerify && o.CertPath == "" && environ["HOME"] != "" {
 		o.CertPath = filepath.Join(environ["HOME"], ".docker")
 	}
-	o.ConfigDir = configDir(environ)
-	return o
+	return o, nil
 }
 
 // Engine talks to one Docker daemon. It is safe for concurrent use.
@@ -57,6 +74,7 @@ type Engine struct {
 	cli      *client.Client
 	host     string
 	certPath string // for error messages about certificates
+	context  string // the docker context host came from, for messages
 	// configDir is where config.json with registry credentials lives.
 	configDir string
 	// sleep waits between retries; tests replace it to run without delay.
@@ -82,7 +100,7 @@ func newEngine(opts Options, transport http.RoundTripper) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, configDir: opts.ConfigDir, sleep: sleepCtx, grace: finishGrace}
+	e := &Engine{cli: cli, host: host, certPath: opts.CertPath, context: opts.Context, configDir: opts.ConfigDir, sleep: sleepCtx, grace: finishGrace}
 	if opts.APIVersion != "" {
 		e.version = cli.ClientVersion()
 	}
@@ -98,6 +116,14 @@ func NewAPIClient(opts Options) (*client.Client, string, error) {
 }
 
 func newAPIClient(opts Options, transport http.RoundTripper) (*client.Client, string, error) {
+	cli, host, err := newAPIClientFor(opts, transport)
+	if err != nil && opts.Context != "" {
+		err = fmt.Errorf("docker context %q: %w", opts.Context, err)
+	}
+	return cli, host, err
+}
+
+func newAPIClientFor(opts Options, transport http.RoundTripper) (*client.Client, string, error) {
 	host := opts.Host
 	if host == "" {
 		host = DefaultHost
@@ -123,7 +149,15 @@ func newAPIClient(opts Options, transport http.RoundTripper) (*client.Client, st
 		// and its dialer setup means nothing to a stub.
 		clientOpts = append(clientOpts, client.WithHost(host),
 			client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
-	case opts.CertPath != "" || opts.TLSVerify:
+	// A context's TLS material counts on tcp:// only: the docker CLI keeps
+	// it when the host is a socket and ignores it there.
+	case opts.TLS != nil && scheme == "tcp":
+		cfg, err := contextTLSConfig(opts.Context, opts.TLS)
+		if err != nil {
+			return nil, "", err
+		}
+		clientOpts = append(clientOpts, withTLS(cfg))
+	case opts.Context == "" && (opts.CertPath != "" || opts.TLSVerify):
 		if scheme != "tcp" {
 			return nil, "", fmt.Errorf("docker host %q: TLS needs a tcp:// host", host)
 		}
@@ -131,8 +165,7 @@ func newAPIClient(opts Options, transport http.RoundTripper) (*client.Client, st
 		if err != nil {
 			return nil, "", err
 		}
-		transport := &http.Transport{TLSClientConfig: cfg}
-		clientOpts = append(clientOpts, client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect}))
+		clientOpts = append(clientOpts, withTLS(cfg))
 	}
 	if transport == nil {
 		// WithHost after WithHTTPClient: it configures the dialer on
@@ -147,6 +180,11 @@ func newAPIClient(opts Options, transport http.RoundTripper) (*client.Client, st
 		return nil, "", fmt.Errorf("docker host %q: %w", host, err)
 	}
 	return cli, host, nil
+}
+
+func withTLS(cfg *tls.Config) client.Opt {
+	transport := &http.Transport{TLSClientConfig: cfg}
+	return client.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: client.CheckRedirect})
 }
 
 func tlsConfig(opts Options) (*tls.Config, error) {

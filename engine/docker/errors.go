@@ -39,7 +39,11 @@ func (e *Engine) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return classify(op, e.host, e.certPath, err)
+	err = classify(op, e.host, e.certPath, err)
+	if u, ok := err.(*UnreachableError); ok && e.context != "" {
+		u.Context = e.context
+	}
+	return err
 }
 
 // classify turns a client error into one of this package's errors. Errors

@@ -44,12 +44,18 @@ const (
 type UnreachableError struct {
 	Host     string
 	CertPath string // DOCKER_CERT_PATH, for TLS reasons
-	Reason   UnreachableReason
-	Op       string // the call that was under way, for ConnectionLost
-	Err      error
+	// Context is the docker context Host came from; empty for
+	// DOCKER_HOST. Its TLS material, not CertPath's, was used.
+	Context string
+	Reason  UnreachableReason
+	Op      string // the call that was under way, for ConnectionLost
+	Err     error
 }
 
 func (e *UnreachableError) Error() string {
+	if e.Context != "" && e.Reason != PermissionDenied && e.Reason != ConnectionLost {
+		return e.contextError()
+	}
 	switch e.Reason {
 	case PermissionDenied:
 		return fmt.Sprintf("permission denied on the Docker socket at %s: add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run berth with sudo", e.Host)
@@ -71,6 +77,30 @@ func (e *UnreachableError) Error() string {
 	msg := fmt.Sprintf("cannot connect to the Docker daemon at %s: is dockerd running? (set DOCKER_HOST to use another)", e.Host)
 	// "refused" and "no such file" are what the question already asks;
 	// anything else (a timeout, an unknown host) is worth seeing.
+	if !errors.Is(e.Err, syscall.ECONNREFUSED) && !errors.Is(e.Err, fs.ErrNotExist) {
+		msg += " (" + lastCause(e.Err) + ")"
+	}
+	return msg
+}
+
+// contextError is Error for a daemon named by a docker context: the fix
+// is to the context, not to DOCKER_* variables.
+func (e *UnreachableError) contextError() string {
+	update := fmt.Sprintf("docker context update %s --docker host=%s,ca=FILE,cert=FILE,key=FILE", e.Context, e.Host)
+	switch e.Reason {
+	case UntrustedDaemon:
+		return fmt.Sprintf("the certificate of the Docker daemon at %s could not be verified with the CA of docker context %q: %s: give the context the CA that issued it (%s)",
+			e.Host, e.Context, certCause(e.Err), update)
+	case ClientRejected:
+		return fmt.Sprintf("the Docker daemon at %s rejected the client certificate of docker context %q: give the context one signed by a CA the daemon trusts (%s)",
+			e.Host, e.Context, update)
+	case TLSMismatch:
+		if plainToTLS(e.Err.Error()) {
+			return fmt.Sprintf("the Docker daemon at %s expects TLS, and docker context %q has no TLS material: add it (%s)", e.Host, e.Context, update)
+		}
+		return fmt.Sprintf("the Docker daemon at %s does not speak TLS, and docker context %q uses TLS: check the context's port, or update it without ca, cert and key", e.Host, e.Context)
+	}
+	msg := fmt.Sprintf("cannot connect to the Docker daemon at %s (docker context %q): is dockerd running? (--context or DOCKER_HOST picks another)", e.Host, e.Context)
 	if !errors.Is(e.Err, syscall.ECONNREFUSED) && !errors.Is(e.Err, fs.ErrNotExist) {
 		msg += " (" + lastCause(e.Err) + ")"
 	}

@@ -38,7 +38,11 @@ func newDaemonTest(t *testing.T) *daemonTest {
 		k, v, _ := strings.Cut(kv, "=")
 		environ[k] = v
 	}
-	e, err := New(context.Background(), OptionsFromEnv(environ))
+	opts, err := OptionsFromEnv(environ, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

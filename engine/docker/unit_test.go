@@ -35,8 +35,12 @@ func TestOptionsFromEnv(t *testing.T) {
 		{"explicit cert path", map[string]string{"DOCKER_CERT_PATH": "/certs"}, Options{CertPath: "/certs"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := OptionsFromEnv(tc.env); got != tc.want {
-				t.Errorf("OptionsFromEnv(%v) got %+v, want %+v", tc.env, got, tc.want)
+			got, err := OptionsFromEnv(tc.env, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("OptionsFromEnv(%v) (-want +got):\n%s", tc.env, diff)
 			}
 		})
 	}

@@ -143,6 +143,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		CgroupsPath: cgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
 		Init:        ocispec.FindInit(),
+		ProjectDir:  c.Labels[engine.LabelWorkingDir],
 	})
 	if err != nil {
 		return err // it names the service

@@ -40,6 +40,9 @@ type Input struct {
 	// Init is the host path of a static init binary (tini/docker-init)
 	// used for init: true; "" when the host has none. See FindInit.
 	Init string
+	// ProjectDir is the compose project's directory, against which a
+	// relative security_opt seccomp=FILE is read, as compose does.
+	ProjectDir string
 }
 
 // initPath is where docker mounts its init binary in the container.
@@ -69,9 +72,10 @@ func Build(in Input) (*specs.Spec, error) {
 type host struct {
 	devices func() ([]specs.LinuxDevice, error) // the device nodes under /dev
 	bound   func() ([]string, error)            // the engine's own capability bounding set
+	seccomp func() (bool, error)                // whether the kernel has seccomp
 }
 
-func realHost() host { return host{devices: hostDevices, bound: boundingSet} }
+func realHost() host { return host{devices: hostDevices, bound: boundingSet, seccomp: kernelSeccomp} }
 
 func build(in Input, h host) (*specs.Spec, error) {
 	s := in.Service
@@ -140,6 +144,14 @@ func build(in Input, h host) (*specs.Spec, error) {
 		// runc refuses a hostname for a UTS namespace it does not create.
 		spec.Hostname = in.Hostname
 		spec.Domainname = s.DomainName
+	}
+	hasSeccomp, err := h.seccomp()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	// After the capabilities: the default profile depends on them.
+	if spec.Linux.Seccomp, err = seccompFilter(spec, s.Privileged, sec.seccomp, in.ProjectDir, hasSeccomp); err != nil {
+		return nil, wrap(err)
 	}
 	if !s.Privileged {
 		res.Devices = defaultDeviceRules()

@@ -2,11 +2,13 @@
 // OCI runtime spec (config.json) that the native engine hands to runc, so
 // that a service runs the same under --engine native as under docker: the
 // same argv, environment, user, working directory, capabilities, limits,
-// default mounts, masked paths and device rules as dockerd would give it.
+// default mounts, masked paths, device rules and seccomp filter as dockerd
+// would give it.
 //
-// Build is pure but for reading the image's /etc/passwd and /etc/group
-// (and the host's /dev for a privileged service); Mounts touches the host
-// only to create a missing bind source as docker does.
+// Build is pure but for reading the image's /etc/passwd and /etc/group,
+// the host's /dev for a privileged service and a seccomp profile file a
+// service names; Mounts touches the host only to create a missing bind
+// source as docker does.
 //
 // What this package decides and what it leaves to the engine:
 //   - Keys that need something runc cannot do or that the native engine
@@ -23,9 +25,16 @@
 //     it as Input.Init. Without one Build fails naming the key rather than
 //     running the service without the zombie reaping and signal forwarding
 //     it asked for.
-//   - No seccomp or AppArmor profile is applied: docker's default profiles
-//     are not reproduced here, which makes a native container less confined
-//     than a docker one. security_opt values that only loosen those
-//     profiles (seccomp=unconfined, apparmor=unconfined, label=disable) are
-//     therefore accepted; ones that select a profile are errors.
+//   - seccomp is docker's: its default profile, from moby's own
+//     github.com/moby/profiles/seccomp and filtered by the container's
+//     capabilities as dockerd does, unless the service is privileged or
+//     says security_opt seccomp=unconfined; seccomp=FILE (relative to the
+//     project directory) or inline JSON selects another profile. runc
+//     installs it.
+//   - No AppArmor profile or SELinux label is applied: docker's default
+//     AppArmor profile is not reproduced here, which leaves a native
+//     container less confined than a docker one on an AppArmor host.
+//     security_opt values that only loosen them (apparmor=unconfined,
+//     label=disable) are therefore accepted; ones that select a profile
+//     or label are errors.
 package ocispec

@@ -48,7 +48,10 @@ func needRunc(t *testing.T) string {
 // checks what the process sees: its ids and groups from the image's
 // passwd and group files, its working directory, its environment and a
 // read-only root with a writable tmpfs; with init and privileged, that
-// docker-init is pid 1 and every capability is there.
+// docker-init is pid 1 and every capability is there; that docker's
+// default seccomp profile refuses a new user namespace (which needs no
+// capability, so only the filter stops it) and seccomp=unconfined allows
+// it.
 func TestRuncRun(t *testing.T) {
 	runc := needRunc(t)
 	for _, tc := range []struct {
@@ -95,6 +98,21 @@ func TestRuncRun(t *testing.T) {
 				"CapEff:\t" + ownCapBnd(t),
 			},
 		},
+		{
+			name: "seccomp default",
+			svc: types.ServiceConfig{
+				Command: types.ShellCommand{"sh", "-c", seccompProbe},
+			},
+			want: []string{"Seccomp:\t2", "unshare refused"},
+		},
+		{
+			name: "seccomp unconfined",
+			svc: types.ServiceConfig{
+				SecurityOpt: []string{"seccomp=unconfined"},
+				Command:     types.ShellCommand{"sh", "-c", seccompProbe},
+			},
+			want: []string{"Seccomp:\t0", "unshare allowed"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.svc.Name = "probe"
@@ -108,6 +126,10 @@ func TestRuncRun(t *testing.T) {
 		})
 	}
 }
+
+// seccompProbe shows the process's seccomp mode (2: filtered) and tries
+// to create a user namespace.
+const seccompProbe = `grep '^Seccomp:' /proc/self/status; unshare -U true && echo unshare allowed || echo unshare refused`
 
 // runProbe builds the spec of svc for a fresh busybox bundle, runs it to
 // completion under runc and returns its output.
@@ -131,7 +153,7 @@ func runProbe(t *testing.T, runc string, svc types.ServiceConfig) string {
 	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), exe, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, applet := range []string{"sh", "id", "pwd", "env", "touch", "sort", "cat", "grep"} {
+	for _, applet := range []string{"sh", "id", "pwd", "env", "touch", "sort", "cat", "grep", "unshare", "true"} {
 		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", applet)); err != nil {
 			t.Fatal(err)
 		}

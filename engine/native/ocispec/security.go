@@ -126,12 +126,15 @@ type secOpts struct {
 	noNewPrivileges bool
 	unconfinedPaths bool // systempaths=unconfined: no masked or read-only paths
 	writableCgroups bool // writable-cgroups=true
+	// seccomp is seccomp=VALUE: "" (docker's default profile, also
+	// seccomp=builtin), "unconfined", a profile file or inline JSON.
+	seccomp string
 }
 
 // parseSecurityOpts reads security_opt in docker's key=value and legacy
 // key:value forms. Options that only loosen a confinement the native
-// engine does not apply (seccomp, AppArmor, SELinux) are accepted; ones
-// that ask for a profile or label cannot be honoured.
+// engine does not apply (AppArmor, SELinux) are accepted; ones that ask
+// for such a profile or label cannot be honoured.
 func parseSecurityOpts(opts []string) (secOpts, error) {
 	var s secOpts
 	for _, opt := range opts {
@@ -148,9 +151,14 @@ func parseSecurityOpts(opts []string) (secOpts, error) {
 			s.unconfinedPaths = true
 		case k == "writable-cgroups" && (v == "true" || v == "false"):
 			s.writableCgroups = v == "true"
-		case (k == "seccomp" || k == "apparmor") && v == "unconfined", k == "label" && v == "disable":
+		case k == "seccomp" && ok && v != "":
+			s.seccomp = v
+			if v == "builtin" {
+				s.seccomp = ""
+			}
+		case k == "apparmor" && v == "unconfined", k == "label" && v == "disable":
 			// Already so: the native engine applies no such profile.
-		case k == "seccomp" || k == "apparmor" || k == "label":
+		case k == "apparmor" || k == "label":
 			return secOpts{}, &UnsupportedError{Key: "security_opt", Reason: fmt.Sprintf("%q: the native engine applies no %s profiles", opt, k)}
 		default:
 			return secOpts{}, fmt.Errorf("security_opt: invalid option %q", opt)
