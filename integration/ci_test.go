@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // ciCompose is what a CI job brings up: a one-shot init that exits 0, a
@@ -207,7 +208,7 @@ func TestCISIGKILLReaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	eventually(t, 30*time.Second, "stack removed after kill -9 of berth ci", func() error { return gone(project) })
+	itest.Eventually(t, 30*time.Second, "stack removed after kill -9 of berth ci", func() error { return gone(project) })
 }
 
 // startCIRun starts `berth ci tests sleep 300` and returns once the run's
@@ -224,7 +225,7 @@ func startCIRun(t *testing.T, id string) (string, *exec.Cmd, *lockedBuffer) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Minute, "the run's one-off container running", func() error {
+	itest.Eventually(t, 2*time.Minute, "the run's one-off container running", func() error {
 		out, err := docker("ps", "-q", "--filter", "label="+engine.LabelProject+"="+project, "--filter", "label="+engine.LabelOneoff+"=True")
 		if err == nil && out == "" {
 			err = fmt.Errorf("no one-off container running yet\n%s", stderr.String())

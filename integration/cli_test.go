@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 func TestLogsAndExitedContainers(t *testing.T) {
@@ -21,7 +23,7 @@ services:
 `)
 	s.mustBerth("up", "-d")
 	printer, failer := s.name("printer", 1), s.name("failer", 1)
-	eventually(t, 30*time.Second, "both containers exited", func() error {
+	itest.Eventually(t, 30*time.Second, "both containers exited", func() error {
 		for _, c := range []string{printer, failer} {
 			if st := s.containers()[c].State; st != "exited" {
 				return fmt.Errorf("%s is %q", c, st)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // TestCp: berth cp copies files and directories both ways through the
@@ -26,7 +28,7 @@ services:
 `)
 	s.mustBerth("up", "-d")
 	c1, c2 := s.name("web", 1), s.name("web", 2)
-	eventually(t, 20*time.Second, "the container's file", func() error {
+	itest.Eventually(t, 20*time.Second, "the container's file", func() error {
 		_, err := s.exec(c1, "cat", "/made.txt")
 		return err
 	})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // up waits for db to be healthy before it starts app.
@@ -44,7 +46,7 @@ services:
 	go func() { done <- up.Wait() }()
 
 	// Two failed probes prove db is running but not yet healthy.
-	eventually(t, time.Minute, db+" failing its healthcheck", func() error {
+	itest.Eventually(t, time.Minute, db+" failing its healthcheck", func() error {
 		streak, err := docker("inspect", "-f", "{{.State.Health.FailingStreak}}", db)
 		if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // TestEvents: berth events streams the daemon's events about the project's
@@ -34,7 +36,7 @@ services:
 	time.Sleep(500 * time.Millisecond)
 	s.mustBerth("up", "-d")
 	id := s.ids()[s.name("a", 1)]
-	eventually(t, 20*time.Second, "a start event of a", func() error {
+	itest.Eventually(t, 20*time.Second, "a start event of a", func() error {
 		for _, line := range nonEmptyLines(out.String()) {
 			var e struct {
 				Action, ID, Service, Type, Time string

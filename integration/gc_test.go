@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // gcCompose is a stack with one of everything gc must remove: a
@@ -148,7 +149,7 @@ func TestReapAfterKill(t *testing.T) {
 		t.Fatalf("berth up --reap had exited before the kill: %v", b.wait(time.Second, ""))
 	}
 	b.wait(10*time.Second, " after SIGKILL")
-	eventually(t, 30*time.Second, "stack removed after kill -9 of its berth", func() error { return gone(s.project) })
+	itest.Eventually(t, 30*time.Second, "stack removed after kill -9 of its berth", func() error { return gone(s.project) })
 }
 
 // TestReapNeedsTheSocket points the reaper at a socket the engine's host
@@ -201,7 +202,7 @@ func TestReapDetachedHolderKilled(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill -9 %d: %v", pid, err)
 	}
-	eventually(t, 30*time.Second, "stack removed after kill -9 of its lease holder", func() error { return gone(s.project) })
+	itest.Eventually(t, 30*time.Second, "stack removed after kill -9 of its lease holder", func() error { return gone(s.project) })
 }
 
 // TestDownEndsDetachedLease checks that down of a stack made by
@@ -212,7 +213,7 @@ func TestDownEndsDetachedLease(t *testing.T) {
 	s := newStack(t, gcCompose)
 	pid := holderPID(t, s.mustBerth("up", "-d", "--reap"))
 	s.mustBerth("down", "-v")
-	eventually(t, 30*time.Second, "lease holder exits after down", func() error {
+	itest.Eventually(t, 30*time.Second, "lease holder exits after down", func() error {
 		if alive(pid) {
 			// A zombie until its parent, which exited, is replaced by
 			// init; Kill(pid, 0) succeeds on a zombie, so ask /proc.

@@ -3,17 +3,14 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -21,7 +18,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/internal/berthbuild"
+	"github.com/berth-dev/berth/internal/itest"
 	"github.com/berth-dev/berth/internal/testimage"
 	"github.com/berth-dev/berth/reaper"
 )
@@ -31,26 +28,9 @@ import (
 // read afterwards.
 var berthBin, moduleRoot string
 
-// watchSources makes go test's result cache notice changes to berth. The
-// binary under test comes from `go build`, which the cache cannot see, so a
-// run after editing berth would otherwise report the old result as
-// "(cached)". go test records the files a test stats and reruns it when one
-// of them changes; the first stack stats every file of the module. It runs
-// once per process, during the tests (TestMain's own file accesses are not
-// recorded).
-var watchSources = sync.OnceValue(func() error {
-	return filepath.WalkDir(moduleRoot, func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && (d.Name() == ".git" || d.Name() == "bin"):
-			return filepath.SkipDir
-		case d.Type().IsRegular():
-			_, err = os.Stat(p)
-		}
-		return err
-	})
-})
+// watchSources makes go test's result cache notice changes to berth
+// (itest.WatchSources); the first stack runs it.
+var watchSources = sync.OnceValue(func() error { return itest.WatchSources(moduleRoot) })
 
 // defaultParallel is how many tests run at once unless -parallel is given.
 // The tests spend their time waiting on the daemon, not on the CPU, so the
@@ -72,31 +52,15 @@ func testMain(m *testing.M) int {
 	flag.Parse()
 	setDefaultParallel()
 	if err := pingDocker(); err != nil {
-		if os.Getenv("CI") != "" {
-			fmt.Fprintf(os.Stderr, "integration: %v\nCI is set, so this is a failure: start dockerd or unset CI to skip.\n", err)
-			return 1
-		}
-		fmt.Fprintf(os.Stderr, "integration: skipping all tests: %v\n", err)
-		return 0
+		return itest.Unavailable("integration", err)
 	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "integration: go env GOMOD: %v\n", err)
-		return 1
-	}
-	moduleRoot = filepath.Dir(strings.TrimSpace(string(gomod)))
-	dir, err := os.MkdirTemp("", "berth-integration-")
+	bin, root, remove, err := itest.Build(context.Background(), "berth-integration-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	bin, err := berthbuild.Build(context.Background(), moduleRoot, dir)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "integration: build berth: %v\n", err)
-		return 1
-	}
-	berthBin = bin
+	defer remove()
+	berthBin, moduleRoot = bin, root
 	defer removeReaperImages(filepath.Dir(bin))
 	return m.Run()
 }
@@ -157,7 +121,7 @@ func newStack(t *testing.T, compose string) *stack {
 	if err := watchSources(); err != nil {
 		t.Fatalf("stat berth's sources under %s: %v", moduleRoot, err)
 	}
-	s := &stack{t: t, project: projectName(t), dir: t.TempDir(), image: testimage.Ensure(t)}
+	s := &stack{t: t, project: itest.ProjectName(t, "it-", 30), dir: t.TempDir(), image: testimage.Ensure(t)}
 	emptyDir := t.TempDir()
 	t.Cleanup(func() { s.cleanup(emptyDir) })
 	s.write("compose.yaml", compose)
@@ -172,20 +136,6 @@ func (s *stack) sibling(project string) *stack {
 	emptyDir := s.t.TempDir()
 	s.t.Cleanup(func() { sib.cleanup(emptyDir) })
 	return sib
-}
-
-// projectName turns the test name into a valid, unique project name:
-// lowercase letters, digits, '-' and '_', starting with a letter or digit.
-func projectName(t *testing.T) string {
-	name := strings.ToLower(t.Name())
-	name = regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(name, "-")
-	name = strings.Trim(strings.TrimPrefix(name, "test"), "-")
-	if len(name) > 30 {
-		name = name[:30]
-	}
-	b := make([]byte, 3)
-	rand.Read(b) // never fails (crypto/rand documents it)
-	return "it-" + name + "-" + hex.EncodeToString(b)
 }
 
 func (s *stack) expand(text string) string {
@@ -378,23 +328,6 @@ func (s *stack) wantRunning(names ...string) map[string]string {
 		ids[n] = c.ID
 	}
 	return ids
-}
-
-// eventually retries f until it succeeds or timeout passes, for state the
-// daemon reaches asynchronously (a server listening, a healthcheck passing).
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
 }
 
 // cleanup brings the project down from an empty directory (down must work

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // isolatedStack has fixed host ports that two copies on one host would
@@ -90,7 +92,7 @@ func TestEphemeralPortsParallel(t *testing.T) {
 			seen[b.HostPort] = b.Container
 			// The port answers, and from the container port --all names.
 			id := s.inspect(b.Container, "{{.Config.Hostname}}")
-			eventually(t, 30*time.Second, b.Container+" answers on "+strconv.Itoa(b.HostPort), func() error {
+			itest.Eventually(t, 30*time.Second, b.Container+" answers on "+strconv.Itoa(b.HostPort), func() error {
 				body, err := httpGet("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(b.HostPort)) + "/")
 				if err == nil && !strings.Contains(body, "hello from "+id) {
 					err = fmt.Errorf("answered %q, want hello from %s", body, id)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 func TestServiceDiscovery(t *testing.T) {
@@ -45,7 +47,7 @@ networks:
 			t.Errorf("in %s: resolve %s got %q, %v, want %s", client, name, out, err, ip)
 		}
 	}
-	eventually(t, 30*time.Second, "GET http://catalog:8080/ from "+client, func() error {
+	itest.Eventually(t, 30*time.Second, "GET http://catalog:8080/ from "+client, func() error {
 		out, err := s.exec(client, "get", "http://catalog:8080/")
 		if err == nil && !strings.Contains(out, "from-api") {
 			return fmt.Errorf("body %q, want it to contain from-api", out)
@@ -82,7 +84,7 @@ services:
 			t.Errorf("%s network mode got %q, want %q", side, got, want)
 		}
 		// side shares main's network namespace, so main is on its localhost.
-		eventually(t, 30*time.Second, "GET http://127.0.0.1:8080/ from "+side, func() error {
+		itest.Eventually(t, 30*time.Second, "GET http://127.0.0.1:8080/ from "+side, func() error {
 			out, err := s.exec(side, "get", "http://127.0.0.1:8080/")
 			if err == nil && !strings.Contains(out, message) {
 				return fmt.Errorf("body %q, want it to contain %s", out, message)
@@ -118,7 +120,7 @@ services:
 	ids := s.wantRunning(web)
 
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	eventually(t, 30*time.Second, "GET "+url, func() error {
+	itest.Eventually(t, 30*time.Second, "GET "+url, func() error {
 		body, err := httpGet(url)
 		if err == nil && !strings.Contains(body, "published") {
 			return fmt.Errorf("body %q, want it to contain published", body)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/internal/itest"
 	"github.com/berth-dev/berth/internal/testimage"
 )
 
@@ -41,7 +42,7 @@ func TestKillOps(t *testing.T) {
 	// The test program exits 0 on SIGTERM: a code of 0 shows the signal
 	// sent was the one asked for.
 	s.mustBerth("kill", "-s", "TERM")
-	eventually(t, 30*time.Second, "db exited on SIGTERM", func() error {
+	itest.Eventually(t, 30*time.Second, "db exited on SIGTERM", func() error {
 		if got := s.inspect(db, "{{.State.Status}}/{{.State.ExitCode}}"); got != "exited/0" {
 			return fmt.Errorf("db is %s", got)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // Inspect formats for what must not change about a resource berth does not
@@ -170,7 +171,7 @@ volumes:
 	mustDocker(t, "exec", "-d", store, "/berth-test", "write", "/data/marker", marker)
 	wantMarker := func(after string) {
 		t.Helper()
-		eventually(t, 30*time.Second, "/data/marker in "+store+" after "+after, func() error {
+		itest.Eventually(t, 30*time.Second, "/data/marker in "+store+" after "+after, func() error {
 			out, err := s.exec(store, "cat", "/data/marker")
 			if err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // TestStatsNoStream: berth stats --no-stream reads the daemon's stats of
@@ -63,7 +65,7 @@ services:
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	eventually(t, 30*time.Second, "three readings of a", func() error {
+	itest.Eventually(t, 30*time.Second, "three readings of a", func() error {
 		if n := strings.Count(out.String(), `"Name":"`+s.name("a", 1)+`"`); n < 3 {
 			return fmt.Errorf("%d readings so far; stdout:\n%s\nstderr:\n%s", n, out.String(), errOut.String())
 		}

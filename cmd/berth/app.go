@@ -463,12 +463,8 @@ func (a *app) newProgress() (ui.Progress, ui.ProgressMode, error) {
 
 // progressEvent adapts reconcile's event to ui's: "Container shop-db-1".
 func progressEvent(e reconcile.Event) ui.Event {
-	kind := e.Target.Type
-	if kind != "" {
-		kind = strings.ToUpper(kind[:1]) + kind[1:]
-	}
 	return ui.Event{
-		ID:      strings.TrimSpace(kind + " " + e.Target.Name),
+		ID:      eventID(e.Target.Type, e.Target.Name),
 		Status:  ui.Status(e.Status),
 		Text:    e.Text,
 		Details: e.Detail,
@@ -476,9 +472,21 @@ func progressEvent(e reconcile.Event) ui.Event {
 	}
 }
 
-// printPlan writes a plan to stdout: its text (with coloured symbols on a
-// terminal) or its JSON.
-func (a *app) printPlan(plan reconcile.Plan, format string) error {
+// eventID names what an event is about as "Kind name", the kind
+// capitalised; either may be empty.
+func eventID(kind, name string) string {
+	if kind != "" {
+		kind = strings.ToUpper(kind[:1]) + kind[1:]
+	}
+	return strings.TrimSpace(kind + " " + name)
+}
+
+// printPlan writes a plan, a project's or a stack's, to stdout: its text
+// (with coloured symbols on a terminal) or its JSON.
+func (a *app) printPlan(plan interface {
+	fmt.Stringer
+	json.Marshaler
+}, format string) error {
 	switch format {
 	case "json":
 		b, err := json.Marshal(plan)

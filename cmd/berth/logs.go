@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -57,21 +58,37 @@ func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOption
 		return err
 	}
 	containers := ui.FilterPs(all, ui.PsFilter{Stopped: true, Services: args})
-	mux, sources := a.logMux(containers, o.noColor, !o.noLogPrefix)
+	sources := containerSources(containers)
+	mux := a.logMux(sources, o.noColor, !o.noLogPrefix)
 	opts := engine.LogOptions{Follow: o.follow, Tail: o.tail, Since: o.since, Until: o.until, Timestamps: o.timestamps}
 	// Following needs one goroutine per container: a followed stream only
 	// ends when its container stops. A snapshot does not, and bounding it
 	// keeps peak memory flat on large projects (each stream holds its own
 	// buffers) at no cost in time: the daemon serves a few streams at once
 	// as fast as many.
-	var g errgroup.Group
+	limit := 0
 	if !o.follow {
-		g.SetLimit(snapshotStreams)
+		limit = snapshotStreams
 	}
-	for i, c := range containers {
+	// An interrupted follow ends with exit code 130 in app.run.
+	return streamLogs(ctx, mux, sources, limit, func(i int, stdout, stderr io.Writer) error {
+		return eng.Logs(ctx, containers[i].ID, opts, stdout, stderr)
+	})
+}
+
+// streamLogs copies the log of each source into mux, the streams read at
+// once, at most limit of them when limit > 0; read copies the i-th one's.
+// A stream ending because ctx did is no error: the caller reports the
+// interruption.
+func streamLogs(ctx context.Context, mux *ui.LogMux, sources []ui.LogSource, limit int, read func(i int, stdout, stderr io.Writer) error) error {
+	var g errgroup.Group
+	if limit > 0 {
+		g.SetLimit(limit)
+	}
+	for i, src := range sources {
 		g.Go(func() error {
-			stdout, stderr := mux.Writers(sources[i].Name)
-			err := eng.Logs(ctx, c.ID, opts, stdout, stderr)
+			stdout, stderr := mux.Writers(src.Name)
+			err := read(i, stdout, stderr)
 			stdout.Flush()
 			stderr.Flush()
 			if err != nil && ctx.Err() == nil {
@@ -80,21 +97,25 @@ func (a *app) logs(ctx context.Context, s *session, args []string, o *logsOption
 			return nil
 		})
 	}
-	// An interrupted follow ends with exit code 130 in app.run.
 	return g.Wait()
 }
 
-// logMux makes the multiplexer for containers, colouring prefixes when
-// stdout is a terminal (or --ansi always) unless noColor.
-func (a *app) logMux(containers []engine.Container, noColor, prefix bool) (*ui.LogMux, []ui.LogSource) {
+// containerSources are the log sources of containers, in their order.
+func containerSources(containers []engine.Container) []ui.LogSource {
 	sources := make([]ui.LogSource, len(containers))
 	for i, c := range containers {
 		sources[i] = ui.LogSourceOf(c)
 	}
+	return sources
+}
+
+// logMux makes the multiplexer for sources, colouring prefixes when
+// stdout is a terminal (or --ansi always) unless noColor.
+func (a *app) logMux(sources []ui.LogSource, noColor, prefix bool) *ui.LogMux {
 	color := false
 	if !noColor {
 		// An invalid --ansi was rejected when the command started.
 		color, _ = ui.UseColor(a.g.ansi, ui.IsTerminal(a.stdout), a.g.environ)
 	}
-	return ui.NewLogMux(a.stdout, ui.LogOptions{Color: color, Prefix: prefix}, sources), sources
+	return ui.NewLogMux(a.stdout, ui.LogOptions{Color: color, Prefix: prefix}, sources)
 }

@@ -97,7 +97,7 @@ func (a *app) swarmPlan(cmd *cobra.Command, args []string, o *planOptions) error
 		}
 		a.g.writes.Start()
 		plan := stack.PlanUp(d, st, stack.UpOptions{RemoveOrphans: o.removeOrphans, Force: o.forceRecreate})
-		if err := a.printStackPlan(plan, o.format); err != nil {
+		if err := a.printPlan(plan, o.format); err != nil {
 			return err
 		}
 		if o.detailedExit && !plan.Empty() {
@@ -162,7 +162,7 @@ func swarmUnsupportedFlags(cmd *cobra.Command, names ...string) error {
 func (a *app) applyStack(ctx context.Context, sw swarm.Writer, plan stack.Plan, keepGoing bool) error {
 	a.g.writes.Start()
 	if a.g.dryRun {
-		return a.printStackPlan(plan, "text")
+		return a.printPlan(plan, "text")
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(a.stderr, "warning:", w)
@@ -204,33 +204,5 @@ func (a *app) waitStack(ctx context.Context, sw swarm.Swarm, project string, ser
 // stackEvent adapts a stack event to ui's: "Service shop_web".
 func stackEvent(e stack.Event) ui.Event {
 	_, noun, _ := strings.Cut(string(e.Kind), "-")
-	if noun != "" {
-		noun = strings.ToUpper(noun[:1]) + noun[1:]
-	}
-	return ui.Event{ID: strings.TrimSpace(noun + " " + e.Name), Status: ui.Status(e.Status), Text: e.Text, Err: e.Err}
-}
-
-// printStackPlan writes a stack plan to stdout as text or JSON.
-func (a *app) printStackPlan(plan stack.Plan, format string) error {
-	switch format {
-	case "json":
-		b, err := plan.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("encode plan: %w", err)
-		}
-		_, err = fmt.Fprintln(a.stdout, string(b))
-		return err
-	case "text", "":
-		text := plan.String()
-		if tty := ui.IsTerminal(a.stdout); tty {
-			color, err := ui.UseColor(a.g.ansi, tty, a.g.environ)
-			if err != nil {
-				return err
-			}
-			text = ui.DecoratePlan(text, color)
-		}
-		_, err := fmt.Fprint(a.stdout, text)
-		return err
-	}
-	return fmt.Errorf("--format %q: use text or json", format)
+	return ui.Event{ID: eventID(noun, e.Name), Status: ui.Status(e.Status), Text: e.Text, Err: e.Err}
 }

@@ -14,7 +14,6 @@ import (
 
 	swarmtypes "github.com/moby/moby/api/types/swarm"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/engine/swarm"
 	"github.com/berth-dev/berth/reconcile/stack"
@@ -170,26 +169,11 @@ func (a *app) swarmLogs(cmd *cobra.Command, args []string, o *logsOptions) error
 			services = append(services, svc)
 			sources = append(sources, ui.LogSource{Name: name, Service: name})
 		}
-		color := false
-		if !o.noColor {
-			color, _ = ui.UseColor(a.g.ansi, ui.IsTerminal(a.stdout), a.g.environ)
-		}
-		mux := ui.NewLogMux(a.stdout, ui.LogOptions{Color: color, Prefix: !o.noLogPrefix}, sources)
+		mux := a.logMux(sources, o.noColor, !o.noLogPrefix)
 		opts := swarm.LogOptions{Follow: o.follow, Tail: o.tail, Since: o.since, Until: o.until, Timestamps: o.timestamps}
-		var g errgroup.Group
-		for i, svc := range services {
-			g.Go(func() error {
-				stdout, stderr := mux.Writers(sources[i].Name)
-				err := sw.ServiceLogs(ctx, svc.ID, opts, stdout, stderr)
-				stdout.Flush()
-				stderr.Flush()
-				if err != nil && ctx.Err() == nil {
-					return err
-				}
-				return nil
-			})
-		}
-		return g.Wait()
+		return streamLogs(ctx, mux, sources, 0, func(i int, stdout, stderr io.Writer) error {
+			return sw.ServiceLogs(ctx, services[i].ID, opts, stdout, stderr)
+		})
 	})
 }
 

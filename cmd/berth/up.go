@@ -219,7 +219,8 @@ func (a *app) attach(ctx context.Context, s *session, eng engine.Engine, p *type
 			shown = append(shown, c)
 		}
 	}
-	mux, sources := a.logMux(shown, o.noColor, !o.noLogPrefix)
+	sources := containerSources(shown)
+	mux := a.logMux(sources, o.noColor, !o.noLogPrefix)
 	names := make([]string, len(sources))
 	for i, src := range sources {
 		names[i] = src.Name

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/composeconv"
 )
 
 // createConfig is everything CreateContainer sends for one container: the
@@ -103,7 +104,7 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		NetworkDisabled: s.NetworkMode == "disabled",
 		Labels:          spec.Labels,
 		StopSignal:      s.StopSignal,
-		Env:             environment(s.Environment),
+		Env:             composeconv.Environment(s.Environment),
 		Healthcheck:     healthcheck,
 		StopTimeout:     seconds(s.StopGracePeriod),
 	}
@@ -170,25 +171,6 @@ func createRequest(spec engine.ContainerSpec, apiVersion string, prev *previous)
 		NetworkingConfig: netConfig,
 		Connect:          connect,
 	}, nil
-}
-
-// environment renders the resolved environment as KEY=VALUE, sorted. A key
-// without a value (nil) is passed as KEY alone, as compose does, which tells
-// the engine to leave it unset.
-func environment(env types.MappingWithEquals) []string {
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		if v == nil {
-			out = append(out, k)
-		} else {
-			out = append(out, k+"="+*v)
-		}
-	}
-	sort.Strings(out)
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }
 
 // volumesFrom drops the "container:" prefix compose allows: the engine wants

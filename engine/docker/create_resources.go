@@ -3,13 +3,14 @@ package docker
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/blkiodev"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+
+	"github.com/berth-dev/berth/internal/composeconv"
 )
 
 // resources follows compose's getDeployResources: service-level limits
@@ -95,7 +96,7 @@ func resources(s types.ServiceConfig) container.Resources {
 			Options:      g.Options,
 		})
 	}
-	r.Ulimits = ulimits(s.Ulimits)
+	r.Ulimits = composeconv.Ulimits(s.Ulimits)
 	return r
 }
 
@@ -104,27 +105,6 @@ func resources(s types.ServiceConfig) container.Resources {
 func isCDIName(name string) bool {
 	kind, dev, ok := strings.Cut(name, "=")
 	return ok && dev != "" && !strings.HasPrefix(name, "/") && strings.Contains(kind, "/")
-}
-
-func ulimits(m map[string]*types.UlimitsConfig) []*container.Ulimit {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*container.Ulimit
-	for _, n := range names {
-		u := m[n]
-		soft, hard := u.Single, u.Single
-		if u.Soft != 0 {
-			soft = u.Soft
-		}
-		if u.Hard != 0 {
-			hard = u.Hard
-		}
-		out = append(out, &container.Ulimit{Name: n, Soft: int64(soft), Hard: int64(hard)})
-	}
-	return out
 }
 
 func blkio(b *types.BlkioConfig, r *container.Resources) {

@@ -3,24 +3,20 @@ package native
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/internal/berthbuild"
+	"github.com/berth-dev/berth/internal/itest"
 	"github.com/berth-dev/berth/internal/testimage"
 )
 
@@ -35,24 +31,9 @@ const (
 	dockerTimeout = 2 * time.Minute
 )
 
-// watchSources makes go test's result cache notice changes to berth: the
-// binary under test comes from `go build`, which the cache cannot see, but
-// go test reruns a test when a file it stat'ed changes. It runs once per
-// process, during the tests (TestMain's own file accesses are not
-// recorded).
-var watchSources = sync.OnceValue(func() error {
-	return filepath.WalkDir(moduleRoot, func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && (d.Name() == ".git" || d.Name() == "bin"):
-			return filepath.SkipDir
-		case d.Type().IsRegular():
-			_, err = os.Stat(p)
-		}
-		return err
-	})
-})
+// watchSources makes go test's result cache notice changes to berth
+// (itest.WatchSources); every new stack runs it.
+var watchSources = sync.OnceValue(func() error { return itest.WatchSources(moduleRoot) })
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -61,29 +42,16 @@ func TestMain(m *testing.M) {
 func testMain(m *testing.M) int {
 	flag.Parse()
 	if err := requirements(); err != nil {
-		if os.Getenv("CI") != "" {
-			fmt.Fprintf(os.Stderr, "integration/native: %v\nCI is set, so this is a failure.\n", err)
-			return 1
-		}
-		fmt.Fprintf(os.Stderr, "integration/native: skipping all tests: %v (set CI=1 to make this a failure)\n", err)
-		return 0
+		return itest.Unavailable("integration/native", err)
 	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "integration/native: go env GOMOD: %v\n", err)
-		return 1
-	}
-	moduleRoot = filepath.Dir(strings.TrimSpace(string(gomod)))
-	bin, err := os.MkdirTemp("", "berth-native-it-bin-")
+	var remove func()
+	var err error
+	berthBin, moduleRoot, remove, err = itest.Build(context.Background(), "berth-native-it-bin-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration/native: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(bin)
-	if berthBin, err = berthbuild.Build(context.Background(), moduleRoot, bin); err != nil {
-		fmt.Fprintf(os.Stderr, "integration/native: build berth: %v\n", err)
-		return 1
-	}
+	defer remove()
 	if stateRoot, err = os.MkdirTemp("", "berth-native-it-root-"); err != nil {
 		fmt.Fprintf(os.Stderr, "integration/native: %v\n", err)
 		return 1
@@ -175,7 +143,7 @@ func newStack(t *testing.T, compose string) *stack {
 		t.Fatalf("stat berth's sources under %s: %v", moduleRoot, err)
 	}
 	ensureImages(t)
-	project := projectName(t)
+	project := itest.ProjectName(t, "nit-", 24)
 	s := &stack{t: t, project: project, dir: t.TempDir(), trace: newTrace(project)}
 	emptyDir := t.TempDir()
 	t.Cleanup(func() { s.cleanup(emptyDir) })
@@ -190,19 +158,6 @@ func (s *stack) with(t *testing.T) *stack {
 	c := *s
 	c.t = t
 	return &c
-}
-
-// projectName turns the test name into a valid, unique project name.
-func projectName(t *testing.T) string {
-	name := strings.ToLower(t.Name())
-	name = regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(name, "-")
-	name = strings.Trim(strings.TrimPrefix(name, "test"), "-")
-	if len(name) > 24 {
-		name = name[:24]
-	}
-	b := make([]byte, 3)
-	rand.Read(b) // never fails (crypto/rand documents it)
-	return "nit-" + name + "-" + hex.EncodeToString(b)
 }
 
 func (s *stack) write(name, content string) {
@@ -348,23 +303,6 @@ func docker(args ...string) (string, error) {
 		return "", fmt.Errorf("%v", r)
 	}
 	return strings.TrimSpace(r.stdout), nil
-}
-
-// eventually retries f until it succeeds or timeout passes, for what the
-// monitors reach on their own (a restart, a server listening).
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on now.

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // stackCompose is scenario 1 of issue 19: a one-shot (seed) writing into a
@@ -176,7 +178,7 @@ func TestStack(t *testing.T) {
 		if err := syscall.Kill(st.Pid, syscall.SIGKILL); err != nil {
 			t.Fatalf("kill web's pid %d: %v", st.Pid, err)
 		}
-		eventually(t, time.Minute, "web restarted after its process was killed", func() error {
+		itest.Eventually(t, time.Minute, "web restarted after its process was killed", func() error {
 			now, err := readMonitorState(id)
 			switch {
 			case err != nil:

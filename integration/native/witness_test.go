@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // records returns the project's container records by name.
@@ -80,7 +81,7 @@ func (s *stack) wantStates(want map[string]string) {
 		wanted = append(wanted, s.name(svc)+": "+state)
 	}
 	sort.Strings(wanted)
-	eventually(s.t, time.Minute, "the containers of "+s.project+" reach their states", func() error {
+	itest.Eventually(s.t, time.Minute, "the containers of "+s.project+" reach their states", func() error {
 		got := s.states()
 		if !slices.Equal(got, wanted) {
 			return fmt.Errorf("records and monitor states:\n  got  %v\n  want %v", got, wanted)
@@ -253,7 +254,7 @@ func httpGet(url string) (string, error) {
 func wantBody(t *testing.T, url string, want ...string) string {
 	t.Helper()
 	var body string
-	eventually(t, time.Minute, "GET "+url, func() error {
+	itest.Eventually(t, time.Minute, "GET "+url, func() error {
 		b, err := httpGet(url)
 		if err != nil {
 			return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/itest"
 )
 
 // freePort returns a TCP port nothing listens on now.
@@ -60,7 +62,7 @@ secrets:
 
 	t.Run("dns", func(t *testing.T) {
 		front := s.container("front")
-		eventually(t, 30*time.Second, "both web replicas in DNS", func() error {
+		itest.Eventually(t, 30*time.Second, "both web replicas in DNS", func() error {
 			for _, name := range []string{"web", "tasks.web"} {
 				out, err := docker("exec", front, "/berth-test", "resolve", name)
 				if err != nil {
@@ -80,7 +82,7 @@ secrets:
 
 	t.Run("host port", func(t *testing.T) {
 		var body string
-		eventually(t, 30*time.Second, "the host-mode port answers", func() error {
+		itest.Eventually(t, 30*time.Second, "the host-mode port answers", func() error {
 			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
 			if err != nil {
 				return err
@@ -170,7 +172,7 @@ services:
 	if after["api"] == before["api"] {
 		t.Errorf("api's version stayed %s", after["api"])
 	}
-	eventually(t, 60*time.Second, "every api task runs v2", func() error {
+	itest.Eventually(t, 60*time.Second, "every api task runs v2", func() error {
 		out := mustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.project+"_api", "--filter", "status=running")
 		ids := strings.Fields(out)
 		if len(ids) != 2 {
@@ -198,7 +200,7 @@ services:
 	})
 	t.Run("scale", func(t *testing.T) {
 		s.mustBerth("scale", "api=3")
-		eventually(t, 60*time.Second, "three api tasks running", func() error {
+		itest.Eventually(t, 60*time.Second, "three api tasks running", func() error {
 			var tasks []struct{ Service, State string }
 			if err := json.Unmarshal([]byte(s.mustBerth("ps", "--format", "json", "api").stdout), &tasks); err != nil {
 				return err

@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/internal/berthbuild"
+	"github.com/berth-dev/berth/internal/itest"
 	"github.com/berth-dev/berth/internal/testimage"
 )
 
@@ -44,28 +44,16 @@ func TestMain(m *testing.M) {
 
 func testMain(m *testing.M) int {
 	if _, err := docker("version", "--format", "{{.Server.APIVersion}}"); err != nil {
-		if os.Getenv("CI") != "" {
-			fmt.Fprintf(os.Stderr, "swarm: docker daemon unreachable: %v\nCI is set, so this is a failure.\n", err)
-			return 1
-		}
-		fmt.Fprintf(os.Stderr, "swarm: skipping all tests: docker daemon unreachable: %v\n", err)
-		return 0
+		return itest.Unavailable("swarm", fmt.Errorf("docker daemon unreachable: %w", err))
 	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "swarm: go env GOMOD: %v\n", err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "berth-swarm-")
+	var remove func()
+	var err error
+	berthBin, _, remove, err = itest.Build(context.Background(), "berth-swarm-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "swarm:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	if berthBin, err = berthbuild.Build(context.Background(), filepath.Dir(strings.TrimSpace(string(gomod))), dir); err != nil {
-		fmt.Fprintf(os.Stderr, "swarm: build berth: %v\n", err)
-		return 1
-	}
+	defer remove()
 	leave, err := ensureSwarm()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "swarm:", err)
@@ -259,19 +247,4 @@ func (s *stack) versions() map[string]string {
 		v[strings.TrimPrefix(name, s.project+"_")] = version
 	}
 	return v
-}
-
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	swarmtypes "github.com/moby/moby/api/types/swarm"
 
 	"github.com/berth-dev/berth/engine/swarm"
+	"github.com/berth-dev/berth/internal/composeconv"
 )
 
 // defaultAliasless are the network modes that take no aliases; every
@@ -84,7 +84,7 @@ func serviceSpec(p *types.Project, s types.ServiceConfig, refs objectNames) (swa
 				Hosts:           extraHosts(s.ExtraHosts),
 				DNSConfig:       dnsConfig(s),
 				Healthcheck:     healthcheck(s.HealthCheck),
-				Env:             environment(s.Environment),
+				Env:             composeconv.Environment(s.Environment),
 				Labels:          withNamespace(p.Name, s.Labels),
 				Dir:             s.WorkingDir,
 				User:            s.User,
@@ -101,7 +101,7 @@ func serviceSpec(p *types.Project, s types.ServiceConfig, refs objectNames) (swa
 				Sysctls:         s.Sysctls,
 				CapabilityAdd:   s.CapAdd,
 				CapabilityDrop:  s.CapDrop,
-				Ulimits:         ulimits(s.Ulimits),
+				Ulimits:         composeconv.Ulimits(s.Ulimits),
 				OomScoreAdj:     s.OomScoreAdj,
 			},
 			Resources:     resources(deploy.Resources),
@@ -358,33 +358,6 @@ func healthcheck(h *types.HealthCheckConfig) *container.HealthConfig {
 		hc.Retries = int(min(*h.Retries, math.MaxInt32))
 	}
 	return hc
-}
-
-// environment is KEY=VALUE sorted, a variable without a value as KEY.
-func environment(env types.MappingWithEquals) []string {
-	var out []string
-	for k, v := range env {
-		if v == nil {
-			out = append(out, k)
-			continue
-		}
-		out = append(out, k+"="+*v)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func ulimits(in map[string]*types.UlimitsConfig) []*container.Ulimit {
-	var out []*container.Ulimit
-	for _, name := range slices.Sorted(maps.Keys(in)) {
-		u := in[name]
-		soft, hard := int64(u.Soft), int64(u.Hard)
-		if u.Single != 0 {
-			soft, hard = int64(u.Single), int64(u.Single)
-		}
-		out = append(out, &container.Ulimit{Name: name, Soft: soft, Hard: hard})
-	}
-	return out
 }
 
 func resources(r types.Resources) *swarmtypes.ResourceRequirements {

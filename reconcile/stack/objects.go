@@ -115,22 +115,22 @@ func (o object) configSpec() swarmtypes.ConfigSpec {
 // fileTarget fills the defaults `docker stack deploy` gives a reference:
 // the key as file name, root ownership, mode 0444. dir is where the swarm
 // puts a relative target: a target right in it is written relative, as
-// docker writes it.
-func fileTarget(r types.FileReferenceConfig, dir string) (name, uid, gid string, mode os.FileMode) {
-	name, uid, gid, mode = relativeTarget(r.Target, dir), r.UID, r.GID, 0o444
-	if name == "" {
-		name = r.Source
+// docker writes it. A config's target has the same fields as a secret's.
+func fileTarget(r types.FileReferenceConfig, dir string) swarmtypes.SecretReferenceFileTarget {
+	t := swarmtypes.SecretReferenceFileTarget{Name: relativeTarget(r.Target, dir), UID: r.UID, GID: r.GID, Mode: 0o444}
+	if t.Name == "" {
+		t.Name = r.Source
 	}
-	if uid == "" {
-		uid = "0"
+	if t.UID == "" {
+		t.UID = "0"
 	}
-	if gid == "" {
-		gid = "0"
+	if t.GID == "" {
+		t.GID = "0"
 	}
 	if r.Mode != nil {
-		mode = os.FileMode(*r.Mode)
+		t.Mode = os.FileMode(*r.Mode)
 	}
-	return name, uid, gid, mode
+	return t
 }
 
 // Where the swarm mounts secrets and configs whose target is relative.
@@ -150,36 +150,37 @@ func relativeTarget(target, dir string) string {
 }
 
 func secretRefs(s types.ServiceConfig, names objectNames) ([]*swarmtypes.SecretReference, error) {
-	var out []*swarmtypes.SecretReference
-	for _, r := range s.Secrets {
-		name, ok := names.secrets[r.Source]
-		if !ok {
-			return nil, fmt.Errorf("secrets: undefined secret %q", r.Source)
-		}
-		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r), secretsDir)
-		out = append(out, &swarmtypes.SecretReference{
-			File:       &swarmtypes.SecretReferenceFileTarget{Name: file, UID: uid, GID: gid, Mode: mode},
-			SecretName: name,
-		})
-	}
-	sortRefs(out, func(r *swarmtypes.SecretReference) string { return r.SecretName })
-	return out, nil
+	return fileRefs("secret", s.Secrets, names.secrets, secretsDir,
+		func(name string, file swarmtypes.SecretReferenceFileTarget) *swarmtypes.SecretReference {
+			return &swarmtypes.SecretReference{File: &file, SecretName: name}
+		},
+		func(r *swarmtypes.SecretReference) string { return r.SecretName })
 }
 
 func configRefs(s types.ServiceConfig, names objectNames) ([]*swarmtypes.ConfigReference, error) {
-	var out []*swarmtypes.ConfigReference
-	for _, r := range s.Configs {
-		name, ok := names.configs[r.Source]
+	return fileRefs("config", s.Configs, names.configs, configsDir,
+		func(name string, file swarmtypes.SecretReferenceFileTarget) *swarmtypes.ConfigReference {
+			return &swarmtypes.ConfigReference{File: (*swarmtypes.ConfigReferenceFileTarget)(&file), ConfigName: name}
+		},
+		func(r *swarmtypes.ConfigReference) string { return r.ConfigName })
+}
+
+// fileRefs resolves a service's references to secrets or configs (kind)
+// to the stack's objects, whose names names has, each with the file
+// target fileTarget gives it; ref makes one reference and object names
+// its object, for sortRefs.
+func fileRefs[C types.ServiceSecretConfig | types.ServiceConfigObjConfig, R any](kind string, in []C, names map[string]string, dir string,
+	ref func(object string, file swarmtypes.SecretReferenceFileTarget) R, object func(R) string) ([]R, error) {
+	var out []R
+	for _, c := range in {
+		r := types.FileReferenceConfig(c)
+		name, ok := names[r.Source]
 		if !ok {
-			return nil, fmt.Errorf("configs: undefined config %q", r.Source)
+			return nil, fmt.Errorf("%ss: undefined %s %q", kind, kind, r.Source)
 		}
-		file, uid, gid, mode := fileTarget(types.FileReferenceConfig(r), configsDir)
-		out = append(out, &swarmtypes.ConfigReference{
-			File:       &swarmtypes.ConfigReferenceFileTarget{Name: file, UID: uid, GID: gid, Mode: mode},
-			ConfigName: name,
-		})
+		out = append(out, ref(name, fileTarget(r, dir)))
 	}
-	sortRefs(out, func(r *swarmtypes.ConfigReference) string { return r.ConfigName })
+	sortRefs(out, object)
 	return out, nil
 }
 

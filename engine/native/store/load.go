@@ -70,11 +70,7 @@ func (s *Store) commit(imgs []loaded) ([]string, error) {
 	err := s.update(func(ix *index) error {
 		now := time.Now().UTC()
 		for _, img := range imgs {
-			id := img.rec.ID.String()
-			if old := ix.Images[id]; old != nil {
-				img.rec.LastTagTime = old.LastTagTime
-			}
-			ix.Images[id] = img.rec
+			id := ix.putImage(img.rec)
 			for _, t := range img.tags {
 				key, err := tagKey(t)
 				if err != nil {
@@ -260,15 +256,7 @@ func (a *archive) oci(ctx context.Context) ([]loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := img.Manifest()
-		if err != nil {
-			return nil, err
-		}
-		rawManifest, err := img.RawManifest()
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := img.RawConfigFile()
+		m, rawManifest, cfg, err := imageFiles(img)
 		if err != nil {
 			return nil, err
 		}
@@ -309,6 +297,21 @@ func ociImage(idx v1.ImageIndex, d v1.Descriptor) (v1.Image, error) {
 		}
 	}
 	return nil, fmt.Errorf("index %s has no image for %s/%s", d.Digest, want.OS, want.Architecture)
+}
+
+// imageFiles reads what the store keeps of img besides its layers: its
+// manifest (parsed and raw) and its raw config.
+func imageFiles(img v1.Image) (m *v1.Manifest, rawManifest, rawCfg []byte, err error) {
+	if m, err = img.Manifest(); err != nil {
+		return nil, nil, nil, err
+	}
+	if rawManifest, err = img.RawManifest(); err != nil {
+		return nil, nil, nil, err
+	}
+	if rawCfg, err = img.RawConfigFile(); err != nil {
+		return nil, nil, nil, err
+	}
+	return m, rawManifest, rawCfg, nil
 }
 
 // ociNames are the tags an OCI index entry's annotations give it:

@@ -71,14 +71,10 @@ func (s *Store) Pull(ctx context.Context, ref string, opts engine.PullOptions, k
 	digestKey := repoOf(key) + "@" + desc.Digest.String()
 	status := "Downloaded newer image for "
 	err = s.update(func(ix *index) error {
-		id := rec.ID.String()
-		if old := ix.Images[id]; old != nil {
-			rec.LastTagTime = old.LastTagTime
-		}
+		id := ix.putImage(rec)
 		if ix.Refs[key] == id {
 			status = "Image is up to date for "
 		}
-		ix.Images[id] = rec
 		ix.Refs[digestKey] = id
 		if !isDigestKey(key) {
 			ix.Refs[key] = id
@@ -96,15 +92,7 @@ func (s *Store) Pull(ctx context.Context, ref string, opts engine.PullOptions, k
 // fetch downloads the layers img lacks, a few at a time, unpacks them, and
 // stores its config and manifest.
 func (s *Store) fetch(ctx context.Context, img v1.Image, progress func(engine.PullEvent)) (*record, error) {
-	m, err := img.Manifest()
-	if err != nil {
-		return nil, err
-	}
-	rawManifest, err := img.RawManifest()
-	if err != nil {
-		return nil, err
-	}
-	rawCfg, err := img.RawConfigFile()
+	m, rawManifest, rawCfg, err := imageFiles(img)
 	if err != nil {
 		return nil, err
 	}

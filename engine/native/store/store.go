@@ -72,6 +72,17 @@ type index struct {
 	Refs map[string]string `json:"refs"`
 }
 
+// putImage records rec under its ID and returns the ID. An image stored
+// again keeps the time it was last tagged.
+func (ix *index) putImage(rec *record) string {
+	id := rec.ID.String()
+	if old := ix.Images[id]; old != nil {
+		rec.LastTagTime = old.LastTagTime
+	}
+	ix.Images[id] = rec
+	return id
+}
+
 const (
 	indexFile = "index.json"
 	indexLock = "index.lock"
