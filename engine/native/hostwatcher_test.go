@@ -87,4 +87,3 @@ func TestHostWatcher(t *testing.T) {
 		t.Errorf("a watcher that failed to start is listed (%s)", got)
 	}
 }
-
