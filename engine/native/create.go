@@ -89,7 +89,9 @@ func (e *Engine) CreateContainer(ctx context.Context, spec engine.ContainerSpec)
 	}
 
 	err = e.locked(func() error {
-		all, err := e.allContainers()
+		// Only names, ports and addresses are needed, and the lock held
+		// as short as can be: every create of every berth waits for it.
+		all, err := e.claims.all(e.root)
 		if err != nil {
 			return err
 		}

@@ -84,6 +84,8 @@ type Engine struct {
 	mu sync.Mutex
 	// bridges are the bridges this process has set up.
 	bridges bridges
+	// claims caches the names, ports and addresses of the records.
+	claims claims
 }
 
 var _ engine.Engine = (*Engine)(nil)

@@ -28,7 +28,7 @@ import (
 )
 
 // startWait bounds how long StartContainer waits for a monitor to report
-// the container running: runc create and start take milliseconds, but a
+// the container running: runc run takes milliseconds, but a
 // first start unpacks the image's layers.
 const startWait = 2 * time.Minute
 
@@ -195,6 +195,10 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 			return err
 		}
 	}
+	// Watched before the monitor starts, so that no state it writes goes
+	// unseen.
+	changed, unwatch := stateChanges(dir)
+	defer unwatch()
 	errPath := filepath.Join(dir, "monitor.err")
 	errFile, err := os.OpenFile(errPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -224,7 +228,13 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	go func() { _ = cmd.Wait(); close(exited) }()
 	ctx, cancel := context.WithTimeout(ctx, startWait)
 	defer cancel()
-	t := time.NewTicker(pollInterval / 4)
+	// The state file's changes wake the wait; the poll is a fallback,
+	// slow when they do.
+	poll := pollInterval / 4
+	if changed != nil {
+		poll = 5 * pollInterval
+	}
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		st, err := monitor.ReadState(dir)
@@ -247,6 +257,7 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 			return monitorFailed(dir)
 		case <-ctx.Done():
 			return fmt.Errorf("its monitor did not report it running within %s (see %s): %w", startWait, errPath, ctx.Err())
+		case <-changed:
 		case <-t.C:
 		}
 	}

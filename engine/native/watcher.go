@@ -27,7 +27,9 @@ import (
 // monitor keeps the container's input open, as docker's open stdin.)
 func (e *Engine) StartWatcher(ctx context.Context, spec engine.WatcherSpec) (engine.WatcherConn, error) {
 	op := "start watcher " + spec.Name
-	svc := types.ServiceConfig{Name: "watcher", Image: spec.Image, Command: spec.Command, NetworkMode: "none"}
+	// Its input is the stdin fifo, which never ends: the monitor ends the
+	// container when the holder's pipe (fd 4) closes instead.
+	svc := types.ServiceConfig{Name: "watcher", Image: spec.Image, Command: spec.Command, NetworkMode: "none", StdinOpen: true}
 	for _, b := range spec.Binds {
 		if _, err := os.Stat(b.Source); err != nil {
 			return nil, fmt.Errorf("%s: bind %s: %w", op, b.Source, err)

@@ -14,7 +14,7 @@ import (
 )
 
 // reaper makes the monitor a child subreaper, so that the container's init
-// becomes its child once `runc create` exits, and reaps every child that
+// becomes its child once `runc run --detach` exits, and reaps every child that
 // exec.Cmd does not: the init, whose exit it reports, and whatever else the
 // kernel reparents to the monitor. Commands the monitor runs go through
 // run, which registers them before anything can reap them, so exec.Cmd.Wait

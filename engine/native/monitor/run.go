@@ -193,7 +193,11 @@ func failedStart(err error) exit {
 func (m *monitor) runOnce(ctx context.Context) exit {
 	bg := context.WithoutCancel(ctx)
 	id := m.cfg.ID
-	// A container left by a monitor that died would make create fail.
+	if exists(filepath.Join(m.dir, StopFile)) {
+		// Stopped before it was started: it never runs.
+		return exit{code: 128 + int(syscall.SIGKILL), finished: time.Now()}
+	}
+	// A container left by a monitor that died would make run fail.
 	// Only then is runc run for it: that is a process start per container.
 	if m.runc.Has(id) {
 		_ = m.runc.Delete(bg, id, true)
@@ -204,27 +208,21 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 	}
 	defer stdio.close()
 
-	pid, err := m.create(bg, stdio)
+	pid, err := m.start(bg, stdio)
 	if err != nil {
 		return failedStart(err)
 	}
 	copied := stdio.copyOutput(m.log)
 	exited := m.reaper.watch(pid)
 	if exists(filepath.Join(m.dir, StopFile)) {
-		// Stopped while runc created it: the engine's kill may have come
-		// before there was a container to kill, so it is not started.
+		// Stopped while runc started it: the engine's kill may have come
+		// before there was a container to kill. It is killed now, and
+		// never reported running.
 		_ = m.runc.Kill(bg, id, syscall.SIGKILL, true)
 		code := <-exited
 		stdio.drain(copied)
 		_ = m.runc.Delete(bg, id, true)
 		return exit{code: code, finished: time.Now()}
-	}
-	if _, err := m.runc.call(bg, "start", id); err != nil {
-		_ = m.runc.Kill(bg, id, syscall.SIGKILL, true)
-		<-exited
-		stdio.drain(copied)
-		_ = m.runc.Delete(bg, id, true)
-		return failedStart(err)
 	}
 	started := time.Now()
 	m.update(func(s *State) {
@@ -261,12 +259,14 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 	return exit{code: code, ran: finished.Sub(started), finished: finished}
 }
 
-// create runs `runc create` and returns the container's init pid.
-func (m *monitor) create(ctx context.Context, stdio *stdio) (int, error) {
+// start runs `runc run --detach`, which creates and starts the container
+// in one runc process (create and start were two), and returns the
+// container's init pid.
+func (m *monitor) start(ctx context.Context, stdio *stdio) (int, error) {
 	pidFile, logFile := filepath.Join(m.dir, initPidFile), filepath.Join(m.dir, runcLogFile)
 	os.Remove(pidFile)
 	os.Remove(logFile)
-	args := []string{"--log", logFile, "--log-format", "json", "create", "--bundle", m.cfg.Bundle, "--pid-file", pidFile}
+	args := []string{"--log", logFile, "--log-format", "json", "run", "--detach", "--bundle", m.cfg.Bundle, "--pid-file", pidFile}
 	if stdio.console != nil {
 		args = append(args, "--console-socket", stdio.console.path())
 	}
@@ -274,9 +274,9 @@ func (m *monitor) create(ctx context.Context, stdio *stdio) (int, error) {
 	stdio.attach(cmd)
 	if err := m.runc.exec(cmd); err != nil {
 		if msg := lastRuncError(logFile); msg != "" {
-			return 0, fmt.Errorf("runc create: %s", msg)
+			return 0, fmt.Errorf("runc run: %s", msg)
 		}
-		return 0, fmt.Errorf("runc create: %w", err)
+		return 0, fmt.Errorf("runc run: %w", err)
 	}
 	if err := stdio.created(); err != nil {
 		_ = m.runc.Delete(ctx, m.cfg.ID, true)
@@ -285,12 +285,12 @@ func (m *monitor) create(ctx context.Context, stdio *stdio) (int, error) {
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		_ = m.runc.Delete(ctx, m.cfg.ID, true)
-		return 0, fmt.Errorf("runc create: %w", err)
+		return 0, fmt.Errorf("runc run: %w", err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
 		_ = m.runc.Delete(ctx, m.cfg.ID, true)
-		return 0, fmt.Errorf("runc create: pid file %s: %w", pidFile, err)
+		return 0, fmt.Errorf("runc run: pid file %s: %w", pidFile, err)
 	}
 	return pid, nil
 }
@@ -343,7 +343,7 @@ func (m *monitor) openStdio() (*stdio, error) {
 	return s, nil
 }
 
-// attach gives `runc create` the container's stdio: without a terminal,
+// attach gives `runc run` the container's stdio: without a terminal,
 // runc hands its own to the container's init.
 func (s *stdio) attach(cmd *exec.Cmd) {
 	if s.console != nil {

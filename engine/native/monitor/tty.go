@@ -42,7 +42,7 @@ func withTerminal(cmd *exec.Cmd, stdin io.Reader, stdout io.Writer) (func(), err
 	}, nil
 }
 
-// consoleSocket is the socket `runc create --console-socket` sends the
+// consoleSocket is the socket `runc run --console-socket` sends the
 // container's pty master to. It lives in a short temporary directory: a
 // socket path must fit in 108 bytes, which a container directory may not.
 type consoleSocket struct {
@@ -72,7 +72,7 @@ func (c *consoleSocket) Close() error {
 }
 
 // receive takes the pty master runc sent; runc has connected by the time
-// `runc create` succeeded.
+// `runc run` succeeded.
 func (c *consoleSocket) receive() (*os.File, error) {
 	if err := c.ln.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func EnsureBridge(ctx context.Context, b Bridge) error {
 
 // ensureBridgeLink returns the bridge called name, creating it if absent.
 func ensureBridgeLink(name string) (netlink.Link, error) {
-	link, err := netlink.LinkByName(name)
+	link, err := lookupLink(netlink.LinkByName, name)
 	if err == nil {
 		if link.Type() != "bridge" {
 			return nil, fmt.Errorf("link %s exists and is a %s, not a bridge: remove it (ip link del %s) or pick another network", name, link.Type(), name)
@@ -71,7 +71,7 @@ func ensureBridgeLink(name string) (netlink.Link, error) {
 		return nil, fmt.Errorf("create bridge %s: %w", name, err)
 	}
 	// Another process may have won the race; either way, read it back.
-	link, err = netlink.LinkByName(name)
+	link, err = lookupLink(netlink.LinkByName, name)
 	if err != nil {
 		return nil, fmt.Errorf("look up bridge %s after creating it: %w", name, err)
 	}
@@ -82,7 +82,7 @@ func ensureBridgeLink(name string) (netlink.Link, error) {
 // left from an earlier network of the same name, they would route its old
 // subnet here.
 func dropOtherAddrs(link netlink.Link, want *net.IPNet) error {
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := retryDump(func() ([]netlink.Addr, error) { return netlink.AddrList(link, netlink.FAMILY_V4) })
 	if err != nil {
 		return fmt.Errorf("list the addresses of bridge %s: %w", link.Attrs().Name, err)
 	}
@@ -115,7 +115,7 @@ func enableForwarding() error {
 // BridgeExists reports whether a bridge called name exists: one netlink
 // query, for callers that remember having ensured it.
 func BridgeExists(name string) bool {
-	link, err := netlink.LinkByName(name)
+	link, err := lookupLink(netlink.LinkByName, name)
 	return err == nil && link.Type() == "bridge"
 }
 
@@ -123,7 +123,7 @@ func BridgeExists(name string) bool {
 // berth:<name>. A bridge or rules already gone are not an error.
 func DeleteBridge(ctx context.Context, name string) error {
 	var errs []error
-	link, err := netlink.LinkByName(name)
+	link, err := lookupLink(netlink.LinkByName, name)
 	switch {
 	case err == nil:
 		if err := netlink.LinkDel(link); err != nil && !isLinkGone(err) {

@@ -22,7 +22,7 @@ func CreateNetns(path string) error {
 		}
 	}
 	return withNetns(path, func(_ netns.NsHandle, h *netlink.Handle) error {
-		lo, err := h.LinkByName("lo")
+		lo, err := lookupLink(h.LinkByName, "lo")
 		if err != nil {
 			return fmt.Errorf("find lo in netns %s: %w", path, err)
 		}

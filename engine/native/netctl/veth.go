@@ -39,7 +39,7 @@ func Attach(ctx context.Context, ep Endpoint) error {
 	if ep.DefaultRoute && !ep.Gateway.Is4() {
 		return fmt.Errorf("attach %s to %s: a default route needs an IPv4 gateway, not %v", ep.Netns, ep.Bridge, ep.Gateway)
 	}
-	br, err := netlink.LinkByName(ep.Bridge)
+	br, err := lookupLink(netlink.LinkByName, ep.Bridge)
 	if err != nil {
 		return fmt.Errorf("attach %s: bridge %s: %w (create the network first)", ep.Netns, ep.Bridge, err)
 	}
@@ -69,7 +69,7 @@ func Attach(ctx context.Context, ep Endpoint) error {
 // is ep.IfName in the namespace. A host end whose peer is elsewhere is a
 // leftover: it is deleted, and nil returned.
 func existingPair(ep Endpoint, h *netlink.Handle) (netlink.Link, error) {
-	host, err := netlink.LinkByName(ep.HostVeth)
+	host, err := lookupLink(netlink.LinkByName, ep.HostVeth)
 	if isLinkNotFound(err) {
 		return nil, nil
 	}
@@ -94,7 +94,7 @@ func existingPair(ep Endpoint, h *netlink.Handle) (netlink.Link, error) {
 // namespace under its final name, so that no half-moved peer can be left on
 // the host.
 func createPair(ep Endpoint, ns netns.NsHandle, h *netlink.Handle, br netlink.Link) (netlink.Link, error) {
-	if stale, err := h.LinkByName(ep.IfName); err == nil {
+	if stale, err := lookupLink(h.LinkByName, ep.IfName); err == nil {
 		if err := h.LinkDel(stale); err != nil && !isLinkGone(err) {
 			return nil, fmt.Errorf("delete stale %s in netns %s: %w", ep.IfName, ep.Netns, err)
 		}
@@ -108,7 +108,7 @@ func createPair(ep Endpoint, ns netns.NsHandle, h *netlink.Handle, br netlink.Li
 	if err := netlink.LinkAdd(veth); err != nil {
 		return nil, fmt.Errorf("create veth pair %s/%s: %w", ep.HostVeth, ep.IfName, err)
 	}
-	host, err := netlink.LinkByName(ep.HostVeth)
+	host, err := lookupLink(netlink.LinkByName, ep.HostVeth)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s after creating it: %w", ep.HostVeth, err)
 	}
@@ -118,7 +118,7 @@ func createPair(ep Endpoint, ns netns.NsHandle, h *netlink.Handle, br netlink.Li
 // configurePeer gives the namespace's end its MAC, address and routes, and
 // brings it up.
 func configurePeer(ep Endpoint, h *netlink.Handle) error {
-	peer, err := h.LinkByName(ep.IfName)
+	peer, err := lookupLink(h.LinkByName, ep.IfName)
 	if err != nil {
 		return fmt.Errorf("find %s in netns %s: %w", ep.IfName, ep.Netns, err)
 	}
@@ -128,7 +128,7 @@ func configurePeer(ep Endpoint, h *netlink.Handle) error {
 		}
 	}
 	want := prefixNet(ep.Addr)
-	addrs, err := h.AddrList(peer, netlink.FAMILY_V4)
+	addrs, err := retryDump(func() ([]netlink.Addr, error) { return h.AddrList(peer, netlink.FAMILY_V4) })
 	if err != nil {
 		return fmt.Errorf("list addresses of %s: %w", ep.IfName, err)
 	}
@@ -158,7 +158,7 @@ func ensureDefaultRoute(ep Endpoint, h *netlink.Handle, peer netlink.Link) error
 		}
 		return nil
 	}
-	routes, err := h.RouteList(peer, netlink.FAMILY_V4)
+	routes, err := retryDump(func() ([]netlink.Route, error) { return h.RouteList(peer, netlink.FAMILY_V4) })
 	if err != nil {
 		return fmt.Errorf("list routes of %s: %w", ep.IfName, err)
 	}
@@ -180,7 +180,7 @@ func maskBits(n *net.IPNet) int {
 // Detach deletes the host end of a veth pair; the kernel deletes its peer in
 // the namespace with it. A pair already gone is not an error.
 func Detach(ctx context.Context, hostVeth string) error {
-	link, err := netlink.LinkByName(hostVeth)
+	link, err := lookupLink(netlink.LinkByName, hostVeth)
 	if isLinkNotFound(err) {
 		return nil
 	}
