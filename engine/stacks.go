@@ -74,3 +74,16 @@ type WatcherConn interface {
 	// or the connection was closed.
 	Done() <-chan struct{}
 }
+
+// HostWatcher runs watchers as processes of the engine's own host, for an
+// engine with no daemon (native): it has no socket to hand a container,
+// and what a reaper does there needs the host itself.
+type HostWatcher interface {
+	// StartHostWatcher runs spec.Command (its first element the program)
+	// as StartWatcher runs spec's container: its stdin is the returned
+	// connection and ends with it; LeaseContainers lists it by spec.Name
+	// and spec.Labels while it runs; RemoveContainer of its name kills it
+	// and WaitContainer waits for it and returns its exit code.
+	// spec.Image and spec.Binds are not used.
+	StartHostWatcher(ctx context.Context, spec WatcherSpec) (WatcherConn, error)
+}

@@ -15,6 +15,11 @@
 // which has been waiting for end of input, runs `down -v --remove-orphans`
 // of the project and exits; the container removes itself.
 //
+// An engine with no daemon (engine.HostWatcher: the native engine) has no
+// socket to mount: there the reaper is the same `berth reap`, run as a
+// process of the host in a session of its own, its stdin a pipe from the
+// owning berth, which the kernel closes however berth exits.
+//
 // A berth that exits at once (up -d --reap) leaves a process of its own,
 // `berth hold-lease`, holding the connection instead; ending that process
 // ends the stack, and `berth down` ends the lease by removing the reaper.
@@ -105,10 +110,6 @@ func (l *Lease) Done() <-chan struct{} { return l.conn.Done() }
 // needed and starts the lease container. A project whose lease another
 // berth holds is refused; a lease container left stopped is replaced.
 func Start(ctx context.Context, eng Engine, opts Options) (*Lease, error) {
-	image, err := EnsureImage(ctx, eng, opts.Exe)
-	if err != nil {
-		return nil, err
-	}
 	name := ContainerName(opts.Project)
 	leases, err := eng.LeaseContainers(ctx)
 	if err != nil {
@@ -126,21 +127,37 @@ func Start(ctx context.Context, eng Engine, opts Options) (*Lease, error) {
 			return nil, fmt.Errorf("remove stale lease container %s: %w", name, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, readyWait)
+	spec := engine.WatcherSpec{
+		Name:   name,
+		Labels: map[string]string{engine.LabelLease: opts.Project, engine.LabelLeaseOwner: opts.Owner},
+		Ready:  ReadyLine,
+	}
+	var conn engine.WatcherConn
+	if hw, ok := eng.(engine.HostWatcher); ok {
+		// No daemon, no socket: the reaper is berth itself, on the host.
+		spec.Command = append([]string{opts.Exe}, reapCommand(opts.Project)...)
+		rctx, cancel := context.WithTimeout(ctx, readyWait)
+		defer cancel()
+		if conn, err = hw.StartHostWatcher(rctx, spec); err != nil {
+			return nil, fmt.Errorf("start the reaper of project %s: %w", opts.Project, err)
+		}
+		return &Lease{eng: eng, name: name, conn: conn}, nil
+	}
+	if spec.Image, err = EnsureImage(ctx, eng, opts.Exe); err != nil {
+		return nil, err
+	}
+	spec.Command = reapCommand(opts.Project)
+	spec.Binds = []engine.Mount{{Type: "bind", Source: opts.Socket, Destination: socketInside}}
+	rctx, cancel := context.WithTimeout(ctx, readyWait)
 	defer cancel()
-	conn, err := eng.StartWatcher(ctx, engine.WatcherSpec{
-		Name:    name,
-		Image:   image,
-		Command: []string{"reap", "--project", opts.Project},
-		Labels:  map[string]string{engine.LabelLease: opts.Project, engine.LabelLeaseOwner: opts.Owner},
-		Binds:   []engine.Mount{{Type: "bind", Source: opts.Socket, Destination: socketInside}},
-		Ready:   ReadyLine,
-	})
-	if err != nil {
+	if conn, err = eng.StartWatcher(rctx, spec); err != nil {
 		return nil, fmt.Errorf("start the reaper of project %s (it mounts the engine's socket %s; set BERTH_REAPER_SOCKET if the engine's host has it elsewhere): %w", opts.Project, opts.Socket, err)
 	}
 	return &Lease{eng: eng, name: name, conn: conn}, nil
 }
+
+// reapCommand is the reaper's berth command line.
+func reapCommand(project string) []string { return []string{"reap", "--project", project} }
 
 // ReadyLine is what `berth reap` prints once it has reached the engine
 // through the mounted socket: until then the lease protects nothing.

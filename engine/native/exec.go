@@ -34,15 +34,19 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 		return 0, err
 	}
 	op := "exec in container " + c.Name
+	svc := c.Service
 	if spec.Privileged {
-		return 0, fmt.Errorf("%s: --privileged is %w on the native engine: give the service privileged: true instead", op, engine.ErrUnsupported)
+		// As docker's exec --privileged: the process gets every
+		// capability a privileged service's does (all the engine holds);
+		// the container's devices, cgroup and seccomp stay its own.
+		svc.Privileged = true
 	}
 	img, err := e.store.Inspect(ctx, c.ImageID)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
 	p, err := ocispec.Process(ocispec.Input{
-		Service:  c.Service,
+		Service:  svc,
 		Image:    img.Config,
 		Rootfs:   filepath.Join(e.containerDir(c.ID), "rootfs"),
 		Hostname: c.Hostname,

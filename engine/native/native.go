@@ -217,12 +217,6 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// unsupported is the error for an operation the native engine does not
-// offer.
-func unsupported(op, instead string) error {
-	return fmt.Errorf("%s is %w on the native engine: %s", op, engine.ErrUnsupported, instead)
-}
-
 // shortID is the first 12 digits of an ID, for messages.
 func shortID(id string) string {
 	if len(id) > 12 {

@@ -244,13 +244,18 @@ func (e *Engine) ProjectContainers(ctx context.Context, all bool) ([]engine.Cont
 	})
 }
 
-// LeaseContainers lists lease containers; the native engine runs none
-// (StartWatcher is not supported), but a list must still answer.
+// LeaseContainers lists lease containers, and the host watchers, which
+// hold leases in their place (see StartHostWatcher).
 func (e *Engine) LeaseContainers(ctx context.Context) ([]engine.Container, error) {
-	return e.list(func(c *container, _ status) bool {
+	out, err := e.list(func(c *container, _ status) bool {
 		_, ok := c.Labels[engine.LabelLease]
 		return ok
 	})
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := e.hostLeases()
+	return append(out, hosts...), err
 }
 
 // InspectContainer returns container ref (ID, name or ID prefix) now.
@@ -287,6 +292,9 @@ const pollInterval = 20 * time.Millisecond
 // exit code; a container that never started returns 0 at once, as
 // docker's "not-running" condition does.
 func (e *Engine) WaitContainer(ctx context.Context, ref string) (int, error) {
+	if code, ok, err := e.waitHostWatcher(ctx, ref); ok {
+		return code, err
+	}
 	c, err := e.lookup(ref)
 	if err != nil {
 		return 0, err

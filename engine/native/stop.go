@@ -135,6 +135,9 @@ func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
 // anonymous volumes. Whatever is already gone is skipped, so that a
 // removal cut short can be run again.
 func (e *Engine) RemoveContainer(ctx context.Context, ref string, opts engine.RemoveOptions) error {
+	if ok, err := e.removeHostWatcher(ctx, ref, opts); ok {
+		return err
+	}
 	c, err := e.lookup(ref)
 	if err != nil {
 		return fmt.Errorf("remove container %s: %w", ref, err)
