@@ -29,17 +29,32 @@ func Install(base int64, gomemlimit string) {
 	}
 	limit := base
 	debug.SetMemoryLimit(limit)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	sample := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+	}
 	var arm func()
 	arm = func() {
 		// A cleanup runs after the collection that found its object
 		// unreachable, which this one is at once: one call per cycle.
 		runtime.AddCleanup(new(beacon), func(struct{}) {
 			metrics.Read(sample)
-			if sample[0].Value.Kind() == metrics.KindUint64 {
-				limit = nextLimit(limit, sample[0].Value.Uint64())
-				debug.SetMemoryLimit(limit)
+			var v [6]uint64
+			for i, x := range sample {
+				if x.Value.Kind() == metrics.KindUint64 {
+					v[i] = x.Value.Uint64()
+				}
 			}
+			// What the runtime holds besides the heap: goroutine
+			// stacks above all (hundreds of goroutines waiting on
+			// containers take megabytes), and its metadata.
+			heap := v[2] + v[3] + v[4] + v[5]
+			limit = nextLimit(limit, v[0], v[1]-min(v[1], heap))
+			debug.SetMemoryLimit(limit)
 			arm()
 		}, struct{}{})
 	}
@@ -51,14 +66,18 @@ func Install(base int64, gomemlimit string) {
 // of it is.
 type beacon [16]byte
 
-// nextLimit is the soft limit after a collection that found live bytes live,
-// under the limit current: headroom times the live heap when that is more.
+// nextLimit is the soft limit after a collection that found live bytes live
+// and other bytes of the runtime's own beside the heap, under the limit
+// current: headroom times the live heap plus the other bytes when that is
+// more. The other bytes count against the limit as the heap does; left
+// out, a few hundred goroutines' stacks would eat the heap's room and the
+// collector would run back to back.
 // It never comes down: once a large load is over, the heap it grew stays
 // mapped for a while and counts against the limit, and a limit below it
 // would have the collector run back to back over a small live heap.
-func nextLimit(current int64, live uint64) int64 {
-	if live > uint64(math.MaxInt64/headroom) {
+func nextLimit(current int64, live, other uint64) int64 {
+	if other > math.MaxInt64 || live > (math.MaxInt64-other)/headroom {
 		return math.MaxInt64
 	}
-	return max(current, headroom*int64(live))
+	return max(current, headroom*int64(live)+int64(other))
 }

@@ -15,6 +15,7 @@ func TestLimit(t *testing.T) {
 	for _, tc := range []struct {
 		current int64
 		live    uint64
+		other   uint64
 		want    int64
 	}{
 		{current: 16 * mib, live: 0, want: 16 * mib},
@@ -22,10 +23,15 @@ func TestLimit(t *testing.T) {
 		{current: 16 * mib, live: 6 * mib, want: 18 * mib},
 		{current: 16 * mib, live: 100 * mib, want: 300 * mib},
 		{current: 300 * mib, live: 6 * mib, want: 300 * mib}, // never down
+		// 4 MiB live and 14 MiB of goroutine stacks: the heap keeps its room.
+		{current: 16 * mib, live: 4 * mib, other: 14 * mib, want: 26 * mib},
+		{current: 16 * mib, live: 1 * mib, other: 2 * mib, want: 16 * mib},
 		{current: 16 * mib, live: math.MaxUint64, want: math.MaxInt64},
+		{current: 16 * mib, live: math.MaxInt64 / 3, other: 1 * mib, want: math.MaxInt64},
+		{current: 16 * mib, live: 1, other: math.MaxUint64, want: math.MaxInt64},
 	} {
-		if got := nextLimit(tc.current, tc.live); got != tc.want {
-			t.Errorf("nextLimit(%d, %d) = %d, want %d", tc.current, tc.live, got, tc.want)
+		if got := nextLimit(tc.current, tc.live, tc.other); got != tc.want {
+			t.Errorf("nextLimit(%d, %d, %d) = %d, want %d", tc.current, tc.live, tc.other, got, tc.want)
 		}
 	}
 }
