@@ -223,9 +223,8 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 		return fmt.Errorf("start its monitor %s: %w", e.exe, err)
 	}
 	pid := cmd.Process.Pid
-	exited := make(chan struct{})
 	// Reaped while berth lives; after, init adopts it.
-	go func() { _ = cmd.Wait(); close(exited) }()
+	exited := reapOnExit(cmd)
 	ctx, cancel := context.WithTimeout(ctx, startWait)
 	defer cancel()
 	// The state file's changes wake the wait; the poll is a fallback,
