@@ -86,6 +86,8 @@ type Engine struct {
 	bridges bridges
 	// claims caches the names, ports and addresses of the records.
 	claims claims
+	// reaper reaps the monitors this process started.
+	reaper monitorReaper
 }
 
 var _ engine.Engine = (*Engine)(nil)

@@ -224,7 +224,7 @@ func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error
 	}
 	pid := cmd.Process.Pid
 	// Reaped while berth lives; after, init adopts it.
-	exited := reapOnExit(cmd)
+	exited := e.reaper.reapOnExit(cmd)
 	ctx, cancel := context.WithTimeout(ctx, startWait)
 	defer cancel()
 	// The state file's changes wake the wait; the poll is a fallback,
