@@ -68,16 +68,18 @@ type beacon [16]byte
 
 // nextLimit is the soft limit after a collection that found live bytes live
 // and other bytes of the runtime's own beside the heap, under the limit
-// current: headroom times the live heap plus the other bytes when that is
-// more. The other bytes count against the limit as the heap does; left
-// out, a few hundred goroutines' stacks would eat the heap's room and the
-// collector would run back to back.
+// current: headroom times the live heap, or the live heap twice (room to
+// grow by as much again) plus the other bytes, when either is more. The
+// other bytes count against the limit as the heap does: when they are many
+// (a few hundred goroutines' stacks, the runtime's metadata), headroom
+// times the live heap would leave the heap no room, and the collector
+// would run back to back.
 // It never comes down: once a large load is over, the heap it grew stays
 // mapped for a while and counts against the limit, and a limit below it
 // would have the collector run back to back over a small live heap.
 func nextLimit(current int64, live, other uint64) int64 {
-	if other > math.MaxInt64 || live > (math.MaxInt64-other)/headroom {
+	if other > math.MaxInt64/2 || live > (math.MaxInt64/2-other)/headroom {
 		return math.MaxInt64
 	}
-	return max(current, headroom*int64(live)+int64(other))
+	return max(current, headroom*int64(live), 2*int64(live)+int64(other))
 }
