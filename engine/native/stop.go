@@ -177,8 +177,9 @@ func (e *Engine) teardown(ctx context.Context, c *container) error {
 			return err
 		}
 	}
+	// The pairs go with the namespace: see Unbridge.
 	for _, a := range c.Networks {
-		if err := netctl.Detach(ctx, a.hostVeth(c.ID)); err != nil {
+		if err := netctl.Unbridge(ctx, a.hostVeth(c.ID)); err != nil {
 			return err
 		}
 	}

@@ -460,3 +460,49 @@ func TestEnsureBridgeMovesGateway(t *testing.T) {
 		t.Errorf("bridge %s is not up", b.Name)
 	}
 }
+
+// TestUnbridgeThenDeleteNetns checks what a container's teardown relies on:
+// Unbridge takes the pair off the bridge at once (so that nothing on the
+// bridge reaches its address any more), and unmounting the namespace
+// deletes the pair, both ends, without a Detach.
+func TestUnbridgeThenDeleteNetns(t *testing.T) {
+	needRoot(t)
+	ctx := context.Background()
+	b := newBridge(t, false)
+	path := filepath.Join(t.TempDir(), "ns-"+randHex(t, 8))
+	if err := CreateNetns(path); err != nil {
+		t.Fatalf("CreateNetns: %v", err)
+	}
+	t.Cleanup(func() { _ = DeleteNetns(path) })
+	ep := attach(t, path, b, 2, false)
+	for range 2 {
+		if err := Unbridge(ctx, ep.HostVeth); err != nil {
+			t.Fatalf("Unbridge: %v", err)
+		}
+		link, err := netlink.LinkByName(ep.HostVeth)
+		if err != nil {
+			t.Fatalf("%s after Unbridge: %v", ep.HostVeth, err)
+		}
+		if m := link.Attrs().MasterIndex; m != 0 {
+			t.Fatalf("%s is still a port of link %d after Unbridge", ep.HostVeth, m)
+		}
+	}
+	if err := DeleteNetns(path); err != nil {
+		t.Fatalf("DeleteNetns: %v", err)
+	}
+	// The kernel deletes a dead namespace's links from a work queue.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := netlink.LinkByName(ep.HostVeth)
+		if isLinkNotFound(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still there 5 s after its namespace was unmounted (%v)", ep.HostVeth, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := Unbridge(ctx, ep.HostVeth); err != nil {
+		t.Errorf("Unbridge of a pair that is gone: %v", err)
+	}
+}

@@ -195,3 +195,30 @@ func Detach(ctx context.Context, hostVeth string) error {
 	}
 	return nil
 }
+
+// Unbridge takes the host end of a veth pair off its bridge, for a
+// container whose namespace goes next (DeleteNetns): the kernel deletes
+// the pair with that namespace, in the background and batched with other
+// namespaces', where LinkDel waits for RCU (25-60 ms a pair, measured,
+// each on the critical path of a down's dependency levels). Off the
+// bridge, the pair can no longer answer for its address, which a new
+// container may take at once. A pair already gone is not an error.
+func Unbridge(ctx context.Context, hostVeth string) error {
+	link, err := lookupLink(netlink.LinkByName, hostVeth)
+	if isLinkNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", hostVeth, err)
+	}
+	if link.Type() != "veth" {
+		return fmt.Errorf("unbridge %s: it is a %s, not a veth; berth will not touch it", hostVeth, link.Type())
+	}
+	if link.Attrs().MasterIndex == 0 {
+		return nil
+	}
+	if err := netlink.LinkSetNoMaster(link); err != nil && !isLinkGone(err) {
+		return fmt.Errorf("take %s off its bridge: %w", hostVeth, err)
+	}
+	return nil
+}
