@@ -239,6 +239,11 @@ func TestFirewallEnsure(t *testing.T) {
 				if err := fw.ensure(ctx, tt.bridge); err != nil {
 					t.Fatalf("ensure: %v", err)
 				}
+				for _, c := range ft.calls {
+					if strings.Contains(c, " -I ") || strings.Contains(c, " -A ") {
+						t.Errorf("added a rule on its own rather than in one iptables-restore: %s", c)
+					}
+				}
 			}
 			if got := ft.dump(); !slices.Equal(got, tt.want) {
 				t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
@@ -283,6 +288,43 @@ func TestFirewallEnsure(t *testing.T) {
 				if strings.Contains(r, "berth:br-x ") {
 					t.Errorf("rule of br-x left: %s", r)
 				}
+			}
+		})
+	}
+}
+
+// TestFirewallEnsureFallback adds a bridge's rules one by one, each
+// checked first, where iptables-restore fails or some of them are there.
+func TestFirewallEnsureFallback(t *testing.T) {
+	ctx := context.Background()
+	b := Bridge{Name: "br-x", Gateway: netip.MustParsePrefix("10.198.3.1/24")}
+	newFW := func() (*fakeTables, firewall) {
+		ft := newFakeTables("iptables v1.8.9 (nf_tables)\n", map[string]string{nftCmd: "DROP", legacyCmd: "DROP"})
+		return ft, firewall{cmd: ft, legacyTables: func() (string, error) { return "filter\n", nil }}
+	}
+	ref, fw := newFW()
+	if err := fw.ensure(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	want := ref.dump()
+	tests := []struct {
+		name  string
+		setup func(ft *fakeTables)
+	}{
+		{name: "restore fails", setup: func(ft *fakeTables) { ft.failRestore = true }},
+		{name: "one rule of a chain is there", setup: func(ft *fakeTables) {
+			ft.rules[nftCmd] = map[string][]string{"filter FORWARD": {"-i br-x -o br-x -m comment --comment berth:br-x -j ACCEPT"}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ft, fw := newFW()
+			tt.setup(ft)
+			if err := fw.ensure(ctx, b); err != nil {
+				t.Fatalf("ensure: %v", err)
+			}
+			if got := ft.dump(); !slices.Equal(got, want) {
+				t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
 	}
