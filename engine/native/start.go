@@ -296,18 +296,16 @@ func (e *Engine) mountRootfs(ctx context.Context, c *container) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	initDir, err := e.initLayer()
+	if err != nil {
+		return "", err
+	}
+	// Topmost first; the init layer also gives an image without layers
+	// the lower layer overlayfs needs.
 	lower := make([]string, 0, len(layers)+1)
+	lower = append(lower, initDir)
 	for i := len(layers) - 1; i >= 0; i-- {
 		lower = append(lower, layers[i])
-	}
-	if len(lower) == 0 {
-		// overlayfs needs a lower layer: an image without one gets an
-		// empty directory.
-		empty := filepath.Join(dir, "empty")
-		if err := os.MkdirAll(empty, 0o755); err != nil {
-			return "", err
-		}
-		lower = append(lower, empty)
 	}
 	for _, d := range []string{rootfs, filepath.Join(dir, "upper"), filepath.Join(dir, "work")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
