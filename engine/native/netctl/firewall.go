@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The iptables commands: `iptables` is whichever backend the system chose;
@@ -201,43 +202,53 @@ func (f firewall) forwardDrops(ctx context.Context, bin string) bool {
 	return false
 }
 
-// ensure adds bridge b's rules where they are missing.
+// ensure adds bridge b's rules where they are missing. Which other backend
+// needs rules is asked meanwhile: each answer is an iptables command or
+// two, ~5-25 ms each.
 func (f firewall) ensure(ctx context.Context, b Bridge) error {
-	bins := []string{iptablesCmd}
-	other, err := f.other(ctx)
-	if err != nil {
-		return err
+	type backend struct {
+		name string
+		err  error
 	}
-	if other != "" && f.forwardDrops(ctx, other) {
-		bins = append(bins, other)
+	otherc := make(chan backend, 1)
+	go func() {
+		other, err := f.other(ctx)
+		if other != "" && !f.forwardDrops(ctx, other) {
+			other = ""
+		}
+		otherc <- backend{other, err}
+	}()
+	var forward []placed
+	for _, r := range forwardRules(b) {
+		// First in the chain: after a DROP-ing rule it would be useless.
+		// The rules of one bridge never match the same packet, so their
+		// order among themselves does not matter.
+		forward = append(forward, placed{r, "-I"})
 	}
 	// NAT and isolation go through `iptables` only.
-	var oneBackend []placed
+	var rules []placed
 	for _, r := range natRules(b) {
-		oneBackend = append(oneBackend, placed{r, "-A"})
+		rules = append(rules, placed{r, "-A"})
 	}
 	// Like NAT, isolation needs one backend only: a drop in either is final.
 	// First in its chain, so that an ACCEPT someone else put in mangle
 	// FORWARD, which would end the chain, cannot skip it.
 	for _, r := range isolationRules(b) {
-		oneBackend = append(oneBackend, placed{r, "-I"})
+		rules = append(rules, placed{r, "-I"})
 	}
-	for _, bin := range bins {
-		var rules []placed
-		if bin == iptablesCmd {
-			rules = slices.Clone(oneBackend)
-		}
-		for _, r := range forwardRules(b) {
-			// First in the chain: after a DROP-ing rule it would be useless.
-			// The rules of one bridge never match the same packet, so their
-			// order among themselves does not matter.
-			rules = append(rules, placed{r, "-I"})
-		}
-		if err := f.ensureIn(ctx, bin, b.Name, rules); err != nil {
-			return err
-		}
+	err := f.ensureIn(ctx, iptablesCmd, b.Name, append(rules, forward...))
+	other := <-otherc
+	// Its error says iptables is missing, which explains the other.
+	if other.err != nil {
+		return other.err
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	if other.name == "" {
+		return nil
+	}
+	return f.ensureIn(ctx, other.name, b.Name, forward)
 }
 
 // placed is a rule and how it goes into its chain: -A (last) or -I (first).
@@ -263,17 +274,25 @@ func (p placed) args(bridge string) []string {
 // has its rules checked and added one by one, as does every chain should
 // the restore fail.
 func (f firewall) ensureIn(ctx context.Context, bin, bridge string, rules []placed) error {
-	var fresh, known []placed
-	listed := map[[2]string]bool{} // chain → it holds none of the bridge's rules
+	// The chains are listed at once.
+	var chains [][2]string
 	for _, r := range rules {
-		c := [2]string{r.table, r.chain}
-		none, ok := listed[c]
-		if !ok {
-			listing, err := f.cmd.Run(ctx, bin, "-w", "-t", r.table, "-S", r.chain)
-			none = err == nil && len(deletions(listing, bridge)) == 0
-			listed[c] = none
+		if c := [2]string{r.table, r.chain}; !slices.Contains(chains, c) {
+			chains = append(chains, c)
 		}
-		if none {
+	}
+	none := make([]bool, len(chains)) // the chain holds no rule of the bridge
+	var wg sync.WaitGroup
+	for i, c := range chains {
+		wg.Go(func() {
+			listing, err := f.cmd.Run(ctx, bin, "-w", "-t", c[0], "-S", c[1])
+			none[i] = err == nil && len(deletions(listing, bridge)) == 0
+		})
+	}
+	wg.Wait()
+	var fresh, known []placed
+	for _, r := range rules {
+		if none[slices.Index(chains, [2]string{r.table, r.chain})] {
 			fresh = append(fresh, r)
 		} else {
 			known = append(known, r)

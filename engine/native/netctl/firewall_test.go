@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -20,6 +21,8 @@ type fakeTables struct {
 	// failRestore makes every iptables-restore fail, as one racing another
 	// process's deletion does.
 	failRestore bool
+	// mu serialises the commands, which the firewall runs concurrently.
+	mu sync.Mutex
 }
 
 func newFakeTables(version string, policies map[string]string) *fakeTables {
@@ -37,7 +40,13 @@ func (f *fakeTables) backend(name string) string {
 	return legacyCmd
 }
 
-func (f *fakeTables) Run(_ context.Context, name string, args ...string) (string, error) {
+func (f *fakeTables) Run(ctx context.Context, name string, args ...string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.run(ctx, name, args...)
+}
+
+func (f *fakeTables) run(_ context.Context, name string, args ...string) (string, error) {
 	f.calls = append(f.calls, name+" "+strings.Join(args, " "))
 	if f.missing[name] {
 		return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
@@ -110,6 +119,8 @@ func (f *fakeTables) Run(_ context.Context, name string, args ...string) (string
 // Restore applies an iptables-restore input of -A, -I and -D lines, each
 // table's changes all or none, as iptables-restore commits them.
 func (f *fakeTables) Restore(ctx context.Context, bin, input string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls = append(f.calls, bin+"-restore")
 	if f.missing[bin] || f.failRestore {
 		return fmt.Errorf("exec: %q: exit status 1", bin+"-restore")
@@ -135,7 +146,7 @@ func (f *fakeTables) Restore(ctx context.Context, bin, input string) error {
 			if table == "" {
 				return fmt.Errorf("fake iptables-restore: %q outside a table", line)
 			}
-			if _, err := f.Run(ctx, bin, append([]string{"-w", "-t", table}, fields...)...); err != nil {
+			if _, err := f.run(ctx, bin, append([]string{"-w", "-t", table}, fields...)...); err != nil {
 				f.rules[b] = saved
 				return fmt.Errorf("fake iptables-restore: line %q: %w", line, err)
 			}
