@@ -123,6 +123,9 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("native engine: create state directory: %w (BERTH_ROOT chooses another)", err)
 		}
 	}
+	// Each holds a directory a container (ours, runc's): see spreadSubdirs.
+	spreadSubdirs(filepath.Join(root, "containers"))
+	spreadSubdirs(filepath.Join(root, "runc"))
 	st, err := store.Open(filepath.Join(root, "images"))
 	if err != nil {
 		return nil, fmt.Errorf("native engine: open the image store: %w", err)
