@@ -378,3 +378,8 @@ func TestServeNeedsASocket(t *testing.T) {
 		t.Fatal("Serve with no socket returned nil, want an error")
 	}
 }
+
+func isTCP(w dns.ResponseWriter) bool {
+	_, ok := w.RemoteAddr().(*net.TCPAddr)
+	return ok
+}
