@@ -272,15 +272,12 @@ func reply(req *request, rcode dnsmessage.RCode) []byte {
 // replyHeader is the header of a reply to req, with its bits as miekg/dns's
 // Msg.SetReply set them, and RA: dig and some stub resolvers warn without it.
 func replyHeader(req *request, rcode dnsmessage.RCode) dnsmessage.Header {
-	return dnsmessage.Header{
-		ID:                 req.hdr.ID,
-		Response:           true,
-		OpCode:             req.hdr.OpCode,
-		RecursionDesired:   req.hdr.RecursionDesired,
-		CheckingDisabled:   req.hdr.CheckingDisabled,
-		RecursionAvailable: true,
-		RCode:              rcode,
+	h := dnsmessage.Header{ID: req.hdr.ID, Response: true, OpCode: req.hdr.OpCode, RecursionAvailable: true, RCode: rcode}
+	if req.hdr.OpCode == opQuery {
+		h.RecursionDesired = req.hdr.RecursionDesired
+		h.CheckingDisabled = req.hdr.CheckingDisabled
 	}
+	return h
 }
 
 // start begins a reply with h and req's question.
