@@ -40,8 +40,9 @@ func (h *handler) respond(ctx context.Context, raw []byte, tcp bool) []byte {
 	resp = h.answer(ctx, req, tcp)
 	out, err := fit(resp, size)
 	if err != nil {
-		// Only an upstream's reply can be malformed: the client gets
-		// SERVFAIL, as when no upstream answers.
+		// Neither the builder's replies nor the upstream replies the
+		// forwarder checked are malformed; should one be, SERVFAIL is
+		// safer than passing it on.
 		out = reply(req, dnsmessage.RCodeServerFailure)
 	}
 	return out
@@ -50,8 +51,10 @@ func (h *handler) respond(ctx context.Context, raw []byte, tcp bool) []byte {
 // parseRequest reads raw with the rules miekg/dns's server applied before:
 // no reply to what is not a query at all (a reply would only help
 // amplification attacks), NOTIMP to opcodes other than QUERY and NOTIFY,
-// FORMERR to anything but one question with at most an EDNS0 and a TSIG
-// record. It returns the request, or nil and the reply to send instead.
+// FORMERR to anything but one question with at most one answer and one
+// authority record (as NOTIFY and IXFR carry) and two additional ones
+// (EDNS0, TSIG), or that does not parse. It returns the request, or nil and
+// the reply to send instead.
 func parseRequest(raw []byte) (*request, []byte) {
 	var p dnsmessage.Parser
 	hdr, err := p.Start(raw)
