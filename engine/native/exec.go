@@ -24,7 +24,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, opts engine.LogOptions, s
 	if err != nil {
 		return fmt.Errorf("logs of container %s: %w", ref, err)
 	}
-	return monitor.ReadLogs(ctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), opts, stdout, stderr)
+	return monitor.ReadLogs(ctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), monitor.LogOptions(opts), stdout, stderr)
 }
 
 // Exec runs spec in the running container.
@@ -111,7 +111,7 @@ func (e *Engine) AttachContainer(ctx context.Context, ref string, s engine.Strea
 		if s.Stdin != nil {
 			go feedStdin(ctx, dir, s.Stdin)
 		}
-		opts := engine.LogOptions{Follow: true, Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())}
+		opts := monitor.LogOptions{Follow: true, Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())}
 		err := monitor.ReadLogs(ctx, filepath.Join(dir, "ctr.log"), opts, stdout, stderr)
 		if ctx.Err() != nil {
 			err = nil

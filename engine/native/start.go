@@ -77,7 +77,7 @@ func (e *Engine) awaitLive(ctx context.Context, c *container) (bool, error) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
-		pid, alive := monitorProc(dir)
+		pid, alive := monitor.MonitorProc(dir)
 		if !alive {
 			return false, nil
 		}
@@ -140,7 +140,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Namespaces:  ns,
 		Hostname:    c.Hostname,
 		Mounts:      mounts,
-		CgroupsPath: cgroupPath(c.ID),
+		CgroupsPath: monitor.CgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
 		Init:        ocispec.FindInit(),
 		ProjectDir:  c.Labels[engine.LabelWorkingDir],
@@ -157,7 +157,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		RuncRoot: e.runc.Root,
 		Runc:     e.runc.Path,
 		Restart:  restartPolicy(c.Service),
-		Health:   healthcheck(c.Service.HealthCheck, img.Config.Healthcheck),
+		Health:   monitorHealth(healthcheck(c.Service.HealthCheck, img.Config.Healthcheck)),
 		Tty:      c.Service.Tty,
 		Stdin:    c.Service.StdinOpen,
 		LogPath:  filepath.Join(dir, "ctr.log"),

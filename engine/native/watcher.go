@@ -87,7 +87,7 @@ func (e *Engine) waitReady(ctx context.Context, c *container, ready string) erro
 	defer cancel()
 	var out bytes.Buffer
 	found := &readyWriter{want: []byte(ready), found: cancel, buf: &out}
-	err := monitor.ReadLogs(rctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), engine.LogOptions{Follow: true}, found, found)
+	err := monitor.ReadLogs(rctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), monitor.LogOptions{Follow: true}, found, found)
 	switch {
 	case found.ok:
 		return nil

@@ -37,8 +37,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // Names of the files in a container directory that the engine and the
@@ -55,11 +53,24 @@ const (
 
 // Config is what the engine tells a monitor about its container.
 type Config struct {
-	ID, Bundle, RuncRoot, Runc string // Runc = path of the runc binary
-	Restart                    string // "no", "always", "on-failure[:N]", "unless-stopped"
-	Health                     *types.HealthCheckConfig
+	ID, Bundle, RuncRoot, Runc string  // Runc = path of the runc binary
+	Restart                    string  // "no", "always", "on-failure[:N]", "unless-stopped"
+	Health                     *Health // nil: no healthcheck
 	Tty, Stdin                 bool
 	LogPath                    string
+	// Berth is the berth executable that removes the container once it
+	// has exited for good (AutoRemove): teardown needs the whole engine,
+	// which a monitor does not link (see engine/native/monitorproc).
+	Berth string `json:",omitempty"`
+}
+
+// Health is a container's healthcheck as the engine resolved it, the
+// service's over the image's. Zero durations and retries take docker's
+// defaults.
+type Health struct {
+	Test                                          []string // CMD ..., CMD-SHELL ..., or NONE
+	Interval, Timeout, StartPeriod, StartInterval time.Duration
+	Retries                                       int
 }
 
 // Container statuses, as docker names them.

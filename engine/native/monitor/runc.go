@@ -18,7 +18,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/errdefs"
 )
 
 // Runc drives the runc binary for containers kept under one runc root.
@@ -57,14 +57,14 @@ func (r Runc) call(ctx context.Context, args ...string) ([]byte, error) {
 }
 
 // runcError names the subcommand and says what runc said; a container runc
-// does not know matches engine.ErrNotFound.
+// does not know matches errdefs.ErrNotFound.
 func runcError(args []string, msg string, err error) error {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
 		msg = err.Error()
 	}
 	if strings.Contains(msg, "does not exist") {
-		return fmt.Errorf("runc %s: %s: %w", args[0], msg, engine.ErrNotFound)
+		return fmt.Errorf("runc %s: %s: %w", args[0], msg, errdefs.ErrNotFound)
 	}
 	return fmt.Errorf("runc %s: %s", args[0], msg)
 }
@@ -131,7 +131,7 @@ type RuncState struct {
 	Bundle string `json:"bundle"`
 }
 
-// State asks runc about the container; absent: engine.ErrNotFound.
+// State asks runc about the container; absent: errdefs.ErrNotFound.
 func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 	var s RuncState
 	out, err := r.call(ctx, "state", id)
