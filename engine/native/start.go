@@ -161,6 +161,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Tty:      c.Service.Tty,
 		Stdin:    c.Service.StdinOpen,
 		LogPath:  filepath.Join(dir, "ctr.log"),
+		Berth:    e.berth,
 	})
 }
 

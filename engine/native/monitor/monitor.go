@@ -113,7 +113,8 @@ func ReadState(dir string) (State, error) {
 	return s, nil
 }
 
-func readConfig(dir string) (Config, error) {
+// ReadConfig reads and checks dir/monitor.json.
+func ReadConfig(dir string) (Config, error) {
 	var c Config
 	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if err != nil {

@@ -117,7 +117,7 @@ func failed(dir string, err error) error {
 
 // setup reads and checks the monitor's config.
 func setup(dir string) (Config, restartPolicy, *healthConfig, error) {
-	cfg, err := readConfig(dir)
+	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return cfg, restartPolicy{}, nil, err
 	}
