@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
+	proc, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
 	stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
 	if s.TTY {
 		stderr = stdout
@@ -61,10 +66,12 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	if spec.Detach {
 		// The process outlives this call, not berth: runc exec stays its
 		// parent.
-		go func() { _, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, p, nil, io.Discard, io.Discard) }()
+		go func() {
+			_, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, proc, p.Terminal, nil, io.Discard, io.Discard)
+		}()
 		return 0, nil
 	}
-	code, err := e.runc.Exec(ctx, c.ID, p, s.Stdin, stdout, stderr)
+	code, err := e.runc.Exec(ctx, c.ID, proc, p.Terminal, s.Stdin, stdout, stderr)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-dev/berth/engine/errdefs"
 )
 
@@ -144,26 +142,26 @@ func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 	return s, nil
 }
 
-// Exec runs p in the container and returns its exit code (128+signal when
-// signalled). With p.Terminal, stdin and stdout are joined to a terminal in
-// the container and stderr is unused. An error means the process did not
-// run (or its output could not be copied), not that it failed.
-func (r Runc) Exec(ctx context.Context, id string, p *specs.Process, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+// Exec runs process, an OCI runtime-spec process (specs.Process) as JSON,
+// in the container and returns its exit code (128+signal when signalled).
+// With terminal, process's own Terminal, stdin and stdout are joined to a
+// terminal in the container and stderr is unused. An error means the
+// process did not run (or its output could not be copied), not that it
+// failed. (The process comes as JSON so that the monitor, which links this
+// package, does not link the runtime-spec package, whose initialisation
+// alone formats its version string with fmt.)
+func (r Runc) Exec(ctx context.Context, id string, process []byte, terminal bool, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	tmp, err := os.MkdirTemp("", "berth-exec-")
 	if err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	defer os.RemoveAll(tmp)
-	b, err := json.Marshal(p)
-	if err != nil {
-		return -1, fmt.Errorf("exec in %s: %w", id, err)
-	}
 	procFile, logFile := filepath.Join(tmp, "process.json"), filepath.Join(tmp, "runc.log")
-	if err := os.WriteFile(procFile, b, 0o600); err != nil {
+	if err := os.WriteFile(procFile, process, 0o600); err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	cmd := r.command(ctx, "--log", logFile, "--log-format", "json", "exec", "--process", procFile, id)
-	if p.Terminal {
+	if terminal {
 		closeTerm, err := withTerminal(cmd, stdin, stdout)
 		if err != nil {
 			return -1, fmt.Errorf("exec in %s: %w", id, err)

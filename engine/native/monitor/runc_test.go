@@ -492,18 +492,25 @@ func TestRuncExecPsPause(t *testing.T) {
 	p := startMonitor(t, c)
 	s := c.waitState(t, "running", func(s State) bool { return s.Status == StatusRunning })
 	ctx := context.Background()
+	js := func(p *specs.Process) []byte {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	proc := &specs.Process{Args: []string{"sh", "-c", "cat; echo oops >&2; exit 7"}, Env: []string{"PATH=/bin"}, Cwd: "/"}
 	var out, errs bytes.Buffer
-	code, err := c.runc.Exec(ctx, c.id, proc, strings.NewReader("hi\n"), &out, &errs)
+	code, err := c.runc.Exec(ctx, c.id, js(proc), false, strings.NewReader("hi\n"), &out, &errs)
 	if err != nil || code != 7 || out.String() != "hi\n" || errs.String() != "oops\n" {
 		t.Errorf("Exec = %d, %v; stdout %q, stderr %q", code, err, out.String(), errs.String())
 	}
-	if _, err := c.runc.Exec(ctx, c.id, &specs.Process{Args: []string{"/nope"}, Cwd: "/"}, nil, io.Discard, io.Discard); err == nil {
+	if _, err := c.runc.Exec(ctx, c.id, js(&specs.Process{Args: []string{"/nope"}, Cwd: "/"}), false, nil, io.Discard, io.Discard); err == nil {
 		t.Error("Exec of a missing command did not fail")
 	}
 	out.Reset()
 	tty := &specs.Process{Terminal: true, Args: []string{"sh", "-c", "test -t 0 && echo tty"}, Env: []string{"PATH=/bin"}, Cwd: "/"}
-	if code, err := c.runc.Exec(ctx, c.id, tty, nil, &out, nil); err != nil || code != 0 || !strings.Contains(out.String(), "tty") {
+	if code, err := c.runc.Exec(ctx, c.id, js(tty), true, nil, &out, nil); err != nil || code != 0 || !strings.Contains(out.String(), "tty") {
 		t.Errorf("Exec with a terminal = %d, %v; output %q", code, err, out.String())
 	}
 

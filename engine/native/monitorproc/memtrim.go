@@ -2,8 +2,8 @@ package monitorproc
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"time"
 )
 
@@ -23,15 +23,15 @@ const (
 
 // trimMemory returns the heap's free pages to the kernel every
 // trimInterval in which the process allocated trimAfter bytes or more,
-// until ctx is done.
+// until ctx is done. It reads the allocations with runtime.ReadMemStats,
+// whose pause is nothing in a process this small, rather than
+// runtime/metrics, whose initialisation builds a table of every metric in
+// every monitor.
 func trimMemory(ctx context.Context) {
-	allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	var ms runtime.MemStats
 	read := func() uint64 {
-		metrics.Read(allocs)
-		if allocs[0].Value.Kind() != metrics.KindUint64 {
-			return 0
-		}
-		return allocs[0].Value.Uint64()
+		runtime.ReadMemStats(&ms)
+		return ms.TotalAlloc
 	}
 	last := read()
 	t := time.NewTicker(trimInterval)
