@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 
+	// For its initialiser alone, which runs before most packages' own.
+	_ "github.com/berth-dev/berth/cmd/berth-monitor/internal/early"
 	"github.com/berth-dev/berth/engine/native/monitorproc"
 )
 

@@ -31,7 +31,9 @@ var forbidden = []string{
 // allowed are the berth packages a monitor may link, below the forbidden
 // engine and engine/native.
 var allowed = []string{
+	"github.com/berth-dev/berth/cmd/berth-monitor/internal/early",
 	"github.com/berth-dev/berth/engine/errdefs",
+	"github.com/berth-dev/berth/engine/native/exepages",
 	"github.com/berth-dev/berth/engine/native/monitor",
 	"github.com/berth-dev/berth/engine/native/monitorproc",
 	"github.com/berth-dev/berth/engine/native/portproxy",

@@ -29,10 +29,16 @@ type Runc struct {
 }
 
 func (r Runc) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	argv := r.argv(args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	// A runc that ignores its cancellation must not hang the caller.
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
+}
+
+// argv is the command line of a runc subcommand.
+func (r Runc) argv(args ...string) []string {
+	return append([]string{r.Path, "--root", r.Root}, args...)
 }
 
 func (r Runc) exec(cmd *exec.Cmd) error {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/berth-dev/berth/engine/native/exepages"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/resolver"
 )
@@ -50,6 +51,10 @@ func Main(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	// Each step of the start runs code once: its pages of the executable
+	// are let go before the next step maps its own (see exepages.Release),
+	// so that the monitor's peak is that of one step, not of all.
+	exepages.Release()
 	containers := filepath.Dir(dir)
 	sctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -83,6 +88,10 @@ func Main(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	// The DNS server's and the proxies' goroutines run their start now,
+	// not during the container's, so that its pages go with this step's.
+	runtime.Gosched()
+	exepages.Release()
 	if c.Watched {
 		runc := monitor.Runc{Path: cfg.Runc, Root: cfg.RuncRoot}
 		go watchInput(ctx, runc, dir, c.ID, os.NewFile(WatchFD, "watch"))
