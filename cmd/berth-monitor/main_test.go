@@ -4,7 +4,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -40,16 +39,6 @@ var allowed = []string{
 	"github.com/berth-dev/berth/engine/native/resolver",
 }
 
-// resolverDeps are what engine/native/resolver links until its rewrite on
-// golang.org/x/net/dns/dnsmessage and x/sys/unix (branch resolver-lean)
-// lands; then this exception goes.
-var resolverDeps = []string{
-	"github.com/miekg/dns",
-	"github.com/vishvananda/netlink",
-	"github.com/vishvananda/netlink/nl",
-	"github.com/vishvananda/netns",
-}
-
 // TestLeanImports fails when berth-monitor links a package that makes
 // monitors big (see the package comment).
 func TestLeanImports(t *testing.T) {
@@ -63,9 +52,6 @@ func TestLeanImports(t *testing.T) {
 		t.Fatalf("go list -deps listed only %q", deps)
 	}
 	for _, d := range deps {
-		if slices.Contains(resolverDeps, d) {
-			continue
-		}
 		if bad := forbiddenBy(d); bad != "" {
 			t.Errorf("berth-monitor links %s (forbidden: %s)", d, bad)
 		}
