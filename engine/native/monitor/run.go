@@ -240,8 +240,10 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 	// What reading the config and starting runc left behind is garbage
 	// for the rest of the container's life: give it back now. The
 	// executable's pages that starting runc mapped go first, as the
-	// collection maps the collector's own memory (0.5 MiB, on the first
-	// one) and must not add it to them; the collector's code goes after.
+	// collection maps the collector's own memory (0.25 MiB, the first
+	// time) and most of the executable again; they go after. This is
+	// the monitor's peak: measured, 1.2 MiB of its own and 2.9 MiB of
+	// the executable's pages, against 3.8 at most in the other steps.
 	exepages.Release()
 	debug.FreeOSMemory()
 	exepages.Release()
