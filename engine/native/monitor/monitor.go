@@ -27,8 +27,10 @@
 //
 // Hundreds of monitors may run on one host, so Run keeps its heap small: a
 // low GC percent, 4 KiB read buffers, lines capped at 16 KiB as docker's
-// json-file driver does, and no imports beyond what the engine vocabulary
-// needs.
+// json-file driver does. The package imports neither compose-go nor the
+// engine's vocabulary, which the monitor executable must not link (see
+// engine/native/monitorproc), and Run lets go of the executable's pages
+// after each one-time step (see engine/native/exepages).
 package monitor
 
 import (

@@ -21,14 +21,14 @@ const Command = "native-monitor"
 
 // The files a monitor inherits from the engine that starts it.
 const (
-	LockFD  = 3 // the container's monitor lock
-	WatchFD = 4 // a watcher's input (see watchInput)
+	lockFD  = 3 // the container's monitor lock
+	watchFD = 4 // a watcher's input (see watchInput)
 )
 
 // Main is the monitor of the container in dir (<root>/containers/<id>),
 // the whole of its process's job: it returns once the container has
 // exited for good. It holds the container's monitor lock, which the
-// engine took and passed as fd LockFD, until it returns: no second monitor
+// engine took and passed as fd lockFD, until it returns: no second monitor
 // of the container is ever started beside it.
 func Main(ctx context.Context, dir string) error {
 	// A sampled allocation costs a page of the profiler's table for
@@ -38,7 +38,7 @@ func Main(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	lock, err := monitor.Claim(dir, LockFD)
+	lock, err := monitor.Claim(dir, lockFD)
 	if err != nil {
 		return fmt.Errorf("native monitor: %w", err)
 	}
@@ -94,7 +94,7 @@ func Main(ctx context.Context, dir string) error {
 	exepages.Release()
 	if c.Watched {
 		runc := monitor.Runc{Path: cfg.Runc, Root: cfg.RuncRoot}
-		go watchInput(ctx, runc, dir, c.ID, os.NewFile(WatchFD, "watch"))
+		go watchInput(ctx, runc, dir, c.ID, os.NewFile(watchFD, "watch"))
 	}
 	runErr := monitor.Run(ctx, dir)
 	if c, err := ReadRecord(dir); err == nil && c.AutoRemove {
