@@ -167,7 +167,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 
 // launch starts a monitor for the prepared container and waits for it to
 // report the container started. The monitor inherits the container's
-// monitor lock, taken here, as its fd 3 (monitorLockFD); watch, when set,
+// monitor lock, taken here, as its fd 3 (see monitorproc.Main); watch, when set,
 // is handed to it as fd 4 (see StartWatcher).
 func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)
