@@ -388,6 +388,9 @@ func TestRunAlwaysRestartsUntilStopped(t *testing.T) {
 	if kids := childrenOf(t, p.cmd.Process.Pid); len(kids) != 1 || kids[0] != second.Pid {
 		t.Errorf("monitor's children %v, want only the init %d", kids, second.Pid)
 	}
+	// Running means started, not that the shell has printed yet: a stop
+	// before it would leave the second run without its line.
+	waitFor(t, "the second run's output", func() bool { out, _ := c.logs(t); return out == "up\nup\n" })
 	c.stop(t)
 	p.wait(t)
 	if s := c.state(t); s.Status != StatusExited || s.RestartCount != 1 || s.ExitCode != 137 {
