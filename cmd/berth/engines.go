@@ -7,7 +7,6 @@ import (
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
 	"github.com/berth-dev/berth/engine/native"
-	"github.com/berth-dev/berth/loader"
 )
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
@@ -31,11 +30,10 @@ func connectEngine(ctx context.Context, name, dockerContext string, environ map[
 		return nil, nil, fmt.Errorf("--engine swarm: this command works on containers, and a swarm runs services: use --engine docker")
 	case "native":
 		opts := native.OptionsFromEnv(environ)
-		exe, err := loader.FrontExecutable()
-		if err != nil {
+		var err error
+		if opts.Exe, opts.Berth, err = nativeExecutables(); err != nil {
 			return nil, nil, err
 		}
-		opts.Exe = exe
 		e, err := native.New(opts)
 		if err != nil {
 			return nil, nil, err

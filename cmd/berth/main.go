@@ -25,8 +25,8 @@ import (
 const memoryBase = 14 << 20
 
 func main() {
-	if isNativeMonitor(os.Args) {
-		os.Exit(exitCode(runNativeMonitor(os.Args[2:]), os.Stderr))
+	if run := nativeHidden(os.Args); run != nil {
+		os.Exit(exitCode(run(), os.Stderr))
 	}
 	env := environ(os.Environ())
 	memlimit.Install(memoryBase, env["GOMEMLIMIT"])

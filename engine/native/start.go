@@ -78,7 +78,7 @@ func (e *Engine) awaitLive(ctx context.Context, c *container) (bool, error) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
-		pid, alive := monitorProc(dir)
+		pid, alive := monitor.MonitorProc(dir)
 		if !alive {
 			return false, nil
 		}
@@ -143,7 +143,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Namespaces:  ns,
 		Hostname:    c.Hostname,
 		Mounts:      mounts,
-		CgroupsPath: cgroupPath(c.ID),
+		CgroupsPath: monitor.CgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
 		Init:        ocispec.FindInit(),
 		ProjectDir:  c.Labels[engine.LabelWorkingDir],
@@ -160,10 +160,11 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		RuncRoot: e.runc.Root,
 		Runc:     e.runc.Path,
 		Restart:  restartPolicy(c.Service),
-		Health:   healthcheck(c.Service.HealthCheck, img.Config.Healthcheck),
+		Health:   monitorHealth(healthcheck(c.Service.HealthCheck, img.Config.Healthcheck)),
 		Tty:      c.Service.Tty,
 		Stdin:    c.Service.StdinOpen,
 		LogPath:  filepath.Join(dir, "ctr.log"),
+		Berth:    e.berth,
 	})
 }
 
@@ -187,7 +188,7 @@ func (e *Engine) networkSide(ctx context.Context, c *container) (map[specs.Linux
 
 // launch starts a monitor for the prepared container and waits for it to
 // report the container started. The monitor inherits the container's
-// monitor lock, taken here, as its fd 3 (monitorLockFD); watch, when set,
+// monitor lock, taken here, as its fd 3 (see monitorproc.Main); watch, when set,
 // is handed to it as fd 4 (see StartWatcher).
 func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/netctl"
 )
 
@@ -94,7 +95,7 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 	deadline := time.Now().Add(d)
 	dir := e.containerDir(c.ID)
 	for {
-		pid, alive := monitorProc(dir)
+		pid, alive := monitor.MonitorProc(dir)
 		if !alive {
 			return true
 		}
@@ -120,10 +121,10 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 // processes, its monitor, runc's record of it.
 func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
 	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
-	if pid, _ := monitorProc(e.containerDir(c.ID)); pid > 0 {
+	if pid, _ := monitor.MonitorProc(e.containerDir(c.ID)); pid > 0 {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	if s.Pid > 0 && processAlive(s.Pid) {
+	if s.Pid > 0 && monitor.ProcessAlive(s.Pid) {
 		_ = syscall.Kill(s.Pid, syscall.SIGKILL)
 	}
 	_ = e.runc.Delete(ctx, c.ID, true)
