@@ -10,13 +10,14 @@
 // Everything lives under one root directory (BERTH_ROOT, by default
 // /var/lib/berth): a directory per container holding its record
 // (container.json), its OCI bundle and what its monitor writes; a record
-// per network and per volume; the image store; runc's own state. The
-// engine keeps nothing in memory between calls: every call reads what
-// exists from the root and the kernel, so that a berth killed at any point
-// is followed by one whose calls converge, and several berth processes
-// can share one root. Changes that must not race (a name taken, an address
-// allocated) happen under a flock on <root>/lock, held for a few file
-// writes only.
+// per network and per volume; the image store; the init layer every
+// container's root has above its image's (see initLayer); runc's own
+// state. The engine keeps nothing in memory between calls: every call
+// reads what exists from the root and the kernel, so that a berth killed
+// at any point is followed by one whose calls converge, and several berth
+// processes can share one root. Changes that must not race (a name
+// taken, an address allocated) happen under a flock on <root>/lock, held
+// for a few file writes only.
 //
 // # Monitors
 //
