@@ -29,6 +29,7 @@ func AutoRemove(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	defer e.Close()
 	c, err := e.readContainer(filepath.Base(dir))
 	if errors.Is(err, engine.ErrNotFound) {
 		return nil

@@ -40,6 +40,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"golang.org/x/sys/unix"
@@ -47,6 +48,7 @@ import (
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/monitorproc"
+	"github.com/berth-dev/berth/engine/native/netctl"
 	"github.com/berth-dev/berth/engine/native/store"
 )
 
@@ -99,6 +101,12 @@ type Engine struct {
 	claims claims
 	// reaper reaps the monitors this process started.
 	reaper monitorReaper
+	// unbridged are the host ends of the veth pairs this process left to
+	// the kernel to delete (see teardown), for Close to wait for.
+	unbridged struct {
+		sync.Mutex
+		names []string
+	}
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -157,8 +165,23 @@ func New(opts Options) (*Engine, error) {
 	}, nil
 }
 
-// Close releases nothing: the engine holds no connection.
-func (e *Engine) Close() error { return nil }
+// unbridgedWait bounds Close's wait for the veth pairs of removed
+// containers: tens of ms, unless a process still holds a namespace (a
+// container that joined it with network_mode), in which case its pair
+// goes when that process does.
+const unbridgedWait = time.Second
+
+// Close holds no connection to release: it waits for the veth pairs of
+// the containers this process removed to be gone (see teardown), so that
+// a berth that exits has left none behind.
+func (e *Engine) Close() error {
+	e.unbridged.Lock()
+	names := e.unbridged.names
+	e.unbridged.names = nil
+	e.unbridged.Unlock()
+	netctl.WaitGone(names, unbridgedWait)
+	return nil
+}
 
 // Root is the engine's state directory.
 func (e *Engine) Root() string { return e.root }

@@ -132,8 +132,9 @@ func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
 
 // RemoveContainer removes the container and everything made for it:
 // processes (with Force), monitor, mounts, network namespace and
-// interfaces, runc's state, its directory and, with Volumes, its
-// anonymous volumes. Whatever is already gone is skipped, so that a
+// interfaces (the kernel deletes these with the namespace, soon after;
+// Close waits for them), runc's state, its directory and, with Volumes,
+// its anonymous volumes. Whatever is already gone is skipped, so that a
 // removal cut short can be run again.
 func (e *Engine) RemoveContainer(ctx context.Context, ref string, opts engine.RemoveOptions) error {
 	if ok, err := e.removeHostWatcher(ctx, ref, opts); ok {
@@ -178,11 +179,15 @@ func (e *Engine) teardown(ctx context.Context, c *container) error {
 			return err
 		}
 	}
-	// The pairs go with the namespace: see Unbridge.
+	// The pairs go with the namespace, off the critical path of a down's
+	// dependency levels (see Unbridge); Close waits for them.
 	for _, a := range c.Networks {
 		if err := netctl.Unbridge(ctx, a.hostVeth(c.ID)); err != nil {
 			return err
 		}
+		e.unbridged.Lock()
+		e.unbridged.names = append(e.unbridged.names, a.hostVeth(c.ID))
+		e.unbridged.Unlock()
 	}
 	if err := netctl.DeleteNetns(e.netnsPath(c.ID)); err != nil {
 		return err

@@ -494,16 +494,8 @@ func TestUnbridgeThenDeleteNetns(t *testing.T) {
 		t.Fatalf("DeleteNetns: %v", err)
 	}
 	// The kernel deletes a dead namespace's links from a work queue.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := netlink.LinkByName(ep.HostVeth)
-		if isLinkNotFound(err) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still there 5 s after its namespace was unmounted (%v)", ep.HostVeth, err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !WaitGone([]string{ep.HostVeth}, 5*time.Second) {
+		t.Fatalf("%s still there 5 s after its namespace was unmounted", ep.HostVeth)
 	}
 	if err := Unbridge(ctx, ep.HostVeth); err != nil {
 		t.Errorf("Unbridge of a pair that is gone: %v", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -221,4 +222,24 @@ func Unbridge(ctx context.Context, hostVeth string) error {
 		return fmt.Errorf("take %s off its bridge: %w", hostVeth, err)
 	}
 	return nil
+}
+
+// WaitGone waits until none of the links named is left, or until d
+// passes; it reports whether they went. The kernel deletes the pairs of
+// an unmounted namespace (see Unbridge) from a work queue, tens of ms
+// later.
+func WaitGone(names []string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for _, n := range names {
+		for {
+			if _, err := lookupLink(netlink.LinkByName, n); isLinkNotFound(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return true
 }
