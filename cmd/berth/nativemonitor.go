@@ -1,12 +1,9 @@
 package main
 
-import (
-	"context"
-	"fmt"
-	"runtime"
-
-	"github.com/berth-dev/berth/engine/native"
-)
+// monitorCommand is native.MonitorCommand, which a build without the
+// native engine must recognise too, to hand the monitor over (a test keeps
+// the two equal).
+const monitorCommand = "native-monitor"
 
 // isNativeMonitor reports whether berth was started as a native engine's
 // container monitor (see native.RunMonitor): a hidden command that main
@@ -18,18 +15,5 @@ import (
 // resident) against the limit, so that any limit small enough to matter
 // would have the collector run without pause.
 func isNativeMonitor(args []string) bool {
-	return len(args) > 1 && args[1] == native.MonitorCommand
-}
-
-// runNativeMonitor is `berth native-monitor DIR`, started by the engine
-// (with GOMAXPROCS=1 in its environment) and by nobody else.
-func runNativeMonitor(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: berth %s DIR (the native engine starts it; it is not for people to run)", native.MonitorCommand)
-	}
-	// A sampled allocation costs a page of the profiler's table for
-	// good, and nobody reads a monitor's profile.
-	runtime.MemProfileRate = 0
-	// No signal ends a monitor: its container does (see monitor.Run).
-	return native.RunMonitor(context.Background(), args[0])
+	return len(args) > 1 && args[1] == monitorCommand
 }

@@ -1,6 +1,8 @@
 // Package berthbuild builds berth as `make build` does, for the tests and
 // the bench that run the real executables: the front, berth, and beside it
-// the full build it hands uncached loads to (see loader/front.go).
+// the full build it hands uncached loads to (see loader/front.go) and the
+// native build the full build hands the native engine's commands to (see
+// cmd/berth/native_absent.go).
 package berthbuild
 
 import (
@@ -11,16 +13,20 @@ import (
 	"path/filepath"
 )
 
-// Tag selects the front build of cmd/berth.
-const Tag = "berthfront"
+// Tag selects the front build of cmd/berth, NoNativeTag the full build.
+const (
+	Tag         = "berthfront"
+	NoNativeTag = "berthnonative"
+)
 
-// Build builds both executables from the module at moduleDir into outDir
-// and returns the path of the front, the one to run.
+// Build builds the three executables from the module at moduleDir into
+// outDir and returns the path of the front, the one to run.
 func Build(ctx context.Context, moduleDir, outDir string) (string, error) {
 	front := filepath.Join(outDir, "berth")
 	builds := [][]string{
 		{"build", "-tags", Tag, "-o", front, "./cmd/berth"},
-		{"build", "-o", filepath.Join(outDir, "berth-full"), "./cmd/berth"},
+		{"build", "-tags", NoNativeTag, "-o", filepath.Join(outDir, "berth-full"), "./cmd/berth"},
+		{"build", "-o", filepath.Join(outDir, "berth-native"), "./cmd/berth"},
 	}
 	for _, args := range builds {
 		cmd := exec.CommandContext(ctx, "go", args...)
