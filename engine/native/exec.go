@@ -64,7 +64,12 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 		go func() { _, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, p, nil, io.Discard, io.Discard) }()
 		return 0, nil
 	}
-	code, err := e.runc.Exec(ctx, c.ID, p, s.Stdin, stdout, stderr)
+	var code int
+	if s.TTY && s.Resize != nil {
+		code, err = execTTY(ctx, e.runc, c.ID, p, s, stdout)
+	} else {
+		code, err = e.runc.Exec(ctx, c.ID, p, s.Stdin, stdout, stderr)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}

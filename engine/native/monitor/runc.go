@@ -149,6 +149,10 @@ func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 // the container and stderr is unused. An error means the process did not
 // run (or its output could not be copied), not that it failed.
 func (r Runc) Exec(ctx context.Context, id string, p *specs.Process, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	return r.execProcess(ctx, id, p, stdin, stdout, stderr, nil)
+}
+
+func (r Runc) execProcess(ctx context.Context, id string, p *specs.Process, stdin io.Reader, stdout, stderr io.Writer, sizes <-chan TermSize) (int, error) {
 	tmp, err := os.MkdirTemp("", "berth-exec-")
 	if err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
@@ -164,7 +168,7 @@ func (r Runc) Exec(ctx context.Context, id string, p *specs.Process, stdin io.Re
 	}
 	cmd := r.command(ctx, "--log", logFile, "--log-format", "json", "exec", "--process", procFile, id)
 	if p.Terminal {
-		closeTerm, err := withTerminal(cmd, stdin, stdout)
+		closeTerm, err := withTerminal(cmd, stdin, stdout, sizes)
 		if err != nil {
 			return -1, fmt.Errorf("exec in %s: %w", id, err)
 		}
