@@ -58,10 +58,11 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	if s.TTY {
 		stderr = stdout
 	}
+	ended := e.noteExec(c.ID, spec.Cmd)
 	if spec.Detach {
 		// The process outlives this call, not berth: runc exec stays its
 		// parent.
-		go func() { _, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, p, nil, io.Discard, io.Discard) }()
+		go func() { ended(e.runc.Exec(context.WithoutCancel(ctx), c.ID, p, nil, io.Discard, io.Discard)) }()
 		return 0, nil
 	}
 	var code int
@@ -70,6 +71,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	} else {
 		code, err = e.runc.Exec(ctx, c.ID, p, s.Stdin, stdout, stderr)
 	}
+	ended(code, err)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
