@@ -5,8 +5,7 @@ import (
 	"net"
 	"runtime"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // ListenInNetns opens the UDP socket and the TCP listener of addr (such as
@@ -42,22 +41,22 @@ func ListenInNetns(nsPath, addr string) (net.PacketConn, net.Listener, error) {
 // listenIn does ListenInNetns's work on a locked thread; it sets *restored
 // to false when the thread could not get back to its own namespace.
 func listenIn(nsPath, addr string, restored *bool) (pc net.PacketConn, ln net.Listener, err error) {
-	orig, err := netns.Get()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolver: reading the current network namespace: %w", err)
 	}
-	defer orig.Close()
-	target, err := netns.GetFromPath(nsPath)
+	defer unix.Close(orig)
+	target, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolver: opening network namespace %s (was the container's netns removed?): %w", nsPath, err)
 	}
-	defer target.Close()
+	defer unix.Close(target)
 
-	if err := netns.Set(target); err != nil {
+	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 		return nil, nil, fmt.Errorf("resolver: entering network namespace %s: %w", nsPath, err)
 	}
 	defer func() {
-		if serr := netns.Set(orig); serr != nil {
+		if serr := unix.Setns(orig, unix.CLONE_NEWNET); serr != nil {
 			*restored = false
 			if pc != nil {
 				pc.Close()
@@ -83,14 +82,28 @@ func listenIn(nsPath, addr string, restored *bool) (pc net.PacketConn, ln net.Li
 	return pc, ln, nil
 }
 
-// loopbackUp brings lo up in the current thread's namespace; netlink's
-// package-level calls open their socket on the calling thread.
+// loopbackUp brings lo up in the current thread's namespace, with the
+// SIOCSIFFLAGS ioctl of ifconfig: a socket belongs to the namespace of the
+// thread that opened it, and one ioctl costs far less code than netlink.
 func loopbackUp() error {
-	lo, err := netlink.LinkByName("lo")
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("finding the loopback interface: %w", err)
+		return fmt.Errorf("opening a socket for the loopback interface: %w", err)
 	}
-	if err := netlink.LinkSetUp(lo); err != nil {
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return fmt.Errorf("naming the loopback interface: %w", err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("reading the loopback interface's flags: %w", err)
+	}
+	flags := ifr.Uint16()
+	if flags&unix.IFF_UP != 0 {
+		return nil
+	}
+	ifr.SetUint16(flags | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("bringing the loopback interface up: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -129,5 +130,28 @@ func TestListenInNetns(t *testing.T) {
 				t.Errorf("%s %s: answers = %q, want %q", proto, tt.qname, got, tt.want)
 			}
 		}
+	}
+}
+
+func TestListenInNetnsFails(t *testing.T) {
+	tests := []struct {
+		name, nsPath, want string
+	}{
+		{name: "namespace removed", nsPath: "/nonexistent/netns", want: "opening network namespace"},
+		// A namespace of another kind: setns refuses it for CLONE_NEWNET.
+		{name: "not a network namespace", nsPath: "/proc/self/ns/uts", want: "entering network namespace"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pc, ln, err := ListenInNetns(tt.nsPath, "127.0.0.11:53")
+			if err == nil {
+				pc.Close()
+				ln.Close()
+				t.Fatal("ListenInNetns succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want it to say %q", err, tt.want)
+			}
+		})
 	}
 }

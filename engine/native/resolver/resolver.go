@@ -18,16 +18,16 @@ package resolver
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
-	"strings"
-	"sync/atomic"
+	"sync"
+	"syscall"
 	"time"
 
-	"github.com/miekg/dns"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -61,219 +61,120 @@ type Server struct {
 // returning; it returns nil when ctx ended it, or the error that stopped a
 // listener.
 func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) error {
-	h := &handler{srv: s, ctx: ctx, fwd: newForwarder(s.Upstreams)}
-	var servers []*dns.Server
-	if pc != nil {
-		// The UDP loop wakes up at every read timeout just to check whether
-		// it was shut down; Shutdown wakes it anyway, so a long
-		// timeout saves the monitor idle wake-ups.
-		servers = append(servers, &dns.Server{PacketConn: pc, Handler: h, ReadTimeout: time.Hour})
-	}
-	if ln != nil {
-		servers = append(servers, &dns.Server{Listener: ln, Handler: h})
-	}
-	if len(servers) == 0 {
+	if pc == nil && ln == nil {
 		return errors.New("resolver: nothing to serve on: pass a UDP socket, a TCP listener or both")
 	}
-
+	h := &handler{srv: s, fwd: &forwarder{upstreams: s.Upstreams}}
 	g, gctx := errgroup.WithContext(ctx)
-	for _, srv := range servers {
-		g.Go(func() error { return run(gctx, srv) })
+	// Closing the sockets is what ends the loops' blocking reads, when ctx
+	// is done or the other loop failed.
+	closeAll := func() {
+		if pc != nil {
+			pc.Close()
+		}
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	stop := context.AfterFunc(gctx, closeAll)
+	defer stop()
+	var inflight sync.WaitGroup
+	if pc != nil {
+		g.Go(func() error { return h.serveUDP(gctx, pc, &inflight) })
+	}
+	if ln != nil {
+		g.Go(func() error { return h.serveTCP(gctx, ln, &inflight) })
 	}
 	err := g.Wait()
+	closeAll()
+	inflight.Wait()
 	if ctx.Err() != nil {
 		return nil
-	}
-	if err == nil {
-		err = errors.New("listener closed")
 	}
 	return fmt.Errorf("resolver: serving DNS: %w", err)
 }
 
-// run serves srv until ctx is done, then shuts it down: Shutdown, unlike
-// closing the sockets, also ends idle TCP connections at once rather than
-// after their idle timeout, and it closes srv's socket.
-func run(ctx context.Context, srv *dns.Server) error {
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	done := make(chan error, 1)
-	go func() { done <- srv.ActivateAndServe() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	// Shutdown before the server started would fail and leave it running.
-	select {
-	case err := <-done:
-		return err
-	case <-started:
-	}
-	_ = srv.Shutdown() // it can only fail when the server was not started
-	return <-done
-}
-
-// handler answers one query; it is shared by the UDP and TCP servers.
-type handler struct {
-	srv  *Server
-	ctx  context.Context
-	fwd  *forwarder
-	turn atomic.Uint32 // rotates the order of multi-address answers
-}
-
-func (h *handler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	tcp := isTCP(w)
-	resp := h.answer(req, tcp)
-	if !tcp {
-		resp.Truncate(udpSize(req))
-	}
-	_ = w.WriteMsg(resp) // a client gone away is none of our business
-}
-
-// answer builds the reply to req: from Lookup and Reverse for berth's names
-// and addresses, from an upstream for the rest.
-func (h *handler) answer(req *dns.Msg, tcp bool) *dns.Msg {
-	if len(req.Question) != 1 || req.Opcode != dns.OpcodeQuery {
-		return reply(req, dns.RcodeNotImplemented)
-	}
-	if resp := h.ours(req); resp != nil {
-		return resp
-	}
-	resp, err := h.fwd.exchange(h.ctx, req, tcp)
-	if err != nil {
-		return reply(req, dns.RcodeServerFailure)
-	}
-	return resp
-}
-
-// ours answers req from Lookup or Reverse, or returns nil when the question
-// is not about one of berth's names or addresses.
-func (h *handler) ours(req *dns.Msg) *dns.Msg {
-	q := req.Question[0]
-	if q.Qclass != dns.ClassINET {
-		return nil
-	}
-	switch {
-	case (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA) && h.srv.Lookup != nil:
-		ctx, cancel := context.WithTimeout(h.ctx, lookupTimeout)
-		addrs, err := h.srv.Lookup(ctx, normalize(q.Name))
-		cancel()
+// serveUDP answers each datagram on pc in a goroutine of its own, so that a
+// slow upstream holds up no other query.
+func (h *handler) serveUDP(ctx context.Context, pc net.PacketConn, inflight *sync.WaitGroup) error {
+	// Larger than any query a client sends: miekg/dns read 512 bytes.
+	buf := make([]byte, 4096)
+	for {
+		n, from, err := pc.ReadFrom(buf)
 		if err != nil {
-			return reply(req, dns.RcodeServerFailure)
+			return fmt.Errorf("reading UDP: %w", err)
 		}
-		if len(addrs) > 0 {
-			return h.local(req, addrs)
-		}
-	case q.Qtype == dns.TypePTR && h.srv.Reverse != nil:
-		ip, ok := reverseAddr(q.Name)
-		if !ok {
-			return nil
-		}
-		ctx, cancel := context.WithTimeout(h.ctx, lookupTimeout)
-		names, err := h.srv.Reverse(ctx, ip)
-		cancel()
+		raw := slices.Clone(buf[:n])
+		inflight.Go(func() {
+			if resp := h.respond(ctx, raw, false); resp != nil {
+				_, _ = pc.WriteTo(resp, from) // a client gone away is none of our business
+			}
+		})
+	}
+}
+
+// TCP timeouts, miekg/dns's defaults: a client gets tcpReadTimeout to send
+// its first query and tcpIdleTimeout for each further one on the same
+// connection, up to tcpMaxQueries.
+const (
+	tcpReadTimeout  = 2 * time.Second
+	tcpIdleTimeout  = 8 * time.Second
+	tcpWriteTimeout = 2 * time.Second
+	tcpMaxQueries   = 128
+)
+
+// serveTCP answers each connection on ln in a goroutine of its own.
+func (h *handler) serveTCP(ctx context.Context, ln net.Listener, inflight *sync.WaitGroup) error {
+	for {
+		conn, err := ln.Accept()
 		if err != nil {
-			return reply(req, dns.RcodeServerFailure)
+			if !transient(err) {
+				return fmt.Errorf("accepting TCP: %w", err)
+			}
+			// Out of file descriptors or memory: wait for some to be freed
+			// rather than give up DNS for the container's lifetime.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
 		}
-		if len(names) > 0 {
-			return pointers(req, names)
+		inflight.Go(func() { h.serveConn(ctx, conn) })
+	}
+}
+
+// transient reports whether an Accept error passes by itself.
+func transient(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
+
+// serveConn answers the queries on one TCP connection, one after the other,
+// until the client closes it or goes idle, or the server shuts down: then
+// closing the connection ends the read at once.
+func (h *handler) serveConn(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	timeout := tcpReadTimeout
+	for range tcpMaxQueries {
+		_ = conn.SetReadDeadline(time.Now().Add(timeout)) // a failure shows up as the read's error
+		raw, err := readTCP(conn)
+		if err != nil {
+			return
 		}
-	}
-	return nil
-}
-
-// reverseAddr returns the IPv4 address an in-addr.arpa name stands for:
-// 2.3.199.10.in-addr.arpa. is 10.199.3.2. A name of fewer labels (a whole
-// subnet) or with labels that are not the decimal bytes of an address is not
-// one.
-func reverseAddr(name string) (netip.Addr, bool) {
-	rest, ok := strings.CutSuffix(normalize(name), ".in-addr.arpa")
-	if !ok {
-		return netip.Addr{}, false
-	}
-	labels := strings.Split(rest, ".")
-	if len(labels) != 4 {
-		return netip.Addr{}, false
-	}
-	slices.Reverse(labels)
-	// ParseAddr refuses leading zeros and bytes above 255; Is4 refuses
-	// labels that make up an IPv6 address, such as ::ffff:1.2.3.4.
-	ip, err := netip.ParseAddr(strings.Join(labels, "."))
-	return ip, err == nil && ip.Is4()
-}
-
-// pointers answers a PTR question with names, in Reverse's order.
-func pointers(req *dns.Msg, names []string) *dns.Msg {
-	q := req.Question[0]
-	resp := reply(req, dns.RcodeSuccess)
-	resp.Authoritative = true
-	hdr := dns.RR_Header{Name: q.Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: ttl}
-	for _, n := range names {
-		resp.Answer = append(resp.Answer, &dns.PTR{Hdr: hdr, Ptr: dns.Fqdn(n)})
-	}
-	resp.Compress = len(resp.Answer) > 1
-	return resp
-}
-
-// local answers a question about a known name with the addresses of the
-// question's family, starting at a different one each time so that clients
-// that take the first address spread over the replicas. A name with no
-// address of that family answers NOERROR with no records, as dockerd does:
-// NXDOMAIN would tell the client the name does not exist at all.
-func (h *handler) local(req *dns.Msg, addrs []netip.Addr) *dns.Msg {
-	q := req.Question[0]
-	resp := reply(req, dns.RcodeSuccess)
-	resp.Authoritative = true
-	n := 0
-	for _, a := range addrs {
-		if want4 := q.Qtype == dns.TypeA; a.Unmap().Is4() == want4 {
-			n++
+		timeout = tcpIdleTimeout
+		resp := h.respond(ctx, raw, true)
+		if resp == nil {
+			continue
+		}
+		msg := make([]byte, 2, 2+len(resp))
+		binary.BigEndian.PutUint16(msg, uint16(len(resp)))
+		_ = conn.SetWriteDeadline(time.Now().Add(tcpWriteTimeout))
+		if _, err := conn.Write(append(msg, resp...)); err != nil {
+			return
 		}
 	}
-	if n == 0 {
-		return resp
-	}
-	resp.Answer = make([]dns.RR, 0, n)
-	start := int(h.turn.Add(1) % uint32(n))
-	hdr := dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: ttl}
-	for i := range len(addrs) {
-		a := addrs[(start+i)%len(addrs)].Unmap()
-		switch {
-		case q.Qtype == dns.TypeA && a.Is4():
-			ip := a.As4()
-			resp.Answer = append(resp.Answer, &dns.A{Hdr: hdr, A: net.IP(ip[:])})
-		case q.Qtype == dns.TypeAAAA && a.Is6():
-			ip := a.As16()
-			resp.Answer = append(resp.Answer, &dns.AAAA{Hdr: hdr, AAAA: net.IP(ip[:])})
-		}
-	}
-	resp.Compress = len(resp.Answer) > 1
-	return resp
-}
-
-// reply starts a response to req with rcode.
-func reply(req *dns.Msg, rcode int) *dns.Msg {
-	resp := new(dns.Msg)
-	resp.SetRcode(req, rcode)
-	resp.RecursionAvailable = true
-	return resp
-}
-
-// normalize turns a question name into Lookup's form: lower case, no
-// trailing dot. DNS names compare case-insensitively.
-func normalize(name string) string {
-	return strings.ToLower(strings.TrimSuffix(name, "."))
-}
-
-func isTCP(w dns.ResponseWriter) bool {
-	_, ok := w.RemoteAddr().(*net.TCPAddr)
-	return ok
-}
-
-// udpSize is the largest UDP reply the client of req accepts.
-func udpSize(req *dns.Msg) int {
-	if opt := req.IsEdns0(); opt != nil {
-		return int(opt.UDPSize())
-	}
-	return dns.MinMsgSize
 }

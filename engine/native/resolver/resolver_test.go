@@ -303,13 +303,39 @@ func TestServeManyReplicasTruncatesUDP(t *testing.T) {
 	}
 	udp, tcp := serve(t, &Server{Lookup: func(context.Context, string) ([]netip.Addr, error) { return many, nil }})
 
-	resp := query(t, "udp", udp, "web.", dns.TypeA)
-	if !resp.Truncated || len(resp.Answer) == 0 || len(resp.Answer) >= len(many) {
-		t.Errorf("UDP: truncated %v with %d answers, want TC set and some of the %d", resp.Truncated, len(resp.Answer), len(many))
+	tests := []struct {
+		name      string
+		proto     string
+		edns      uint16 // the client's EDNS0 UDP size, 0 for none
+		truncated bool
+		answers   int
+	}{
+		// 12 bytes of header, 9 of question, 16 per compressed A record.
+		{name: "UDP", proto: "udp", truncated: true, answers: 30},
+		{name: "UDP with EDNS0 1232", proto: "udp", edns: 1232, truncated: true, answers: 75},
+		{name: "UDP with EDNS0 4096", proto: "udp", edns: 4096, answers: len(many)},
+		{name: "TCP", proto: "tcp", answers: len(many)},
 	}
-	resp = query(t, "tcp", tcp, "web.", dns.TypeA)
-	if resp.Truncated || len(resp.Answer) != len(many) {
-		t.Errorf("TCP: truncated %v with %d answers, want all %d", resp.Truncated, len(resp.Answer), len(many))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := new(dns.Msg)
+			req.SetQuestion("web.", dns.TypeA)
+			if tt.edns != 0 {
+				req.SetEdns0(tt.edns, false)
+			}
+			addr := udp
+			if tt.proto == "tcp" {
+				addr = tcp
+			}
+			c := dns.Client{Net: tt.proto, UDPSize: 4096}
+			resp, _, err := c.Exchange(req, addr)
+			if err != nil {
+				t.Fatalf("query: %v", err)
+			}
+			if resp.Truncated != tt.truncated || len(resp.Answer) != tt.answers {
+				t.Errorf("truncated %v with %d answers, want %v with %d", resp.Truncated, len(resp.Answer), tt.truncated, tt.answers)
+			}
+		})
 	}
 }
 
@@ -376,5 +402,28 @@ func TestServeStopsWhenAListenerFails(t *testing.T) {
 func TestServeNeedsASocket(t *testing.T) {
 	if err := (&Server{}).Serve(context.Background(), nil, nil); err == nil {
 		t.Fatal("Serve with no socket returned nil, want an error")
+	}
+}
+
+func isTCP(w dns.ResponseWriter) bool {
+	_, ok := w.RemoteAddr().(*net.TCPAddr)
+	return ok
+}
+
+// TestServeNotify checks the reply to an opcode the server reads but does
+// not implement: NOTIMP with the question, and RD not copied, as miekg/dns's
+// Msg.SetReply did.
+func TestServeNotify(t *testing.T) {
+	udp, _ := serve(t, &Server{Lookup: lookup})
+	req := new(dns.Msg)
+	req.SetQuestion("db.", dns.TypeA)
+	req.Opcode = dns.OpcodeNotify
+	resp, _, err := (&dns.Client{Net: "udp"}).Exchange(req, udp)
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	if resp.Rcode != dns.RcodeNotImplemented || resp.Opcode != dns.OpcodeNotify || len(resp.Question) != 1 || resp.RecursionDesired {
+		t.Errorf("rcode %s, opcode %s, %d questions, RD %v; want NOTIMP, NOTIFY, 1, no RD",
+			dns.RcodeToString[resp.Rcode], dns.OpcodeToString[resp.Opcode], len(resp.Question), resp.RecursionDesired)
 	}
 }
