@@ -62,23 +62,32 @@ func mountNew(target string, l Layers) error {
 		return fmt.Errorf("overlay mount: fsopen: %w", err)
 	}
 	defer unix.Close(fsfd)
-	for i, dir := range l.Lower {
+	// EINVAL until the superblock exists means this kernel does not take
+	// lowerdir+: overlayfs of 6.5 to 6.7 refuses the parameter at once;
+	// before 6.5, overlayfs has no parser of its own and the kernel's
+	// legacy one collects every parameter into one page of mount(2)
+	// data, refusing it once full, or at create, where overlayfs does not
+	// know the option. mount(2) is tried then, and reports a real EINVAL
+	// itself.
+	step := func(what string, err error) error {
+		if errors.Is(err, unix.EINVAL) {
+			return errNoNewAPI
+		}
+		return fsError(fsfd, what, err)
+	}
+	for _, dir := range l.Lower {
 		if err := unix.FsconfigSetString(fsfd, "lowerdir+", dir); err != nil {
-			if i == 0 && errors.Is(err, unix.EINVAL) {
-				// An unknown parameter: overlayfs before 6.8.
-				return errNoNewAPI
-			}
-			return fsError(fsfd, "lower layer "+dir, err)
+			return step("lower layer "+dir, err)
 		}
 	}
 	if err := unix.FsconfigSetString(fsfd, "upperdir", l.Upper); err != nil {
-		return fsError(fsfd, "upper layer "+l.Upper, err)
+		return step("upper layer "+l.Upper, err)
 	}
 	if err := unix.FsconfigSetString(fsfd, "workdir", l.Work); err != nil {
-		return fsError(fsfd, "work directory "+l.Work, err)
+		return step("work directory "+l.Work, err)
 	}
 	if err := unix.FsconfigCreate(fsfd); err != nil {
-		return fsError(fsfd, "create", err)
+		return step("create", err)
 	}
 	mfd, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, 0)
 	if err != nil {
