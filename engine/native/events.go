@@ -137,7 +137,7 @@ func (e *Engine) eventMatters(w *fsnotify.Watcher, ev fsnotify.Event) bool {
 		return true
 	}
 	switch name {
-	case "container.json", monitor.StateFile, monitor.StopFile, journalFile:
+	case "container.json", monitor.StateFile, monitor.StopFile, journalFile, journalOld:
 		return true
 	}
 	return false
@@ -152,8 +152,8 @@ type seenContainer struct {
 	// recordStat is the record's size and time when it was read: a
 	// record rewritten since (a rename) is read again.
 	recordStat fileStamp
-	// journalOff is how far the journal has been read.
-	journalOff int64
+	// journal is how far the journal has been read.
+	journal journalPos
 }
 
 // fileStamp tells whether a file was rewritten: the engine replaces a
@@ -195,10 +195,6 @@ type eventScanner struct {
 	past map[string][]journalEntry
 }
 
-func (s *eventScanner) journalPath(id string) string {
-	return filepath.Join(s.e.containerDir(id), journalFile)
-}
-
 // look reads every container of the project now, by ID; errors are those
 // of a container being created or removed meanwhile, and skip it.
 func (s *eventScanner) look() map[string]*seenContainer {
@@ -214,9 +210,9 @@ func (s *eventScanner) look() map[string]*seenContainer {
 			continue
 		}
 		var rec eventRecord
-		var off int64
+		var jpos journalPos
 		if old, ok := s.seen[id]; ok {
-			rec, off = old.eventRecord, old.journalOff
+			rec, jpos = old.eventRecord, old.journal
 		}
 		if old, ok := s.seen[id]; !ok || old.recordStat != stamp {
 			if err := readJSON(s.e.recordPath(id), &rec); err != nil {
@@ -231,7 +227,7 @@ func (s *eventScanner) look() map[string]*seenContainer {
 			continue
 		}
 		_, err = os.Stat(filepath.Join(s.e.containerDir(id), monitor.StopFile))
-		out[id] = &seenContainer{eventRecord: rec, State: st.State, stopAsked: err == nil, recordStat: stamp, journalOff: off}
+		out[id] = &seenContainer{eventRecord: rec, State: st.State, stopAsked: err == nil, recordStat: stamp, journal: jpos}
 	}
 	return out
 }
@@ -246,7 +242,7 @@ func (s *eventScanner) baseline() ([]string, error) {
 	s.seen = s.look()
 	s.past = map[string][]journalEntry{}
 	for id, c := range s.seen {
-		s.past[id], c.journalOff = readJournal(s.journalPath(id), 0)
+		s.past[id], c.journal = readJournals(s.e.containerDir(id), journalPos{})
 	}
 	var ids []string
 	for _, ent := range entries {
@@ -290,7 +286,7 @@ func (s *eventScanner) scan(now time.Time) []engine.Event {
 		c := cur[id]
 		var notes []engine.Event
 		var ents []journalEntry
-		ents, c.journalOff = readJournal(s.journalPath(id), c.journalOff)
+		ents, c.journal = readJournals(s.e.containerDir(id), c.journal)
 		for _, ent := range ents {
 			notes = append(notes, journalEvent(id, c, ent))
 		}

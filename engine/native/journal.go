@@ -3,12 +3,16 @@ package native
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
 )
@@ -16,13 +20,16 @@ import (
 // journalFile, in a container's directory, is where the engine notes what
 // it did to the container that leaves no trace in the record or the
 // state: the signals it sent and the execs it ran. Events reads it; it
-// goes with the directory. Each note is one JSON line appended with
-// O_APPEND, so that berths writing at once do not overwrite each other.
-const journalFile = "journal.jsonl"
-
-// journalMaxRead bounds what one look reads of a journal: a journal
-// grows by a few hundred bytes per kill or exec.
-const journalMaxRead = 1 << 20
+// goes with the directory. Each note is one JSON line appended under a
+// flock of the file, so that berths writing at once neither interleave
+// nor lose notes. Past journalRotate bytes the journal is renamed to
+// journalOld (replacing the one before), so that a container exec'd into
+// for months keeps at most twice that.
+const (
+	journalFile   = "journal.jsonl"
+	journalOld    = "journal.jsonl.old"
+	journalRotate = 1 << 20
+)
 
 // journalEntry is one note, in docker's vocabulary.
 type journalEntry struct {
@@ -48,13 +55,55 @@ func (e *Engine) note(id string, entries ...journalEntry) {
 		}
 		b = append(append(b, line...), '\n')
 	}
-	f, err := os.OpenFile(filepath.Join(e.containerDir(id), journalFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	dir := e.containerDir(id)
+	f, err := openJournal(filepath.Join(dir, journalFile))
 	if err != nil {
 		return
 	}
+	defer f.Close() // and unlocked
 	// One write: the entries land together.
-	_, _ = f.Write(b)
-	_ = f.Close()
+	if _, err := f.Write(b); err != nil {
+		return
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() >= journalRotate {
+		// Under the lock: a writer waiting for it finds the path
+		// holds another file, and opens that.
+		_ = os.Rename(filepath.Join(dir, journalFile), filepath.Join(dir, journalOld))
+	}
+}
+
+// openJournal opens the journal at path for appending, locked, making it
+// if needed: after a rotation the file locked may no longer be the one at
+// path, and is opened again.
+func openJournal(path string) (*os.File, error) {
+	for {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := flockRetry(f, unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, err
+		}
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+		if err2 != nil && !errors.Is(err2, fs.ErrNotExist) {
+			return nil, err2
+		}
+	}
+}
+
+func flockRetry(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }
 
 // noteKill notes that sig was sent to container id at sent, taken before
@@ -73,6 +122,48 @@ func execCmdLine(cmd []string) string {
 	return cmd[0] + " " + strings.Join(cmd[1:], " ")
 }
 
+// journalPos is how far a journal has been read: the file, by inode, and
+// the offset in it.
+type journalPos struct {
+	ino uint64
+	off int64
+}
+
+// readJournals reads the notes of the journal in dir written since pos,
+// and returns them with the position after the last complete one. A
+// journal rotated since pos is read to its end first. The zero pos reads
+// everything, the rotated journal included.
+func readJournals(dir string, pos journalPos) ([]journalEntry, journalPos) {
+	cur, old := filepath.Join(dir, journalFile), filepath.Join(dir, journalOld)
+	ino, ok := inodeOf(cur)
+	if !ok {
+		// None yet, or just rotated: the rotated one may have grown.
+		if oldIno, ok := inodeOf(old); ok && (pos.ino == 0 || oldIno == pos.ino) {
+			ents, off := readJournal(old, pos.off)
+			return ents, journalPos{ino: oldIno, off: off}
+		}
+		return nil, pos
+	}
+	var out []journalEntry
+	if ino != pos.ino {
+		// The zero pos reads it whole; another is where reading it stopped.
+		if oldIno, ok := inodeOf(old); ok && (pos.ino == 0 || oldIno == pos.ino) {
+			out, _ = readJournal(old, pos.off)
+		}
+		pos = journalPos{ino: ino}
+	}
+	ents, off := readJournal(cur, pos.off)
+	return append(out, ents...), journalPos{ino: ino, off: off}
+}
+
+func inodeOf(path string) (uint64, bool) {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return 0, false
+	}
+	return st.Ino, true
+}
+
 // readJournal reads the complete entries of the journal at path from
 // byte off on, and returns them with the offset after the last one. A
 // line being written is left for the next read; a line that does not
@@ -83,7 +174,10 @@ func readJournal(path string, off int64) ([]journalEntry, int64) {
 		return nil, off
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.NewSectionReader(f, off, journalMaxRead))
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return nil, off
+	}
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return nil, off
 	}
