@@ -16,13 +16,13 @@ import (
 	"strings"
 )
 
-// The native engine runs a monitor per container: berth re-executed as
-// `berth native-monitor <BERTH_ROOT>/containers/<id>`, in a session of its
-// own. Its memory is the engine's cost per container beyond the container
+// The native engine runs a monitor per container: `berth-monitor
+// native-monitor <BERTH_ROOT>/containers/<id>` (berth itself when
+// berth-monitor is not beside it), in a session of its own. Its memory is the engine's cost per container beyond the container
 // itself, and the issue bounds it (≤ 3 MiB each), so bench reads it from
 // /proc twice per cycle: after the cold up and before down.
 
-// monitorArg is the hidden berth command a monitor runs.
+// monitorArg is the command a monitor runs.
 const monitorArg = "native-monitor"
 
 // When the monitors are read.
@@ -32,7 +32,7 @@ const (
 )
 
 // procMem is one monitor's memory, in bytes, from /proc/<pid>/status.
-// VmRSS counts the pages of the berth executable the monitor has touched
+// VmRSS counts the pages of its executable the monitor has mapped
 // (RssFile), which every monitor shares with the others and the page cache;
 // RssAnon is what is its own. Pss, from smaps_rollup, charges each shared
 // page to the processes sharing it in equal parts: what one more monitor

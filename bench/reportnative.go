@@ -27,9 +27,9 @@ func (rp report) writeMonitors(b *strings.Builder) {
 		return
 	}
 	b.WriteString("## Native engine monitors\n\n")
-	b.WriteString("Every `berth native-monitor` process under bench's BERTH_ROOT, read from /proc/PID/status after the cold up and before down of each run; " +
-		"median and largest over all monitors of all runs. VmHWM is the peak of VmRSS (the target's figure); RssFile is the pages of the berth executable " +
-		"the monitor has touched, shared with every other monitor, RssAnon what is its own; Pss (from smaps_rollup) charges each shared page " +
+	b.WriteString("Every `native-monitor` process (berth-monitor, or berth without it) under bench's BERTH_ROOT, read from /proc/PID/status after the cold up and before down of each run; " +
+		"median and largest over all monitors of all runs. VmHWM is the peak of VmRSS (the target's figure); RssFile is the pages of its executable " +
+		"the monitor has mapped, shared with every other monitor, RssAnon what is its own; Pss (from smaps_rollup) charges each shared page " +
 		"to its sharers in equal parts, what one more monitor costs.\n\n")
 	writeTable(b, rows)
 	b.WriteString("\n")

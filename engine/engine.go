@@ -10,22 +10,24 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine/errdefs"
 )
 
 // Sentinel errors every engine maps its own failures to, so that callers can
-// use errors.Is without knowing which engine they talk to.
+// use errors.Is without knowing which engine they talk to. They are
+// defined in engine/errdefs (see there why).
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
+	ErrNotFound = errdefs.ErrNotFound
+	ErrConflict = errdefs.ErrConflict
 	// ErrActiveEndpoints is returned when a network still has containers attached.
-	ErrActiveEndpoints = errors.New("network has active endpoints")
+	ErrActiveEndpoints = errdefs.ErrActiveEndpoints
 )
 
 // ImageNotFoundError is an image that is not in the engine's local store

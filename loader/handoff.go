@@ -52,10 +52,11 @@ func besideSelf(self, name string) (string, bool) {
 
 // FrontExecutable is the smallest build for a process that loads no
 // project: the front build beside this full or native build when there is
-// one, else this executable. The native engine's container monitors run
-// it, as each keeps the package-level data of the executable it runs
-// (a full build's JSON schema compiler alone holds 1.7 MB) for as long as
-// its container lives.
+// one, else this executable. The native engine runs it to remove
+// auto-remove containers, and as its containers' monitors when the lean
+// berth-monitor is not installed: a monitor keeps the package-level data
+// of the executable it runs (a full build's JSON schema compiler alone
+// holds 1.7 MB) for as long as its container lives.
 func FrontExecutable() (string, error) {
 	self, err := os.Executable()
 	if err != nil {

@@ -9,6 +9,14 @@ import (
 	"github.com/berth-dev/berth/engine/docker"
 )
 
+// monitorCommand and teardownCommand are the hidden commands the native
+// engine runs berth with (monitorproc.Command and TeardownCommand), which a
+// build without that engine must recognise too, to hand them over.
+const (
+	monitorCommand  = "native-monitor"
+	teardownCommand = "native-teardown"
+)
+
 // errNativeBuild is what a build without the native engine (see
 // native_absent.go) returns for a command on that engine, before it has
 // done anything: main hands the command over to the native build.

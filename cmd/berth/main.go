@@ -25,8 +25,8 @@ import (
 const memoryBase = 14 << 20
 
 func main() {
-	if isNativeMonitor(os.Args) {
-		err := runNativeMonitor(os.Args[2:])
+	if run := nativeHidden(os.Args); run != nil {
+		err := run()
 		if errors.Is(err, errNativeBuild) {
 			err = handOff(loader.NativeExecutable, os.Args, os.Environ())
 		}

@@ -16,18 +16,26 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/enginetest"
+	"github.com/berth-dev/berth/engine/native/monitorproc"
 	"github.com/berth-dev/berth/internal/testimage"
 )
 
-// TestMain lets the test binary stand in for berth as the monitor the
-// engine starts: `<test binary> native-monitor DIR`.
+// TestMain lets the test binary stand in for berth-monitor as the monitor
+// the engine starts, `<test binary> native-monitor DIR`, and for berth as
+// the remover a monitor runs, `<test binary> native-teardown DIR`.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == MonitorCommand {
-		if err := RunMonitor(context.Background(), os.Args[2]); err != nil {
-			fmt.Fprintf(os.Stderr, "native-monitor: %v\n", err)
-			os.Exit(1)
+	if len(os.Args) == 3 {
+		run := map[string]func(context.Context, string) error{
+			monitorproc.Command:         monitorproc.Main,
+			monitorproc.TeardownCommand: AutoRemove,
+		}[os.Args[1]]
+		if run != nil {
+			if err := run(context.Background(), os.Args[2]); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		}
-		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }

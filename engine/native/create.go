@@ -19,8 +19,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/native/netctl"
 	"github.com/berth-dev/berth/engine/native/ocispec"
+	"github.com/berth-dev/berth/engine/native/portproxy"
 )
 
 // defaultStopTimeout is docker's grace period before SIGKILL.
@@ -250,7 +250,7 @@ func publishedPorts(s types.ServiceConfig, all []*container) ([]engine.Port, err
 				lastErr = nil
 				break
 			}
-			if lastErr = netctl.CheckPort(netctl.PortMap{HostIP: hostIP, HostPort: port, Proto: proto}); lastErr == nil {
+			if lastErr = portproxy.CheckPort(portproxy.PortMap{HostIP: hostIP, HostPort: port, Proto: proto}); lastErr == nil {
 				break
 			}
 		}

@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, opts engine.LogOptions, s
 	if err != nil {
 		return fmt.Errorf("logs of container %s: %w", ref, err)
 	}
-	return monitor.ReadLogs(ctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), opts, stdout, stderr)
+	return monitor.ReadLogs(ctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), monitor.LogOptions(opts), stdout, stderr)
 }
 
 // Exec runs spec in the running container.
@@ -54,17 +55,30 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
+	proc, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
 	stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
 	if s.TTY {
 		stderr = stdout
 	}
+	ended := e.noteExec(c.ID, spec.Cmd)
 	if spec.Detach {
 		// The process outlives this call, not berth: runc exec stays its
 		// parent.
-		go func() { _, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, p, nil, io.Discard, io.Discard) }()
+		go func() {
+			ended(e.runc.Exec(context.WithoutCancel(ctx), c.ID, proc, p.Terminal, nil, io.Discard, io.Discard))
+		}()
 		return 0, nil
 	}
-	code, err := e.runc.Exec(ctx, c.ID, p, s.Stdin, stdout, stderr)
+	var code int
+	if s.TTY && s.Resize != nil {
+		code, err = execTTY(ctx, e.runc, c.ID, proc, s, stdout)
+	} else {
+		code, err = e.runc.Exec(ctx, c.ID, proc, p.Terminal, s.Stdin, stdout, stderr)
+	}
+	ended(code, err)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
@@ -111,7 +125,7 @@ func (e *Engine) AttachContainer(ctx context.Context, ref string, s engine.Strea
 		if s.Stdin != nil {
 			go feedStdin(ctx, dir, s.Stdin)
 		}
-		opts := engine.LogOptions{Follow: true, Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())}
+		opts := monitor.LogOptions{Follow: true, Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())}
 		err := monitor.ReadLogs(ctx, filepath.Join(dir, "ctr.log"), opts, stdout, stderr)
 		if ctx.Err() != nil {
 			err = nil

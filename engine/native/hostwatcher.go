@@ -263,7 +263,7 @@ func (e *Engine) hostLeaseState(id string) (*hostLease, monitor.State, error) {
 		st.Status = "running"
 		return &l, st, nil
 	}
-	if !processAlive(l.Holder) {
+	if !monitor.ProcessAlive(l.Holder) {
 		return &l, st, nil // nobody is left to take its code
 	}
 	st.Status = "exited"

@@ -20,13 +20,16 @@
 //
 // # Monitors
 //
-// StartContainer re-executes berth as `berth native-monitor DIR` in a
-// session of its own (see RunMonitor), so that the container outlives the
-// berth that started it; the monitor writes state.json, which is how every
-// later call learns the container's state.
+// StartContainer runs `berth-monitor native-monitor DIR` (Options.Exe) in a
+// session of its own (see engine/native/monitorproc), so that the container
+// outlives the berth that started it; the monitor writes state.json, which
+// is how every later call learns the container's state. A monitor links
+// only the lean parts of the engine; to remove an auto-remove container it
+// runs `berth native-teardown DIR` (Options.Berth, see AutoRemove).
 package native
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -42,6 +45,7 @@ import (
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/native/monitor"
+	"github.com/berth-dev/berth/engine/native/monitorproc"
 	"github.com/berth-dev/berth/engine/native/store"
 )
 
@@ -49,9 +53,9 @@ import (
 // otherwise.
 const DefaultRoot = "/var/lib/berth"
 
-// MonitorCommand is the hidden berth subcommand a monitor runs as:
-// `berth native-monitor DIR`.
-const MonitorCommand = "native-monitor"
+// MonitorCommand is the command a monitor runs as: `EXE native-monitor
+// DIR`.
+const MonitorCommand = monitorproc.Command
 
 // Options configure an Engine.
 type Options struct {
@@ -60,8 +64,13 @@ type Options struct {
 	// Runc is the OCI runtime binary; "" looks runc up in PATH.
 	Runc string
 	// Exe is the executable that runs monitors as `Exe native-monitor
-	// DIR`; "" is berth's own executable.
+	// DIR` (monitorproc.Main): berth-monitor, or berth itself, which also
+	// serves that command; "" is berth's own executable.
 	Exe string
+	// Berth is the berth executable a monitor runs as `Berth
+	// native-teardown DIR` to remove an auto-remove container (see
+	// AutoRemove); "" is berth's own executable.
+	Berth string
 	// Keychain resolves registry credentials; nil is authn.DefaultKeychain.
 	Keychain authn.Keychain
 }
@@ -75,7 +84,8 @@ func OptionsFromEnv(environ map[string]string) Options {
 // Engine is the native engine. Its methods may be called concurrently.
 type Engine struct {
 	root  string
-	exe   string
+	exe   string // runs monitors (Options.Exe)
+	berth string // removes auto-remove containers (Options.Berth)
 	runc  monitor.Runc
 	kc    authn.Keychain
 	store *store.Store
@@ -112,11 +122,13 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("native engine: runc not found in PATH: install it (apt-get install runc) or set BERTH_RUNC to its path: %w", err)
 		}
 	}
-	exe := opts.Exe
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
+	exe, berth := opts.Exe, opts.Berth
+	if exe == "" || berth == "" {
+		self, err := os.Executable()
+		if err != nil {
 			return nil, fmt.Errorf("native engine: find berth's own executable to run monitors: %w", err)
 		}
+		exe, berth = cmp.Or(exe, self), cmp.Or(berth, self)
 	}
 	for _, d := range []string{"containers", "networks", "volumes", "netns", "runc", "images"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o711); err != nil {
@@ -134,6 +146,7 @@ func New(opts Options) (*Engine, error) {
 	return &Engine{
 		root:  root,
 		exe:   exe,
+		berth: berth,
 		runc:  monitor.Runc{Path: runc, Root: filepath.Join(root, "runc")},
 		kc:    kc,
 		store: st,

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/native/monitor"
 )
 
 // signalInit sends sig to the container's init, pid, as `runc kill` does,
@@ -29,7 +31,7 @@ func signalInit(id string, pid int, sig syscall.Signal) error {
 	if err != nil {
 		return err
 	}
-	if !bytes.Contains(cg, []byte(cgroupPath(id))) {
+	if !bytes.Contains(cg, []byte(monitor.CgroupPath(id))) {
 		return fmt.Errorf("pid %d is not in the container's cgroup", pid)
 	}
 	return unix.PidfdSendSignal(fd, sig, nil, 0)

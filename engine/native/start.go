@@ -25,6 +25,7 @@ import (
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/netctl"
 	"github.com/berth-dev/berth/engine/native/ocispec"
+	"github.com/berth-dev/berth/engine/native/overlay"
 )
 
 // startWait bounds how long StartContainer waits for a monitor to report
@@ -77,7 +78,7 @@ func (e *Engine) awaitLive(ctx context.Context, c *container) (bool, error) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
-		pid, alive := monitorProc(dir)
+		pid, alive := monitor.MonitorProc(dir)
 		if !alive {
 			return false, nil
 		}
@@ -140,7 +141,7 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		Namespaces:  ns,
 		Hostname:    c.Hostname,
 		Mounts:      mounts,
-		CgroupsPath: cgroupPath(c.ID),
+		CgroupsPath: monitor.CgroupPath(c.ID),
 		Terminal:    c.Service.Tty,
 		Init:        ocispec.FindInit(),
 		ProjectDir:  c.Labels[engine.LabelWorkingDir],
@@ -157,16 +158,17 @@ func (e *Engine) prepare(ctx context.Context, c *container) error {
 		RuncRoot: e.runc.Root,
 		Runc:     e.runc.Path,
 		Restart:  restartPolicy(c.Service),
-		Health:   healthcheck(c.Service.HealthCheck, img.Config.Healthcheck),
+		Health:   monitorHealth(healthcheck(c.Service.HealthCheck, img.Config.Healthcheck)),
 		Tty:      c.Service.Tty,
 		Stdin:    c.Service.StdinOpen,
 		LogPath:  filepath.Join(dir, "ctr.log"),
+		Berth:    e.berth,
 	})
 }
 
 // launch starts a monitor for the prepared container and waits for it to
 // report the container started. The monitor inherits the container's
-// monitor lock, taken here, as its fd 3 (monitorLockFD); watch, when set,
+// monitor lock, taken here, as its fd 3 (see monitorproc.Main); watch, when set,
 // is handed to it as fd 4 (see StartWatcher).
 func (e *Engine) launch(ctx context.Context, c *container, watch *os.File) error {
 	dir := e.containerDir(c.ID)
@@ -314,12 +316,12 @@ func (e *Engine) mountRootfs(ctx context.Context, c *container) (string, error) 
 			return "", err
 		}
 	}
-	data := "lowerdir=" + strings.Join(lower, ":") + ",upperdir=" + filepath.Join(dir, "upper") + ",workdir=" + filepath.Join(dir, "work")
-	if len(data) >= unix.Getpagesize()-1 {
-		return "", fmt.Errorf("image %s has too many layers (%d) for one overlay mount: flatten it (docker export | docker import)", c.Image, len(layers))
+	err = overlay.Mount(rootfs, overlay.Layers{Lower: lower, Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work")})
+	if errors.Is(err, overlay.ErrTooMany) {
+		return "", fmt.Errorf("image %s: %w: flatten it (docker export | docker import)", c.Image, err)
 	}
-	if err := unix.Mount("overlay", rootfs, "overlay", 0, data); err != nil {
-		return "", fmt.Errorf("mount the root of container %s (overlayfs): %w", c.Name, err)
+	if err != nil {
+		return "", fmt.Errorf("mount the root of container %s: %w", c.Name, err)
 	}
 	return rootfs, nil
 }

@@ -1,18 +1,13 @@
 package native
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/docker/go-units"
@@ -21,122 +16,25 @@ import (
 	"github.com/berth-dev/berth/engine/native/monitor"
 )
 
-// status is a container's state as observed now: the monitor's state.json
-// corrected by what the kernel says (a monitor that died, a frozen cgroup).
-type status struct {
-	monitor.State
-	// MonitorAlive is whether the monitor process still runs.
-	MonitorAlive bool
-}
+// status is a container's state as observed now (see monitor.Status).
+type status monitor.Status
 
-// observe reads container c's state. A container that never started has no
-// state.json: it is "created".
+// observe reads container c's state.
 func (e *Engine) observe(c *container) (status, error) {
 	return e.observeID(c.ID, c.Name)
 }
 
 // observeID is observe for the container of that ID and name.
 func (e *Engine) observeID(id, name string) (status, error) {
-	dir := e.containerDir(id)
-	st, err := monitor.ReadState(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	s, err := monitor.Observe(e.containerDir(id), id)
+	if err != nil {
 		return status{}, fmt.Errorf("read the state of container %s: %w", name, err)
 	}
-	if st.Status == "" {
-		st.Status = "created"
-	}
-	// A monitor may be alive before it wrote any state: it is starting
-	// the container.
-	_, alive := monitorProc(dir)
-	s := status{State: st, MonitorAlive: alive}
-	switch st.Status {
-	case "running", "restarting", "paused":
-		if !s.MonitorAlive && !processAlive(st.Pid) {
-			// The monitor died with the container (a host reboot, a
-			// kill -9 of both): the container is gone, its code unknown.
-			s.Status = "exited"
-			if s.ExitCode == 0 {
-				s.ExitCode = 255
-			}
-			break
-		}
-		if st.Status == "running" && frozen(id) {
-			s.Status = "paused"
-		}
-	}
-	return s, nil
+	return status(s), nil
 }
 
 // running is whether the container's processes run (or are frozen).
-func (s status) running() bool {
-	return s.Status == "running" || s.Status == "paused" || s.Status == "restarting"
-}
-
-// monitorProc reports whether a monitor of dir is alive (it holds dir's
-// monitor lock) and its pid: the one it wrote to monitor.pid, or 0 when
-// that pid is not (yet) a live monitor of dir, e.g. in the moment between
-// the monitor taking the lock and writing its pid.
-func monitorProc(dir string) (pid int, alive bool) {
-	if locked, err := monitor.Locked(dir); err != nil || !locked {
-		return 0, false
-	}
-	b, err := os.ReadFile(filepath.Join(dir, monitor.MonitorPidFile))
-	if err != nil {
-		return 0, true
-	}
-	pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || !isMonitorOf(pid, dir) {
-		return 0, true
-	}
-	return pid, true
-}
-
-// isMonitorOf is whether pid is a live monitor of dir: a pid reused by
-// another process, or a zombie, is not.
-func isMonitorOf(pid int, dir string) bool {
-	if !processAlive(pid) {
-		return false
-	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil {
-		return false
-	}
-	return bytes.Contains(cmdline, []byte(dir))
-}
-
-// processAlive is whether pid exists and is not a zombie.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the parenthesised command, which may hold spaces.
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
-		return stat[i+2] != 'Z' && stat[i+2] != 'X'
-	}
-	return true
-}
-
-// frozen is whether runc froze the container's cgroup (pause).
-func frozen(id string) bool {
-	// cgroup v1 has a freezer hierarchy; v2 a cgroup.freeze file.
-	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/freezer", cgroupPath(id), "freezer.state")); err == nil {
-		return strings.TrimSpace(string(b)) != "THAWED"
-	}
-	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", cgroupPath(id), "cgroup.freeze")); err == nil {
-		return strings.TrimSpace(string(b)) == "1"
-	}
-	return false
-}
-
-// cgroupPath is the container's cgroup, below each hierarchy's root.
-func cgroupPath(id string) string { return "/berth/" + id }
+func (s status) running() bool { return monitor.Status(s).Running() }
 
 // view turns a record and its state into what callers see.
 func (c *container) view(s status, now time.Time) engine.Container {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
 )
 
 // statsInterval is docker's: one reading a second when streaming.
@@ -63,7 +64,7 @@ func (e *Engine) ContainerStats(ctx context.Context, ref string, stream bool, fn
 
 // readStats takes one reading; counters that cannot be read stay zero.
 func readStats(id string, pid int) engine.StatsSample {
-	cg := cgroupPath(id)
+	cg := monitor.CgroupPath(id)
 	s := engine.StatsSample{Read: time.Now()}
 	s.CPU.Online = uint32(runtime.NumCPU())
 	s.CPU.System = systemCPU()

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/netctl"
 )
 
@@ -65,17 +66,21 @@ func (e *Engine) stop(ctx context.Context, c *container, grace time.Duration) er
 		if err != nil {
 			return fmt.Errorf("stop_signal: %w", err)
 		}
+		sent := time.Now()
 		err = signalInit(c.ID, s.Pid, syscall.Signal(sig))
 		if err != nil {
 			err = e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false)
 		}
 		if err == nil {
+			e.noteKill(c.ID, sig, sent)
 			if e.waitStopped(ctx, c, grace) {
 				return nil
 			}
 		}
 	}
-	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
+	if sent := time.Now(); e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true) == nil {
+		e.noteKill(c.ID, int(syscall.SIGKILL), sent)
+	}
 	if e.waitStopped(ctx, c, killWait) {
 		return nil
 	}
@@ -94,7 +99,7 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 	deadline := time.Now().Add(d)
 	dir := e.containerDir(c.ID)
 	for {
-		pid, alive := monitorProc(dir)
+		pid, alive := monitor.MonitorProc(dir)
 		if !alive {
 			return true
 		}
@@ -120,10 +125,10 @@ func (e *Engine) waitStopped(ctx context.Context, c *container, d time.Duration)
 // processes, its monitor, runc's record of it.
 func (e *Engine) killOrphan(ctx context.Context, c *container, s status) {
 	_ = e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true)
-	if pid, _ := monitorProc(e.containerDir(c.ID)); pid > 0 {
+	if pid, _ := monitor.MonitorProc(e.containerDir(c.ID)); pid > 0 {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	if s.Pid > 0 && processAlive(s.Pid) {
+	if s.Pid > 0 && monitor.ProcessAlive(s.Pid) {
 		_ = syscall.Kill(s.Pid, syscall.SIGKILL)
 	}
 	_ = e.runc.Delete(ctx, c.ID, true)
@@ -257,9 +262,11 @@ func (e *Engine) KillContainer(ctx context.Context, ref, signal string) error {
 	if err := writeFile(filepath.Join(e.containerDir(c.ID), "stop"), nil, 0o644); err != nil {
 		return err
 	}
+	sent := time.Now()
 	if err := e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.Name, err)
 	}
+	e.noteKill(c.ID, sig, sent)
 	return nil
 }
 

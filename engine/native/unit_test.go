@@ -199,7 +199,7 @@ func TestObserveStartingMonitor(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, monitor.MonitorPidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if pid, alive := monitorProc(dir); pid != 0 || !alive {
+	if pid, alive := monitor.MonitorProc(dir); pid != 0 || !alive {
 		t.Errorf("monitorProc = %d, %v; want 0, true", pid, alive)
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -87,7 +85,7 @@ func (e *Engine) waitReady(ctx context.Context, c *container, ready string) erro
 	defer cancel()
 	var out bytes.Buffer
 	found := &readyWriter{want: []byte(ready), found: cancel, buf: &out}
-	err := monitor.ReadLogs(rctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), engine.LogOptions{Follow: true}, found, found)
+	err := monitor.ReadLogs(rctx, filepath.Join(e.containerDir(c.ID), "ctr.log"), monitor.LogOptions{Follow: true}, found, found)
 	switch {
 	case found.ok:
 		return nil
@@ -157,12 +155,4 @@ func (c *watcherConn) watch(dir string) {
 func exited(dir string) bool {
 	st, err := monitor.ReadState(dir)
 	return err == nil && st.Status == monitor.StatusExited
-}
-
-// watchInput, in the watcher's monitor, kills the container once the
-// holder's end of the pipe is closed.
-func (e *Engine) watchInput(ctx context.Context, id string, in *os.File) {
-	_, _ = io.Copy(io.Discard, in)
-	_ = writeFile(filepath.Join(e.containerDir(id), monitor.StopFile), nil, 0o644)
-	_ = e.runc.Kill(ctx, id, syscall.SIGKILL, true)
 }

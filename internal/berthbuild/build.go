@@ -2,7 +2,8 @@
 // the bench that run the real executables: the front, berth, and beside it
 // the full build it hands uncached loads to (see loader/front.go) and the
 // native build the full build hands the native engine's commands to (see
-// cmd/berth/native_absent.go).
+// cmd/berth/native_absent.go), and the native engine's container monitor,
+// berth-monitor.
 package berthbuild
 
 import (
@@ -19,7 +20,7 @@ const (
 	NoNativeTag = "berthnonative"
 )
 
-// Build builds the three executables from the module at moduleDir into
+// Build builds the four executables from the module at moduleDir into
 // outDir and returns the path of the front, the one to run.
 func Build(ctx context.Context, moduleDir, outDir string) (string, error) {
 	front := filepath.Join(outDir, "berth")
@@ -27,6 +28,7 @@ func Build(ctx context.Context, moduleDir, outDir string) (string, error) {
 		{"build", "-tags", Tag, "-o", front, "./cmd/berth"},
 		{"build", "-tags", NoNativeTag, "-o", filepath.Join(outDir, "berth-full"), "./cmd/berth"},
 		{"build", "-o", filepath.Join(outDir, "berth-native"), "./cmd/berth"},
+		{"build", "-o", filepath.Join(outDir, "berth-monitor"), "./cmd/berth-monitor"},
 	}
 	for _, args := range builds {
 		cmd := exec.CommandContext(ctx, "go", args...)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // Docker's healthcheck defaults and limits.
@@ -30,9 +28,10 @@ type healthConfig struct {
 	retries                                       int
 }
 
-// parseHealth reads a compose healthcheck; nil when there is none to run.
-func parseHealth(h *types.HealthCheckConfig) (*healthConfig, error) {
-	if h == nil || h.Disable || len(h.Test) == 0 || h.Test[0] == "NONE" {
+// parseHealth fills in a healthcheck's defaults; nil when there is none to
+// run.
+func parseHealth(h *Health) (*healthConfig, error) {
+	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
 		return nil, nil
 	}
 	c := &healthConfig{
@@ -42,8 +41,8 @@ func parseHealth(h *types.HealthCheckConfig) (*healthConfig, error) {
 		startInterval: durationOr(h.StartInterval, defaultStartInterval),
 		retries:       defaultRetries,
 	}
-	if h.Retries != nil && *h.Retries > 0 {
-		c.retries = int(*h.Retries)
+	if h.Retries > 0 {
+		c.retries = h.Retries
 	}
 	switch h.Test[0] {
 	case "CMD":
@@ -61,11 +60,11 @@ func parseHealth(h *types.HealthCheckConfig) (*healthConfig, error) {
 	return c, nil
 }
 
-func durationOr(d *types.Duration, def time.Duration) time.Duration {
-	if d == nil || *d <= 0 {
+func durationOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
 		return def
 	}
-	return time.Duration(*d)
+	return d
 }
 
 // wait is the time before the next probe: start_interval while the

@@ -5,37 +5,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseHealth(t *testing.T) {
-	d := func(v time.Duration) *types.Duration { x := types.Duration(v); return &x }
-	two := uint64(2)
 	tests := []struct {
 		name    string
-		in      *types.HealthCheckConfig
+		in      *Health
 		want    *healthConfig
 		wantErr bool
 	}{
 		{name: "none", in: nil},
-		{name: "disabled", in: &types.HealthCheckConfig{Test: []string{"CMD", "true"}, Disable: true}},
-		{name: "NONE", in: &types.HealthCheckConfig{Test: []string{"NONE"}}},
-		{name: "empty test", in: &types.HealthCheckConfig{}},
+		{name: "NONE", in: &Health{Test: []string{"NONE"}}},
+		{name: "empty test", in: &Health{}},
 		{
 			name: "defaults",
-			in:   &types.HealthCheckConfig{Test: []string{"CMD", "check", "-q"}},
+			in:   &Health{Test: []string{"CMD", "check", "-q"}},
 			want: &healthConfig{cmd: []string{"check", "-q"}, interval: 30 * time.Second, timeout: 30 * time.Second, startInterval: 5 * time.Second, retries: 3},
 		},
 		{
 			name: "shell and every setting",
-			in: &types.HealthCheckConfig{Test: []string{"CMD-SHELL", "test -f /ok"}, Interval: d(time.Second), Timeout: d(2 * time.Second),
-				StartPeriod: d(3 * time.Second), StartInterval: d(100 * time.Millisecond), Retries: &two},
+			in: &Health{Test: []string{"CMD-SHELL", "test -f /ok"}, Interval: time.Second, Timeout: 2 * time.Second,
+				StartPeriod: 3 * time.Second, StartInterval: 100 * time.Millisecond, Retries: 2},
 			want: &healthConfig{cmd: []string{"/bin/sh", "-c", "test -f /ok"}, interval: time.Second, timeout: 2 * time.Second,
 				startPeriod: 3 * time.Second, startInterval: 100 * time.Millisecond, retries: 2},
 		},
-		{name: "unknown form", in: &types.HealthCheckConfig{Test: []string{"SHELL", "x"}}, wantErr: true},
-		{name: "CMD without command", in: &types.HealthCheckConfig{Test: []string{"CMD"}}, wantErr: true},
+		{name: "unknown form", in: &Health{Test: []string{"SHELL", "x"}}, wantErr: true},
+		{name: "CMD without command", in: &Health{Test: []string{"CMD"}}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,13 +14,22 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/berth-dev/berth/engine"
 )
 
 // pollInterval is how often a following reader looks for new lines and for
 // the container's exit.
 const pollInterval = 100 * time.Millisecond
+
+// LogOptions choose what ReadLogs prints. They are engine.LogOptions, which
+// the engine converts (the fields must stay the same) so that the monitor
+// need not link the engine's vocabulary.
+type LogOptions struct {
+	Follow     bool
+	Tail       string // "all" or a number
+	Since      string
+	Until      string
+	Timestamps bool
+}
 
 // ReadLogs copies the log at path (a docker json-file log written by a
 // monitor) to stdout and stderr by stream, as `docker logs` prints it: the
@@ -33,7 +42,7 @@ const pollInterval = 100 * time.Millisecond
 // ends, Until has passed, or the container has exited for good: its
 // state.json beside the log says exited, or its monitor is gone. A log not
 // written yet is empty.
-func ReadLogs(ctx context.Context, path string, opts engine.LogOptions, stdout, stderr io.Writer) error {
+func ReadLogs(ctx context.Context, path string, opts LogOptions, stdout, stderr io.Writer) error {
 	now := time.Now()
 	since, err := parseLogTime(opts.Since, now)
 	if err != nil {

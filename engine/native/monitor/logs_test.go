@@ -11,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/berth-dev/berth/engine"
 )
 
 func readEntries(t *testing.T, path string) []entry {
@@ -59,25 +57,25 @@ func writeLog(t *testing.T) string {
 func TestReadLogs(t *testing.T) {
 	tests := []struct {
 		name      string
-		opts      engine.LogOptions
+		opts      LogOptions
 		out, errs string
 		wantErr   bool
 	}{
-		{name: "all", opts: engine.LogOptions{Tail: "all"}, out: "one\ntwo\nfour\n", errs: "three\nfive"},
-		{name: "tail 2", opts: engine.LogOptions{Tail: "2"}, out: "four\n", errs: "five"},
-		{name: "tail 0", opts: engine.LogOptions{Tail: "0"}},
-		{name: "tail more than there is", opts: engine.LogOptions{Tail: "100"}, out: "one\ntwo\nfour\n", errs: "three\nfive"},
-		{name: "since", opts: engine.LogOptions{Since: "2026-01-02T10:03:00Z"}, out: "four\n", errs: "five"},
-		{name: "since unix seconds", opts: engine.LogOptions{Since: "1767348180.000000000"}, out: "four\n", errs: "five"},
-		{name: "until", opts: engine.LogOptions{Until: "2026-01-02T10:01:00Z"}, out: "one\ntwo\n"},
-		{name: "since and until", opts: engine.LogOptions{Since: "2026-01-02T10:01:00Z", Until: "2026-01-02T10:02:30Z"}, out: "two\n", errs: "three\n"},
+		{name: "all", opts: LogOptions{Tail: "all"}, out: "one\ntwo\nfour\n", errs: "three\nfive"},
+		{name: "tail 2", opts: LogOptions{Tail: "2"}, out: "four\n", errs: "five"},
+		{name: "tail 0", opts: LogOptions{Tail: "0"}},
+		{name: "tail more than there is", opts: LogOptions{Tail: "100"}, out: "one\ntwo\nfour\n", errs: "three\nfive"},
+		{name: "since", opts: LogOptions{Since: "2026-01-02T10:03:00Z"}, out: "four\n", errs: "five"},
+		{name: "since unix seconds", opts: LogOptions{Since: "1767348180.000000000"}, out: "four\n", errs: "five"},
+		{name: "until", opts: LogOptions{Until: "2026-01-02T10:01:00Z"}, out: "one\ntwo\n"},
+		{name: "since and until", opts: LogOptions{Since: "2026-01-02T10:01:00Z", Until: "2026-01-02T10:02:30Z"}, out: "two\n", errs: "three\n"},
 		{
 			name: "timestamps",
-			opts: engine.LogOptions{Tail: "2", Timestamps: true},
+			opts: LogOptions{Tail: "2", Timestamps: true},
 			out:  "2026-01-02T10:03:00.000000000Z four\n", errs: "2026-01-02T10:04:00.000000000Z five",
 		},
-		{name: "bad tail", opts: engine.LogOptions{Tail: "-1"}, wantErr: true},
-		{name: "bad since", opts: engine.LogOptions{Since: "yesterday"}, wantErr: true},
+		{name: "bad tail", opts: LogOptions{Tail: "-1"}, wantErr: true},
+		{name: "bad since", opts: LogOptions{Since: "yesterday"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +94,7 @@ func TestReadLogs(t *testing.T) {
 
 func TestReadLogsMissingLogIsEmpty(t *testing.T) {
 	var out bytes.Buffer
-	if err := ReadLogs(context.Background(), filepath.Join(t.TempDir(), "ctr.log"), engine.LogOptions{}, &out, &out); err != nil || out.Len() != 0 {
+	if err := ReadLogs(context.Background(), filepath.Join(t.TempDir(), "ctr.log"), LogOptions{}, &out, &out); err != nil || out.Len() != 0 {
 		t.Errorf("ReadLogs = %v, output %q; want no error and nothing", err, out.String())
 	}
 }
@@ -182,7 +180,7 @@ func TestReadLogsFollow(t *testing.T) {
 	var out, errs syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- ReadLogs(context.Background(), path, engine.LogOptions{Follow: true, Since: "2026-01-02T03:04:06.5Z"}, &out, &errs)
+		done <- ReadLogs(context.Background(), path, LogOptions{Follow: true, Since: "2026-01-02T03:04:06.5Z"}, &out, &errs)
 	}()
 	if err := w.write("stdout", []byte("after\n")); err != nil {
 		t.Fatal(err)
@@ -226,7 +224,7 @@ func TestReadLogsFollowEndsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- ReadLogs(ctx, path, engine.LogOptions{Follow: true, Tail: "1"}, &out, &out) }()
+	go func() { done <- ReadLogs(ctx, path, LogOptions{Follow: true, Tail: "1"}, &out, &out) }()
 	waitFor(t, "the tail", func() bool { return out.String() == "five" })
 	cancel()
 	if err := <-done; err != nil {

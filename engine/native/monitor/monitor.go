@@ -27,8 +27,10 @@
 //
 // Hundreds of monitors may run on one host, so Run keeps its heap small: a
 // low GC percent, 4 KiB read buffers, lines capped at 16 KiB as docker's
-// json-file driver does, and no imports beyond what the engine vocabulary
-// needs.
+// json-file driver does. The package imports neither compose-go nor the
+// engine's vocabulary, which the monitor executable must not link (see
+// engine/native/monitorproc), and Run lets go of the executable's pages
+// after each one-time step (see engine/native/exepages).
 package monitor
 
 import (
@@ -37,8 +39,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // Names of the files in a container directory that the engine and the
@@ -55,11 +55,24 @@ const (
 
 // Config is what the engine tells a monitor about its container.
 type Config struct {
-	ID, Bundle, RuncRoot, Runc string // Runc = path of the runc binary
-	Restart                    string // "no", "always", "on-failure[:N]", "unless-stopped"
-	Health                     *types.HealthCheckConfig
+	ID, Bundle, RuncRoot, Runc string  // Runc = path of the runc binary
+	Restart                    string  // "no", "always", "on-failure[:N]", "unless-stopped"
+	Health                     *Health // nil: no healthcheck
 	Tty, Stdin                 bool
 	LogPath                    string
+	// Berth is the berth executable that removes the container once it
+	// has exited for good (AutoRemove): teardown needs the whole engine,
+	// which a monitor does not link (see engine/native/monitorproc).
+	Berth string `json:",omitempty"`
+}
+
+// Health is a container's healthcheck as the engine resolved it, the
+// service's over the image's. Zero durations and retries take docker's
+// defaults.
+type Health struct {
+	Test                                          []string // CMD ..., CMD-SHELL ..., or NONE
+	Interval, Timeout, StartPeriod, StartInterval time.Duration
+	Retries                                       int
 }
 
 // Container statuses, as docker names them.
@@ -102,7 +115,8 @@ func ReadState(dir string) (State, error) {
 	return s, nil
 }
 
-func readConfig(dir string) (Config, error) {
+// ReadConfig reads and checks dir/monitor.json.
+func ReadConfig(dir string) (Config, error) {
 	var c Config
 	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,8 @@ import (
 // exec.Cmd does not: the init, whose exit it reports, and whatever else the
 // kernel reparents to the monitor. Commands the monitor runs go through
 // run, which registers them before anything can reap them, so exec.Cmd.Wait
-// still gets their status.
+// still gets their status, or through spawn, whose status the reaper
+// collects as it does the init's.
 type reaper struct {
 	mu   sync.Mutex
 	own  map[int]bool     // children exec.Cmd waits for
@@ -80,6 +82,33 @@ func (r *reaper) run(cmd *exec.Cmd) error {
 	delete(r.own, cmd.Process.Pid)
 	r.mu.Unlock()
 	return err
+}
+
+// spawn starts argv (argv[0] a path) with the given stdio, nil for
+// /dev/null, and returns a channel that receives its exit code (see
+// watch). Unlike run, it leaves the process to the reaper: os/exec's Wait
+// blocks a thread in waitid, for which the runtime starts others, and it
+// is a path of code of its own; measured on a monitor's `runc run`, the
+// two left it 3 threads and 0.5 MiB of memory bigger.
+func (r *reaper) spawn(argv []string, stdin, stdout, stderr *os.File) (<-chan int, error) {
+	files := []*os.File{stdin, stdout, stderr}
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		if f == nil {
+			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return nil, err
+			}
+			defer null.Close()
+			f = null
+		}
+		fds[i] = f.Fd()
+	}
+	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{Env: os.Environ(), Files: fds})
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	return r.watch(pid), nil
 }
 
 // watch returns a channel that receives pid's exit code, as a shell

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/native/exepages"
 )
 
 // drainTimeout bounds how long the output of a container whose init has
@@ -82,6 +83,10 @@ func Run(ctx context.Context, dir string) error {
 		state:  State{Status: StatusCreated, MonitorPid: os.Getpid()},
 	}
 	m.update(func(*State) {})
+	// Reading the config, starting the reaper and writing the first state
+	// ran once-only code: its pages go before runc's start maps more (see
+	// exepages.Release).
+	exepages.Release()
 
 	var delay time.Duration
 	for {
@@ -117,7 +122,7 @@ func failed(dir string, err error) error {
 
 // setup reads and checks the monitor's config.
 func setup(dir string) (Config, restartPolicy, *healthConfig, error) {
-	cfg, err := readConfig(dir)
+	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return cfg, restartPolicy{}, nil, err
 	}
@@ -233,8 +238,15 @@ func (m *monitor) runOnce(ctx context.Context) exit {
 		}
 	})
 	// What reading the config and starting runc left behind is garbage
-	// for the rest of the container's life: give it back now.
+	// for the rest of the container's life: give it back now. The
+	// executable's pages that starting runc mapped go first, as the
+	// collection maps the collector's own memory (0.25 MiB, the first
+	// time) and most of the executable again; they go after. This is
+	// the monitor's peak: measured, 1.2 MiB of its own and 2.9 MiB of
+	// the executable's pages, against 3.8 at most in the other steps.
+	exepages.Release()
 	debug.FreeOSMemory()
+	exepages.Release()
 	healthCtx, stopHealth := context.WithCancel(bg)
 	healthDone := make(chan struct{})
 	go func() {
@@ -270,14 +282,19 @@ func (m *monitor) start(ctx context.Context, stdio *stdio) (int, error) {
 	if stdio.console != nil {
 		args = append(args, "--console-socket", stdio.console.path())
 	}
-	cmd := m.runc.command(ctx, append(args, m.cfg.ID)...)
-	stdio.attach(cmd)
-	if err := m.runc.exec(cmd); err != nil {
+	in, out, errOut := stdio.files()
+	exited, err := m.reaper.spawn(m.runc.argv(append(args, m.cfg.ID)...), in, out, errOut)
+	if err != nil {
+		return 0, fmt.Errorf("runc run: %w", err)
+	}
+	if code := <-exited; code != 0 {
 		if msg := lastRuncError(logFile); msg != "" {
 			return 0, fmt.Errorf("runc run: %s", msg)
 		}
-		return 0, fmt.Errorf("runc run: %w", err)
+		return 0, fmt.Errorf("runc run: exit status %d", code)
 	}
+	// Waiting for runc ran the signal and reaping code once.
+	exepages.Release()
 	if err := stdio.created(); err != nil {
 		_ = m.runc.Delete(ctx, m.cfg.ID, true)
 		return 0, err
@@ -343,16 +360,13 @@ func (m *monitor) openStdio() (*stdio, error) {
 	return s, nil
 }
 
-// attach gives `runc run` the container's stdio: without a terminal,
-// runc hands its own to the container's init.
-func (s *stdio) attach(cmd *exec.Cmd) {
+// files are `runc run`'s stdio, nil for none: without a terminal, runc
+// hands its own to the container's init.
+func (s *stdio) files() (stdin, stdout, stderr *os.File) {
 	if s.console != nil {
-		return
+		return nil, nil, nil
 	}
-	if s.stdin != nil {
-		cmd.Stdin = s.stdin
-	}
-	cmd.Stdout, cmd.Stderr = s.outW, s.errW
+	return s.stdin, s.outW, s.errW
 }
 
 // created runs once the container exists: the write ends are the

@@ -16,9 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/errdefs"
 )
 
 // Runc drives the runc binary for containers kept under one runc root.
@@ -31,10 +29,16 @@ type Runc struct {
 }
 
 func (r Runc) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	argv := r.argv(args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	// A runc that ignores its cancellation must not hang the caller.
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
+}
+
+// argv is the command line of a runc subcommand.
+func (r Runc) argv(args ...string) []string {
+	return append([]string{r.Path, "--root", r.Root}, args...)
 }
 
 func (r Runc) exec(cmd *exec.Cmd) error {
@@ -57,14 +61,14 @@ func (r Runc) call(ctx context.Context, args ...string) ([]byte, error) {
 }
 
 // runcError names the subcommand and says what runc said; a container runc
-// does not know matches engine.ErrNotFound.
+// does not know matches errdefs.ErrNotFound.
 func runcError(args []string, msg string, err error) error {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
 		msg = err.Error()
 	}
 	if strings.Contains(msg, "does not exist") {
-		return fmt.Errorf("runc %s: %s: %w", args[0], msg, engine.ErrNotFound)
+		return fmt.Errorf("runc %s: %s: %w", args[0], msg, errdefs.ErrNotFound)
 	}
 	return fmt.Errorf("runc %s: %s", args[0], msg)
 }
@@ -131,7 +135,7 @@ type RuncState struct {
 	Bundle string `json:"bundle"`
 }
 
-// State asks runc about the container; absent: engine.ErrNotFound.
+// State asks runc about the container; absent: errdefs.ErrNotFound.
 func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 	var s RuncState
 	out, err := r.call(ctx, "state", id)
@@ -144,27 +148,31 @@ func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 	return s, nil
 }
 
-// Exec runs p in the container and returns its exit code (128+signal when
-// signalled). With p.Terminal, stdin and stdout are joined to a terminal in
-// the container and stderr is unused. An error means the process did not
-// run (or its output could not be copied), not that it failed.
-func (r Runc) Exec(ctx context.Context, id string, p *specs.Process, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+// Exec runs process, an OCI runtime-spec process (specs.Process) as JSON,
+// in the container and returns its exit code (128+signal when signalled).
+// With terminal, process's own Terminal, stdin and stdout are joined to a
+// terminal in the container and stderr is unused. An error means the
+// process did not run (or its output could not be copied), not that it
+// failed. (The process comes as JSON so that the monitor, which links this
+// package, does not link the runtime-spec package, whose initialisation
+// alone formats its version string with fmt.)
+func (r Runc) Exec(ctx context.Context, id string, process []byte, terminal bool, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	return r.execProcess(ctx, id, process, terminal, stdin, stdout, stderr, nil)
+}
+
+func (r Runc) execProcess(ctx context.Context, id string, process []byte, terminal bool, stdin io.Reader, stdout, stderr io.Writer, sizes <-chan TermSize) (int, error) {
 	tmp, err := os.MkdirTemp("", "berth-exec-")
 	if err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	defer os.RemoveAll(tmp)
-	b, err := json.Marshal(p)
-	if err != nil {
-		return -1, fmt.Errorf("exec in %s: %w", id, err)
-	}
 	procFile, logFile := filepath.Join(tmp, "process.json"), filepath.Join(tmp, "runc.log")
-	if err := os.WriteFile(procFile, b, 0o600); err != nil {
+	if err := os.WriteFile(procFile, process, 0o600); err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
 	}
 	cmd := r.command(ctx, "--log", logFile, "--log-format", "json", "exec", "--process", procFile, id)
-	if p.Terminal {
-		closeTerm, err := withTerminal(cmd, stdin, stdout)
+	if terminal {
+		closeTerm, err := withTerminal(cmd, stdin, stdout, sizes)
 		if err != nil {
 			return -1, fmt.Errorf("exec in %s: %w", id, err)
 		}

@@ -18,10 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/errdefs"
 )
 
 const (
@@ -62,7 +61,7 @@ type testContainer struct {
 type containerOpts struct {
 	args    []string
 	restart string
-	health  *types.HealthCheckConfig
+	health  *Health
 	tty     bool
 	stdin   bool
 }
@@ -272,7 +271,7 @@ func (c *testContainer) stop(t *testing.T) {
 func (c *testContainer) logs(t *testing.T) (stdout, stderr string) {
 	t.Helper()
 	var out, errs bytes.Buffer
-	if err := ReadLogs(context.Background(), c.cfg.LogPath, engine.LogOptions{}, &out, &errs); err != nil {
+	if err := ReadLogs(context.Background(), c.cfg.LogPath, LogOptions{}, &out, &errs); err != nil {
 		t.Fatal(err)
 	}
 	return out.String(), errs.String()
@@ -291,7 +290,7 @@ func TestRunOutputAndExitCode(t *testing.T) {
 	if out, errs := c.logs(t); out != "out\npartial" || errs != "err\n" {
 		t.Errorf("stdout %q, stderr %q", out, errs)
 	}
-	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, engine.ErrNotFound) {
+	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("runc state after the exit: %v, want the container deleted", err)
 	}
 }
@@ -318,7 +317,7 @@ func TestRunEndsWithContext(t *testing.T) {
 	if s := c.state(t); s.Status != StatusExited || s.ExitCode != 137 || s.RestartCount != 0 {
 		t.Errorf("state %+v, want exited with 137 and no restart", s)
 	}
-	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, engine.ErrNotFound) {
+	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("runc state after the end: %v, want the container deleted", err)
 	}
 }
@@ -337,7 +336,7 @@ func TestRunStoppedBeforeStart(t *testing.T) {
 	if out, _ := c.logs(t); out != "" {
 		t.Errorf("stdout %q, want nothing: the container must not start", out)
 	}
-	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, engine.ErrNotFound) {
+	if _, err := c.runc.State(context.Background(), c.id); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("runc state after the stop: %v, want the container deleted", err)
 	}
 }
@@ -389,6 +388,9 @@ func TestRunAlwaysRestartsUntilStopped(t *testing.T) {
 	if kids := childrenOf(t, p.cmd.Process.Pid); len(kids) != 1 || kids[0] != second.Pid {
 		t.Errorf("monitor's children %v, want only the init %d", kids, second.Pid)
 	}
+	// Running means started, not that the shell has printed yet: a stop
+	// before it would leave the second run without its line.
+	waitFor(t, "the second run's output", func() bool { out, _ := c.logs(t); return out == "up\nup\n" })
 	c.stop(t)
 	p.wait(t)
 	if s := c.state(t); s.Status != StatusExited || s.RestartCount != 1 || s.ExitCode != 137 {
@@ -402,11 +404,9 @@ func TestRunAlwaysRestartsUntilStopped(t *testing.T) {
 func TestRunHealthy(t *testing.T) {
 	for _, tty := range []bool{false, true} {
 		t.Run(map[bool]string{false: "pipes", true: "tty"}[tty], func(t *testing.T) {
-			d := types.Duration(100 * time.Millisecond)
-			retries := uint64(2)
 			c := newContainer(t, containerOpts{
 				args:   []string{"sh", "-c", "touch /tmp/ready; exec sleep 1000"},
-				health: &types.HealthCheckConfig{Test: []string{"CMD-SHELL", "test -f /tmp/ready && echo fine"}, Interval: &d, Retries: &retries},
+				health: &Health{Test: []string{"CMD-SHELL", "test -f /tmp/ready && echo fine"}, Interval: 100 * time.Millisecond, Retries: 2},
 				tty:    tty,
 			})
 			p := startMonitor(t, c)
@@ -421,11 +421,9 @@ func TestRunHealthy(t *testing.T) {
 }
 
 func TestRunUnhealthyAfterTimeouts(t *testing.T) {
-	interval, timeout := types.Duration(100*time.Millisecond), types.Duration(300*time.Millisecond)
-	retries := uint64(2)
 	c := newContainer(t, containerOpts{
 		args:   []string{"sleep", "1000"},
-		health: &types.HealthCheckConfig{Test: []string{"CMD", "sleep", "100"}, Interval: &interval, Timeout: &timeout, Retries: &retries},
+		health: &Health{Test: []string{"CMD", "sleep", "100"}, Interval: 100 * time.Millisecond, Timeout: 300 * time.Millisecond, Retries: 2},
 	})
 	p := startMonitor(t, c)
 	s := c.waitState(t, "unhealthy", func(s State) bool { return s.Health == HealthUnhealthy })
@@ -446,10 +444,9 @@ func TestRunUnhealthyAfterTimeouts(t *testing.T) {
 }
 
 func TestRunUnhealthyOnFailure(t *testing.T) {
-	d := types.Duration(100 * time.Millisecond)
 	c := newContainer(t, containerOpts{
 		args:   []string{"sleep", "1000"},
-		health: &types.HealthCheckConfig{Test: []string{"CMD-SHELL", "echo broken; exit 1"}, Interval: &d},
+		health: &Health{Test: []string{"CMD-SHELL", "echo broken; exit 1"}, Interval: 100 * time.Millisecond},
 	})
 	p := startMonitor(t, c)
 	s := c.waitState(t, "unhealthy", func(s State) bool { return s.Health == HealthUnhealthy })
@@ -498,18 +495,25 @@ func TestRuncExecPsPause(t *testing.T) {
 	p := startMonitor(t, c)
 	s := c.waitState(t, "running", func(s State) bool { return s.Status == StatusRunning })
 	ctx := context.Background()
+	js := func(p *specs.Process) []byte {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	proc := &specs.Process{Args: []string{"sh", "-c", "cat; echo oops >&2; exit 7"}, Env: []string{"PATH=/bin"}, Cwd: "/"}
 	var out, errs bytes.Buffer
-	code, err := c.runc.Exec(ctx, c.id, proc, strings.NewReader("hi\n"), &out, &errs)
+	code, err := c.runc.Exec(ctx, c.id, js(proc), false, strings.NewReader("hi\n"), &out, &errs)
 	if err != nil || code != 7 || out.String() != "hi\n" || errs.String() != "oops\n" {
 		t.Errorf("Exec = %d, %v; stdout %q, stderr %q", code, err, out.String(), errs.String())
 	}
-	if _, err := c.runc.Exec(ctx, c.id, &specs.Process{Args: []string{"/nope"}, Cwd: "/"}, nil, io.Discard, io.Discard); err == nil {
+	if _, err := c.runc.Exec(ctx, c.id, js(&specs.Process{Args: []string{"/nope"}, Cwd: "/"}), false, nil, io.Discard, io.Discard); err == nil {
 		t.Error("Exec of a missing command did not fail")
 	}
 	out.Reset()
 	tty := &specs.Process{Terminal: true, Args: []string{"sh", "-c", "test -t 0 && echo tty"}, Env: []string{"PATH=/bin"}, Cwd: "/"}
-	if code, err := c.runc.Exec(ctx, c.id, tty, nil, &out, nil); err != nil || code != 0 || !strings.Contains(out.String(), "tty") {
+	if code, err := c.runc.Exec(ctx, c.id, js(tty), true, nil, &out, nil); err != nil || code != 0 || !strings.Contains(out.String(), "tty") {
 		t.Errorf("Exec with a terminal = %d, %v; output %q", code, err, out.String())
 	}
 
@@ -531,7 +535,7 @@ func TestRuncExecPsPause(t *testing.T) {
 	}
 	c.stop(t)
 	p.wait(t)
-	if err := c.runc.Delete(ctx, c.id, false); !errors.Is(err, engine.ErrNotFound) {
+	if err := c.runc.Delete(ctx, c.id, false); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("Delete of a deleted container = %v, want ErrNotFound", err)
 	}
 }

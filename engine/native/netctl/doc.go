@@ -1,7 +1,7 @@
 // Package netctl is the native engine's kernel networking: bridges with their
-// NAT and forwarding rules, network namespaces bind-mounted on a path, veth
-// pairs that attach a namespace to a bridge, and published ports proxied in
-// user space as docker-proxy does.
+// NAT and forwarding rules, network namespaces bind-mounted on a path, and
+// veth pairs that attach a namespace to a bridge. Published ports are proxied
+// in user space by engine/native/portproxy.
 //
 // Every call is idempotent and level-triggered: it looks at what the kernel
 // has and makes up the difference, so that a crashed or repeated call is

@@ -18,6 +18,9 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/berth-dev/berth/engine/native/internal/nettest"
+	"github.com/berth-dev/berth/engine/native/portproxy"
 )
 
 // These tests change the kernel's links, mounts and iptables, so they need
@@ -234,7 +237,7 @@ func listenTCPIn(t *testing.T, ns, addr string) net.Listener {
 
 func dialIn(t *testing.T, ns string) func(network, addr string) (net.Conn, error) {
 	return func(network, addr string) (c net.Conn, err error) {
-		inNetns(t, ns, func() { c, err = net.DialTimeout(network, addr, wait) })
+		inNetns(t, ns, func() { c, err = net.DialTimeout(network, addr, nettest.Wait) })
 		return c, err
 	}
 }
@@ -260,7 +263,7 @@ func readAll(t *testing.T, dial func(network, addr string) (net.Conn, error), ad
 		t.Fatalf("dial %s: %v", addr, err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(wait))
+	c.SetDeadline(time.Now().Add(nettest.Wait))
 	b, err := io.ReadAll(c)
 	if err != nil {
 		t.Fatalf("read from %s: %v", addr, err)
@@ -322,8 +325,8 @@ func TestNamespacesOnOneBridge(t *testing.T) {
 	})
 
 	ln := listenTCPIn(t, nsA, netip.AddrPortFrom(a.Addr.Addr(), 0).String())
-	serveTCP(t, ln)
-	if got := askTCP(t, dialIn(t, nsB), ln.Addr().String(), "ping"); got != "got:ping" {
+	nettest.ServeTCP(t, ln)
+	if got := nettest.AskTCP(t, dialIn(t, nsB), ln.Addr().String(), "ping"); got != "got:ping" {
 		t.Errorf("B → A: %q, want got:ping", got)
 	}
 	// And the bridge's gateway, the host, answers from within.
@@ -374,8 +377,8 @@ func TestInternalBridgeIsCutOff(t *testing.T) {
 	a := attach(t, nsA, b, 2, true)
 	attach(t, nsB, b, 3, true)
 	ln := listenTCPIn(t, nsA, netip.AddrPortFrom(a.Addr.Addr(), 0).String())
-	serveTCP(t, ln)
-	if got := askTCP(t, dialIn(t, nsB), ln.Addr().String(), "ping"); got != "got:ping" {
+	nettest.ServeTCP(t, ln)
+	if got := nettest.AskTCP(t, dialIn(t, nsB), ln.Addr().String(), "ping"); got != "got:ping" {
 		t.Errorf("B → A on an internal bridge: %q, want got:ping", got)
 	}
 
@@ -401,13 +404,13 @@ func TestPublishIntoNetns(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 
 	ln := listenTCPIn(t, ns, netip.AddrPortFrom(ep.Addr.Addr(), 0).String())
-	serveTCP(t, ln)
-	tcp, err := Publish(ctx, PortMap{HostIP: lo, Proto: "tcp", Target: netip.MustParseAddrPort(ln.Addr().String())})
+	nettest.ServeTCP(t, ln)
+	tcp, err := portproxy.Publish(ctx, portproxy.PortMap{HostIP: lo, Proto: "tcp", Target: netip.MustParseAddrPort(ln.Addr().String())})
 	if err != nil {
 		t.Fatalf("Publish tcp: %v", err)
 	}
 	defer tcp.Close()
-	if got := askTCP(t, net.Dial, tcp.(*Proxy).Addr().String(), "hello"); got != "got:hello" {
+	if got := nettest.AskTCP(t, net.Dial, tcp.(*portproxy.Proxy).Addr().String(), "hello"); got != "got:hello" {
 		t.Errorf("tcp through the proxy: %q, want got:hello", got)
 	}
 
@@ -416,8 +419,8 @@ func TestPublishIntoNetns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveUDP(t, pc)
-	udp, err := Publish(ctx, PortMap{HostIP: lo, Proto: "udp", Target: netip.MustParseAddrPort(pc.LocalAddr().String())})
+	nettest.ServeUDP(t, pc)
+	udp, err := portproxy.Publish(ctx, portproxy.PortMap{HostIP: lo, Proto: "udp", Target: netip.MustParseAddrPort(pc.LocalAddr().String())})
 	if err != nil {
 		t.Fatalf("Publish udp: %v", err)
 	}
@@ -427,7 +430,7 @@ func TestPublishIntoNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	if got := askUDP(t, client, udp.(*Proxy).Addr(), "hello"); got != "re:hello" {
+	if got := nettest.AskUDP(t, client, udp.(*portproxy.Proxy).Addr(), "hello"); got != "re:hello" {
 		t.Errorf("udp through the proxy: %q, want re:hello", got)
 	}
 }

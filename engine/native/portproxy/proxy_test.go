@@ -1,4 +1,4 @@
-package netctl
+package portproxy
 
 import (
 	"context"
@@ -10,86 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/engine/native/internal/nettest"
 )
-
-// wait bounds every read in these tests, so that a broken proxy fails the
-// test instead of hanging it; nothing is asserted about durations.
-const wait = 20 * time.Second
-
-// serveTCP answers each connection, once the client has half-closed it, with
-// "got:" and what it read, then closes. The answer comes only after EOF, so
-// it checks that the proxy passes half-closes on.
-func serveTCP(t *testing.T, ln net.Listener) {
-	t.Helper()
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(wait))
-				b, _ := io.ReadAll(c)
-				c.Write(append([]byte("got:"), b...))
-			}()
-		}
-	}()
-}
-
-// serveUDP answers each datagram with "re:" and the datagram.
-func serveUDP(t *testing.T, pc net.PacketConn) {
-	t.Helper()
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			pc.WriteTo(append([]byte("re:"), buf[:n]...), from)
-		}
-	}()
-}
-
-// askTCP sends msg to addr, half-closes and returns the whole answer.
-func askTCP(t *testing.T, dial func(network, addr string) (net.Conn, error), addr, msg string) string {
-	t.Helper()
-	c, err := dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(wait))
-	if _, err := io.WriteString(c, msg); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
-		t.Fatalf("close write: %v", err)
-	}
-	b, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read from %s: %v", addr, err)
-	}
-	return string(b)
-}
-
-// askUDP sends msg from c to addr and returns the answer.
-func askUDP(t *testing.T, c net.PacketConn, addr net.Addr, msg string) string {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(wait))
-	if _, err := c.WriteTo([]byte(msg), addr); err != nil {
-		t.Fatalf("send to %s: %v", addr, err)
-	}
-	buf := make([]byte, 2048)
-	n, _, err := c.ReadFrom(buf)
-	if err != nil {
-		t.Fatalf("answer from %s: %v", addr, err)
-	}
-	return string(buf[:n])
-}
 
 func loopback(t *testing.T, network string) netip.AddrPort {
 	t.Helper()
@@ -100,14 +23,14 @@ func loopback(t *testing.T, network string) netip.AddrPort {
 		if err != nil {
 			t.Fatal(err)
 		}
-		serveTCP(t, ln)
+		nettest.ServeTCP(t, ln)
 		addr = ln.Addr()
 	case "udp":
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		serveUDP(t, pc)
+		nettest.ServeUDP(t, pc)
 		addr = pc.LocalAddr()
 	}
 	return netip.MustParseAddrPort(addr.String())
@@ -122,7 +45,7 @@ func TestPublishTCP(t *testing.T) {
 	}
 	t.Cleanup(func() { pr.Close() })
 	for _, msg := range []string{"hello", strings.Repeat("x", 1<<20)} {
-		if got := askTCP(t, net.Dial, pr.Addr().String(), msg); got != "got:"+msg {
+		if got := nettest.AskTCP(t, net.Dial, pr.Addr().String(), msg); got != "got:"+msg {
 			t.Errorf("answer to %d bytes: %d bytes %.20q…, want got:+msg", len(msg), len(got), got)
 		}
 	}
@@ -135,7 +58,7 @@ func TestPublishTCP(t *testing.T) {
 	defer c.Close()
 	io.WriteString(c, "pending")
 	pr.Close()
-	c.SetDeadline(time.Now().Add(wait))
+	c.SetDeadline(time.Now().Add(nettest.Wait))
 	if b, err := io.ReadAll(c); err != nil && !errors.Is(err, syscall.ECONNRESET) || len(b) != 0 {
 		t.Errorf("open connection after Close: read %q, %v; want it closed with no answer", b, err)
 	}
@@ -160,16 +83,16 @@ func TestPublishUDP(t *testing.T) {
 		}
 		defer c.Close()
 		for range 2 {
-			if got := askUDP(t, c, pr.Addr(), msg); got != "re:"+msg {
+			if got := nettest.AskUDP(t, c, pr.Addr(), msg); got != "re:"+msg {
 				t.Errorf("answer to %q: %q", msg, got)
 			}
 		}
 	}
 	// Idle flows end: the flow table empties without traffic.
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(nettest.Wait)
 	for n := pr.udp.len(); n != 0; n = pr.udp.len() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d UDP flows still open after %v idle", n, wait)
+			t.Fatalf("%d UDP flows still open after %v idle", n, nettest.Wait)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -1,4 +1,4 @@
-package native
+package monitorproc
 
 import (
 	"context"
@@ -10,23 +10,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
 )
 
-// dnsNames answers the embedded DNS for one container (see RunMonitor):
-// the names of the running containers on its networks, reading the
-// records at each query, through a cache of records keyed by modification
-// time.
+// dnsNames answers the embedded DNS for one container: the names of the
+// running containers on its networks, reading the records at each query,
+// through a cache of records keyed by modification time.
 type dnsNames struct {
-	e     *Engine
-	id    string
-	mu    sync.Mutex
-	cache map[string]cachedRecord
+	containers string // the engine's directory of container directories
+	id         string
+	mu         sync.Mutex
+	cache      map[string]cachedRecord
 }
 
 type cachedRecord struct {
 	mtime time.Time
-	c     *monitorRecord
+	c     *Record
 }
 
 // lookup returns the addresses name has on the container's own networks
@@ -53,9 +52,9 @@ func (d *dnsNames) reverse(_ context.Context, ip netip.Addr) ([]string, error) {
 	return namesOf(d.id, all, d.running, ip), nil
 }
 
-func (d *dnsNames) running(c *monitorRecord) bool {
-	s, err := d.e.observeID(c.ID, c.Name)
-	return err == nil && s.running()
+func (d *dnsNames) running(c *Record) bool {
+	s, err := monitor.Observe(filepath.Join(d.containers, c.ID), c.ID)
+	return err == nil && s.Running()
 }
 
 // addrsOf returns the addresses that name, lower case, has for container
@@ -63,10 +62,10 @@ func (d *dnsNames) running(c *monitorRecord) bool {
 // every running replica's, a container name, alias, hostname or short ID
 // the container's. As in docker, any of them followed by a dot and a
 // network's name gives the addresses on that network alone.
-func addrsOf(self string, all []*monitorRecord, running func(*monitorRecord) bool, name string) []netip.Addr {
+func addrsOf(self string, all []*Record, running func(*Record) bool, name string) []netip.Addr {
 	var out []netip.Addr
-	each(self, all, running, func(c *monitorRecord, a attachment) {
-		names := append([]string{c.Name, c.Labels[engine.LabelService], c.ID[:12], c.Service.Hostname}, a.Aliases...)
+	each(self, all, running, func(c *Record, a Attachment) {
+		names := append([]string{c.Name, c.Labels[serviceLabel], c.ID[:12], c.Service.Hostname}, a.Aliases...)
 		base, scoped := strings.CutSuffix(name, "."+strings.ToLower(a.Network))
 		if (matches(name, names) || scoped && matches(base, names)) && !slices.Contains(out, a.Addr.Addr()) {
 			out = append(out, a.Addr.Addr())
@@ -78,9 +77,9 @@ func addrsOf(self string, all []*monitorRecord, running func(*monitorRecord) boo
 // namesOf returns the names of the running container that has address ip
 // on a network self is on: `<container>.<network>`, which is what docker
 // answers, then the container name.
-func namesOf(self string, all []*monitorRecord, running func(*monitorRecord) bool, ip netip.Addr) []string {
+func namesOf(self string, all []*Record, running func(*Record) bool, ip netip.Addr) []string {
 	var out []string
-	each(self, all, running, func(c *monitorRecord, a attachment) {
+	each(self, all, running, func(c *Record, a Attachment) {
 		if a.Addr.Addr() == ip.Unmap() {
 			out = append(out, c.Name+"."+a.Network, c.Name)
 		}
@@ -88,11 +87,11 @@ func namesOf(self string, all []*monitorRecord, running func(*monitorRecord) boo
 	return out
 }
 
-// each calls f for every attachment of a running container of all to a
+// each calls f for every Attachment of a running container of all to a
 // network that container self is on, the running check made only once a
-// container's attachment is on such a network.
-func each(self string, all []*monitorRecord, running func(*monitorRecord) bool, f func(*monitorRecord, attachment)) {
-	i := slices.IndexFunc(all, func(c *monitorRecord) bool { return c.ID == self })
+// container's Attachment is on such a network.
+func each(self string, all []*Record, running func(*Record) bool, f func(*Record, Attachment)) {
+	i := slices.IndexFunc(all, func(c *Record) bool { return c.ID == self })
 	if i < 0 {
 		return
 	}
@@ -100,7 +99,7 @@ func each(self string, all []*monitorRecord, running func(*monitorRecord) bool, 
 	for _, c := range all {
 		checked, up := false, false
 		for _, a := range c.Networks {
-			if !slices.ContainsFunc(mine, func(s attachment) bool { return s.NetworkID == a.NetworkID }) {
+			if !slices.ContainsFunc(mine, func(s Attachment) bool { return s.NetworkID == a.NetworkID }) {
 				continue
 			}
 			if !checked {
@@ -118,24 +117,25 @@ func matches(name string, names []string) bool {
 }
 
 // records reads every container record, rereading only those changed.
-func (d *dnsNames) records() ([]*monitorRecord, error) {
+func (d *dnsNames) records() ([]*Record, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	entries, err := os.ReadDir(filepath.Join(d.e.root, "containers"))
+	entries, err := os.ReadDir(d.containers)
 	if err != nil {
 		return nil, err
 	}
 	next := make(map[string]cachedRecord, len(entries))
-	out := make([]*monitorRecord, 0, len(entries))
+	out := make([]*Record, 0, len(entries))
 	for _, ent := range entries {
 		id := ent.Name()
-		fi, err := os.Stat(d.e.recordPath(id))
+		dir := filepath.Join(d.containers, id)
+		fi, err := os.Stat(filepath.Join(dir, recordFile))
 		if err != nil {
 			continue
 		}
 		r, ok := d.cache[id]
 		if !ok || !r.mtime.Equal(fi.ModTime()) {
-			c, err := d.e.readMonitorRecord(id)
+			c, err := ReadRecord(dir)
 			if err != nil {
 				continue
 			}

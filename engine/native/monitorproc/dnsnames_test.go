@@ -1,4 +1,4 @@
-package native
+package monitorproc
 
 import (
 	"net/netip"
@@ -12,13 +12,13 @@ import (
 // dnsFixture is a project with a front network (app, web-1, web-2, and a
 // stopped web-3) and a back network (web-1 and db), as the embedded DNS of
 // app's monitor sees it.
-func dnsFixture() ([]*monitorRecord, func(*monitorRecord) bool) {
-	rec := func(id, name, service string, nets ...attachment) *monitorRecord {
-		r := &monitorRecord{ID: strings.Repeat(id, 64), Name: name, Labels: map[string]string{engine.LabelService: service}, Networks: nets}
+func dnsFixture() ([]*Record, func(*Record) bool) {
+	rec := func(id, name, service string, nets ...Attachment) *Record {
+		r := &Record{ID: strings.Repeat(id, 64), Name: name, Labels: map[string]string{engine.LabelService: service}, Networks: nets}
 		return r
 	}
-	on := func(net, addr string, aliases ...string) attachment {
-		return attachment{Network: "p_" + net, NetworkID: net + "id", Addr: netip.MustParsePrefix(addr + "/24"), Aliases: aliases}
+	on := func(net, addr string, aliases ...string) Attachment {
+		return Attachment{Network: "p_" + net, NetworkID: net + "id", Addr: netip.MustParsePrefix(addr + "/24"), Aliases: aliases}
 	}
 	app := rec("a", "p-app-1", "app", on("front", "10.1.0.2"))
 	web1 := rec("b", "p-web-1", "web", on("front", "10.1.0.3", "www"), on("back", "10.2.0.3"))
@@ -27,7 +27,7 @@ func dnsFixture() ([]*monitorRecord, func(*monitorRecord) bool) {
 	db := rec("e", "p-db-1", "db", on("back", "10.2.0.4"))
 	db.Service.Hostname = "database"
 	stopped := web3.ID
-	return []*monitorRecord{app, web1, web2, web3, db}, func(r *monitorRecord) bool { return r.ID != stopped }
+	return []*Record{app, web1, web2, web3, db}, func(r *Record) bool { return r.ID != stopped }
 }
 
 func TestAddrsOf(t *testing.T) {

@@ -1,4 +1,8 @@
-package netctl
+// Package portproxy publishes a container's ports from user space, as
+// docker-proxy does: it listens on the host and forwards each TCP
+// connection and UDP flow to the container's address. A container's
+// monitor runs it, so it uses nothing beyond the standard library's net.
+package portproxy
 
 import (
 	"context"
