@@ -16,19 +16,22 @@ FUZZTIME ?= 30s
 
 .PHONY: build shop test test-deps fmt-check vet staticcheck front-check unit bench-smoke fuzz fuzz-smoke demo swarm-3node bench clean
 
-# Three executables (see loader/front.go): bin/berth serves cached projects
+# Four executables (see loader/front.go): bin/berth serves cached projects
 # without linking compose-go's loader, and hands every other load to
-# bin/berth-full, the plain build, which must sit beside it. The native
-# engine runs bin/berth-monitor beside berth as each container's monitor
-# (see cmd/berth-monitor); without it, berth serves as the monitor, at five
-# times the memory.
+# bin/berth-full, which must sit beside it. That one leaves the native
+# engine out (see cmd/berth/native_absent.go) and hands commands on it to
+# bin/berth-native, the plain build, as bin/berth does with the loads it
+# cannot serve on that engine. The native engine runs bin/berth-monitor
+# beside berth as each container's monitor (see cmd/berth-monitor); without
+# it, berth serves as the monitor, at five times the memory.
 #
-# Both are static (CGO_ENABLED=0): berth needs nothing from libc, and
+# All are static (CGO_ENABLED=0): berth needs nothing from libc, and
 # without the dynamic loader, libc and their thread stacks every process
 # maps about 1.5 MiB less and starts sooner.
 build:
 	CGO_ENABLED=0 $(GO) build -tags berthfront -ldflags "-X main.version=$(VERSION)" -o bin/berth ./cmd/berth
-	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth-full ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -tags berthnonative -ldflags "-X main.version=$(VERSION)" -o bin/berth-full ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/berth-native ./cmd/berth
 	CGO_ENABLED=0 $(GO) build -o bin/berth-monitor ./cmd/berth-monitor
 
 # The demo's one binary; static so that it runs in a FROM scratch image.
@@ -53,13 +56,15 @@ staticcheck:
 	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(STATICCHECK) ./...
 
-# The front build (see build) compiles different files of loader; its
-# tests are those of the executables, in integration/. Code only the full
-# build calls is dead in the front, so U1000 (unused) is left to the plain
-# staticcheck run.
+# The front build (see build) compiles different files of loader, and the
+# full build different files of cmd/berth; their tests are those of the
+# executables, in integration/. Code only the plain build calls is dead in
+# the others, so U1000 (unused) is left to the plain staticcheck run.
 front-check:
 	$(GO) build -tags berthfront ./...
 	$(STATICCHECK) -tags berthfront -tests=false -checks inherit,-U1000 ./...
+	$(GO) build -tags berthnonative ./...
+	$(STATICCHECK) -tags berthnonative -tests=false -checks inherit,-U1000 ./...
 
 unit:
 	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The JUnit XML shape that GitHub (test reporters), GitLab (artifacts:
@@ -185,13 +186,16 @@ func lines(ls []string) string {
 }
 
 // ansi matches terminal escape sequences (colours, cursor moves), which
-// test output is full of and XML cannot carry.
-var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]`)
+// test output is full of and XML cannot carry. It is compiled on first
+// use, not at start, which every berth process would pay for.
+var ansi = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]`)
+})
 
 // clean makes log text fit for XML 1.0: escape sequences go, and other
 // control characters, which XML forbids, become spaces.
 func clean(s string) string {
-	s = ansi.ReplaceAllString(s, "")
+	s = ansi().ReplaceAllString(s, "")
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' {
 			return ' '

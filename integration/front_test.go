@@ -64,6 +64,62 @@ func TestFrontHandsOff(t *testing.T) {
 	}
 }
 
+// TestNativeHandOff checks the third executable of `make build`: berth-full
+// has no native engine (cmd/berth/native_absent.go) and hands commands on
+// it to berth-native, and the front hands its uncached loads on that engine
+// to berth-native directly. berth-native keys the cache on berth-full, so
+// that what it stores, the front serves. Impostors (see TestFrontHandsOff)
+// tell the executables apart.
+func TestNativeHandOff(t *testing.T) {
+	bin := t.TempDir()
+	front, full, native := filepath.Join(bin, "berth"), filepath.Join(bin, "berth-full"), filepath.Join(bin, "berth-native")
+	built := filepath.Dir(berthBin)
+	copyFile(t, berthBin, front)
+	copyFile(t, filepath.Join(built, "berth-full"), full)
+	dir, cache := t.TempDir(), t.TempDir()
+	compose := "services:\n  web:\n    image: example/app\n  db:\n    image: example/app\n"
+	edit := func(extra string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose+extra), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(exe string, args ...string) result {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), berthTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, exe, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "BERTH_NO_CACHE=", "BERTH_ENGINE=")
+		return runCmd(cmd, append([]string{filepath.Base(exe)}, args...))
+	}
+	edit("")
+
+	for _, exe := range []string{full, front} {
+		r := run(exe, "--engine", "native", "config", "--services")
+		if r.code == 0 || !strings.Contains(r.stderr, native) {
+			t.Fatalf("%s --engine native without berth-native must fail naming %s; got %v", filepath.Base(exe), native, r)
+		}
+	}
+	if r := run(full, "config", "--services"); r.code != 0 || r.stdout != "db\nweb\n" {
+		t.Fatalf("berth-full on dockerd must not need berth-native; got %v", r)
+	}
+
+	copyFile(t, filepath.Join(built, "berth-native"), native)
+	impostor(t, full, 42)
+	edit("  cache:\n    image: example/app\n")
+	if r := run(front, "--engine", "native", "config", "--services"); r.code != 0 || r.stdout != "cache\ndb\nweb\n" {
+		t.Fatalf("an uncached load on the native engine must go from the front to berth-native, not berth-full (a script exiting 42); got %v", r)
+	}
+	if r := run(front, "config", "--services"); r.code != 0 || r.stdout != "cache\ndb\nweb\n" {
+		t.Fatalf("what berth-native loaded must be cached for the front; got %v", r)
+	}
+	edit("  queue:\n    image: example/app\n")
+	if r := run(front, "config", "--services"); r.code != 42 {
+		t.Fatalf("an uncached load on dockerd must go to berth-full (a script exiting 42); got %v", r)
+	}
+}
+
 // impostor replaces the executable at path with a shell script that exits
 // with code, padded to the same size and given the same modification time.
 func impostor(t *testing.T, path string, code int) {

@@ -4,6 +4,7 @@ package loader
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/compose-spec/compose-go/v2/schema"
 )
@@ -16,8 +17,20 @@ import (
 func composeSchema() string { return schema.Schema }
 
 // loaderExecutable is the executable whose code loads projects, for the
-// cache key: this one.
-func loaderExecutable() (string, error) { return os.Executable() }
+// cache key: this one, or for the native build the full build beside it,
+// built from the same tree with the same loader. Keyed on its own file, the
+// native build would store entries that neither the front nor the full
+// build ever finds, and the front would hand every native command over.
+func loaderExecutable() (string, error) {
+	self, err := os.Executable()
+	if err != nil || filepath.Base(self) != nativeName {
+		return self, err
+	}
+	if full, ok := besideSelf(self, fullName); ok {
+		return full, nil
+	}
+	return self, nil
+}
 
 // warmSchema compiles compose's JSON schema in the background. compose-go
 // compiles it on first use, once per process, and on a cold load that

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Compose file names in compose's order of preference.
@@ -28,7 +28,7 @@ type configFile struct {
 	content []byte
 
 	parsed bool         // nodes is filled, see docs
-	nodes  []*yaml.Node // yaml.v3 documents, only parsed on error paths
+	nodes  []*yaml.Node // YAML documents, only parsed on error paths
 }
 
 // configPaths returns the compose files to load, absolute (or "-"): the -f

@@ -12,11 +12,13 @@ import (
 // compose-go's loader costs every berth process about 5 ms before main
 // runs, mostly the JSON schema library compiling its meta-schemas in an
 // init function; that is a third of a `ps` on 50 services, which needs no
-// loader at all once the project is cached. So `make build` makes two
+// loader at all once the project is cached. So `make build` makes
 // executables from cmd/berth: berth, the front, without compose.go,
-// load.go and splice.go, and berth-full, the plain build. On a miss the
-// front returns ErrFullLoad before anything else happens and cmd/berth
-// replaces the process with berth-full, which runs the same command.
+// load.go and splice.go, and berth-full, the full build (and berth-native,
+// the full build with the native engine, see cmd/berth/native_absent.go).
+// On a miss the front returns ErrFullLoad before anything else happens and
+// cmd/berth replaces the process with berth-full, or berth-native for the
+// native engine, which runs the same command.
 
 // Load returns the cached project for opts, or ErrFullLoad.
 func Load(ctx context.Context, opts Options) (*types.Project, error) {

@@ -6,17 +6,17 @@ import (
 	"fmt"
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // compose-go's YAML parser stops plain "billion laughs" documents, but it
 // expands merge keys (<<: *anchor) without that limit, so a few lines of
 // nested merges exhaust memory. guardFile refuses such documents before
-// compose-go sees them: yaml.v3 parses the file into nodes, which leaves
-// aliases unexpanded, and the walk below counts what expanding them would
-// produce, each anchor's size computed once. It also refuses nesting that
-// no compose file needs, which the parsers would otherwise report in terms
-// of their own internals.
+// compose-go sees them: compose-go's own YAML library parses the file into
+// nodes, which leaves aliases unexpanded, and the walk below counts what
+// expanding them would produce, each anchor's size computed once. It also
+// refuses nesting that no compose file needs, which the parser would
+// otherwise report in terms of its own internals.
 //
 // The guard runs only when compose-go is about to parse the bytes, never on
 // a cache hit.
@@ -35,9 +35,13 @@ const (
 	guardAlwaysBelow = 1 << 20
 )
 
-// yamlDepthRe matches yaml.v3's own nesting limit (10000 levels), reached
-// before the tree exists for the walk to measure.
-var yamlDepthRe = lazyRegexp(`^yaml: line (\d+): exceeded max depth`)
+// yamlDepthRe matches the YAML parser's own nesting limit (10000 levels),
+// reached before the tree exists for the walk to measure. The line that
+// went too deep is the last one the message names: "yaml: while increasing
+// indent level at line 1: line 2, column 20001: exceeded max depth of
+// 10000", or "yaml: while increasing flow level at line 2, column 10004:
+// ..." for flow collections.
+var yamlDepthRe = lazyRegexp(`^yaml: .*\bline (\d+)(?:, column \d+)?: exceeded max depth`)
 
 // guardFiles checks every compose file; see guardFile.
 func guardFiles(files []*configFile) error {
@@ -50,7 +54,7 @@ func guardFiles(files []*configFile) error {
 }
 
 // guardFile refuses f when its aliases expand to more than maxAliasNodes
-// nodes or it nests deeper than maxNesting. A file yaml.v3 cannot parse
+// nodes or it nests deeper than maxNesting. A file the parser cannot read
 // passes: compose-go reports its syntax error with the usual message.
 func guardFile(f *configFile) error {
 	small := len(f.content) < guardAlwaysBelow

@@ -42,6 +42,7 @@ func TestGuardFile(t *testing.T) {
 		{"deep flow nesting", "x: " + strings.Repeat("[", 1200) + strings.Repeat("]", 1200) + "\n", "compose.yaml:1:1003: YAML nesting is deeper than 1000 levels"},
 		{"nesting at the limit", "x: " + strings.Repeat("[", 999) + strings.Repeat("]", 999) + "\n", ""},
 		{"nesting past the parser's own limit", "x:\n  " + strings.Repeat("- ", 10001) + "x\n", "compose.yaml:2: YAML nesting is deeper than 1000 levels"},
+		{"flow nesting past the parser's own limit", "x: 1\ny: " + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "\n", "compose.yaml:2: YAML nesting is deeper than 1000 levels"},
 		{"deep through an alias", "a: &a " + strings.Repeat("[", 600) + strings.Repeat("]", 600) + "\nb: " + strings.Repeat("[", 600) + "*a" + strings.Repeat("]", 600) + "\n", "YAML nesting is deeper than 1000 levels"},
 		{"alias inside its own anchor", "a: &a [1, *a]\n", "YAML alias *a is used inside its own anchor &a"},
 		{"syntax error is left to compose-go", "a: [\n", ""},

@@ -14,10 +14,13 @@ import (
 var ErrFullLoad = errors.New("this berth serves only cached projects; the full build loads the others")
 
 // fullName is the full build's file name, installed beside the front,
-// whose name is frontName.
+// whose name is frontName. nativeName is the plain build, which also links
+// the native engine that the full build leaves out: commands on that
+// engine run there (see cmd/berth/native_absent.go).
 const (
-	fullName  = "berth-full"
-	frontName = "berth"
+	fullName   = "berth-full"
+	frontName  = "berth"
+	nativeName = "berth-native"
 )
 
 // FullExecutable is where a front build finds the full build: beside its
@@ -30,8 +33,25 @@ func FullExecutable() (string, error) {
 	return filepath.Join(filepath.Dir(self), fullName), nil
 }
 
-// FrontExecutable is the smaller of the two builds for a process that
-// loads no project: the front build beside this full build when there is
+// NativeExecutable is where the full build, which has no native engine,
+// finds the one that has: beside its own executable.
+func NativeExecutable() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find berth's own executable: %w", err)
+	}
+	return filepath.Join(filepath.Dir(self), nativeName), nil
+}
+
+// besideSelf returns the executable name beside self, when there is one.
+func besideSelf(self, name string) (string, bool) {
+	path := filepath.Join(filepath.Dir(self), name)
+	fi, err := os.Stat(path)
+	return path, err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+// FrontExecutable is the smallest build for a process that loads no
+// project: the front build beside this full or native build when there is
 // one, else this executable. The native engine runs it to remove
 // auto-remove containers, and as its containers' monitors when the lean
 // berth-monitor is not installed: a monitor keeps the package-level data
@@ -42,11 +62,10 @@ func FrontExecutable() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find berth's own executable: %w", err)
 	}
-	if filepath.Base(self) != fullName {
+	if base := filepath.Base(self); base != fullName && base != nativeName {
 		return self, nil
 	}
-	front := filepath.Join(filepath.Dir(self), frontName)
-	if fi, err := os.Stat(front); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+	if front, ok := besideSelf(self, frontName); ok {
 		return front, nil
 	}
 	return self, nil

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/template"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // projectName decides the project name as compose does: -p, then

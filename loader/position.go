@@ -5,14 +5,14 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // Positions are looked up only on error paths: the compose files are
-// parsed a second time, with yaml.v3 nodes, to find where a key is. The
+// parsed a second time, with YAML nodes, to find where a key is. The
 // happy path never pays for it.
 
-// docs parses f into yaml.v3 documents, once; a file that does not parse
+// docs parses f into YAML documents, once; a file that does not parse
 // has no documents (its syntax error already carries a line).
 func (f *configFile) docs() []*yaml.Node {
 	if f.parsed {

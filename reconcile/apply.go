@@ -96,6 +96,9 @@ func Apply(ctx context.Context, plan Plan, eng Engine, opts ApplyOptions) error 
 	if err := checkExternals(ctx, eng, env); err != nil {
 		return err
 	}
+	if err := checkServices(ctx, eng, env, plan.Actions); err != nil {
+		return err
+	}
 	for i, a := range plan.Actions {
 		for _, d := range a.After {
 			if d < 0 || d >= i {

@@ -2,12 +2,25 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/docker"
-	"github.com/berth-dev/berth/engine/native"
 )
+
+// monitorCommand and teardownCommand are the hidden commands the native
+// engine runs berth with (monitorproc.Command and TeardownCommand), which a
+// build without that engine must recognise too, to hand them over.
+const (
+	monitorCommand  = "native-monitor"
+	teardownCommand = "native-teardown"
+)
+
+// errNativeBuild is what a build without the native engine (see
+// native_absent.go) returns for a command on that engine, before it has
+// done anything: main hands the command over to the native build.
+var errNativeBuild = errors.New("this build of berth has no native engine; berth-native runs its commands")
 
 // connectEngine opens the engine --engine (or BERTH_ENGINE) names and
 // returns how to close it. Every command reaches its engine through here.
@@ -29,16 +42,7 @@ func connectEngine(ctx context.Context, name, dockerContext string, environ map[
 		// (see swarm.go); one that gets here works on containers.
 		return nil, nil, fmt.Errorf("--engine swarm: this command works on containers, and a swarm runs services: use --engine docker")
 	case "native":
-		opts := native.OptionsFromEnv(environ)
-		var err error
-		if opts.Exe, opts.Berth, err = nativeExecutables(); err != nil {
-			return nil, nil, err
-		}
-		e, err := native.New(opts)
-		if err != nil {
-			return nil, nil, err
-		}
-		return e, e.Close, nil
+		return connectNative(environ)
 	default:
 		return nil, nil, fmt.Errorf("--engine %s: not available in this build of berth; use --engine docker or native", name)
 	}

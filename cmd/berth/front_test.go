@@ -30,3 +30,32 @@ func TestFrontLinksNoComposeLoader(t *testing.T) {
 		t.Errorf("go list -tags %s -deps . does not list berth's loader; the test no longer looks at the front build", berthbuild.Tag)
 	}
 }
+
+// The full build leaves the native engine out (see native_absent.go), which
+// is most of a MiB of RSS in every process it runs; a new import could
+// quietly bring it back, as could a build that forgot the tag.
+func TestFullLinksNoNativeEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	native := []string{"github.com/berth-dev/berth/engine/native", "github.com/vishvananda/netlink"}
+	for _, tc := range []struct {
+		tags  []string
+		links bool
+	}{
+		{[]string{"-tags", berthbuild.NoNativeTag}, false},
+		{nil, true}, // the plain build, berth-native
+		{[]string{"-tags", berthbuild.Tag}, true},
+	} {
+		out, err := exec.Command("go", slices.Concat([]string{"list"}, tc.tags, []string{"-deps", "."})...).Output()
+		if err != nil {
+			t.Fatalf("go list %v -deps: %v", tc.tags, err)
+		}
+		deps := strings.Fields(string(out))
+		for _, pkg := range native {
+			if slices.Contains(deps, pkg) != tc.links {
+				t.Errorf("go list %v -deps . lists %s: %v, want %v", tc.tags, pkg, !tc.links, tc.links)
+			}
+		}
+	}
+}

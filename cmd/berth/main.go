@@ -26,18 +26,47 @@ const memoryBase = 14 << 20
 
 func main() {
 	if run := nativeHidden(os.Args); run != nil {
-		os.Exit(exitCode(run(), os.Stderr))
+		err := run()
+		if errors.Is(err, errNativeBuild) {
+			err = handOff(loader.NativeExecutable, os.Args, os.Environ())
+		}
+		os.Exit(exitCode(err, os.Stderr))
 	}
 	env := environ(os.Environ())
 	memlimit.Install(memoryBase, env["GOMEMLIMIT"])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	root := newRootCmd(env, os.Stdin, os.Stdout, os.Stderr)
+	root, g := newRoot(env, os.Stdin, os.Stdout, os.Stderr)
 	err := runCommand(ctx, root, os.Args[1:])
-	if errors.Is(err, loader.ErrFullLoad) && ctx.Err() == nil {
-		err = handOff(os.Args, os.Environ())
+	switch {
+	case ctx.Err() != nil:
+	case errors.Is(err, loader.ErrFullLoad):
+		err = handOff(loaderFor(g.engineName), os.Args, os.Environ())
+	case errors.Is(err, errNativeBuild):
+		err = handOff(loader.NativeExecutable, os.Args, os.Environ())
 	}
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// loaderFor is the build a front hands a load over to: the full build, or
+// for a command on the native engine, which the full build leaves out, the
+// native build beside it, so that the command is not handed on a second
+// time. An installation without a native build keeps the full build,
+// which is then the plain build with every engine.
+func loaderFor(engineName string) func() (string, error) {
+	if engineName != "native" {
+		return loader.FullExecutable
+	}
+	return func() (string, error) {
+		exe, err := loader.NativeExecutable()
+		if err != nil {
+			return "", err
+		}
+		if fi, err := os.Stat(exe); err != nil || !fi.Mode().IsRegular() {
+			return loader.FullExecutable()
+		}
+		return exe, nil
+	}
 }
 
 // environ turns KEY=VALUE pairs into the map every layer of berth takes;
@@ -52,17 +81,18 @@ func environ(kv []string) map[string]string {
 	return env
 }
 
-// handOff replaces this process, a front build that found no cached
-// project (see loader/front.go), with the full build, which runs the same
-// command line from the start: nothing has been done or printed yet. It
-// returns only if the full build cannot be run.
-func handOff(argv, env []string) error {
-	full, err := loader.FullExecutable()
+// handOff replaces this process with the build exe names, which runs the
+// same command line from the start: nothing has been done or printed yet.
+// That is a front build that found no cached project (see loader/front.go)
+// handing over to the full build, or a build without the native engine
+// handing over to the one with it. It returns only if exe cannot be run.
+func handOff(exe func() (string, error), argv, env []string) error {
+	path, err := exe()
 	if err != nil {
 		return err
 	}
-	if err := syscall.Exec(full, argv, env); err != nil {
-		return fmt.Errorf("run %s to load the project: %w: install it beside berth, as `make build` does in bin/", full, err)
+	if err := syscall.Exec(path, argv, env); err != nil {
+		return fmt.Errorf("run %s: %w: install it beside berth, as `make build` does in bin/", path, err)
 	}
 	return nil
 }

@@ -1,3 +1,5 @@
+//go:build !berthnonative
+
 package main
 
 import (

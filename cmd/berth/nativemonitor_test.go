@@ -1,9 +1,13 @@
+//go:build !berthnonative
+
 package main
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/berth-dev/berth/engine/native/monitorproc"
 )
 
 func TestMonitorExecutable(t *testing.T) {
@@ -66,5 +70,14 @@ func TestNativeHidden(t *testing.T) {
 				t.Errorf("nativeHidden(%q)() = %v, want error %v", tc.args, err, tc.wantErr)
 			}
 		}
+	}
+}
+
+// A build without the native engine recognises its hidden commands by
+// these names to hand them over (see native_absent.go); they must be the
+// names the engine runs berth with.
+func TestHiddenCommandNames(t *testing.T) {
+	if monitorCommand != monitorproc.Command || teardownCommand != monitorproc.TeardownCommand {
+		t.Errorf("monitorCommand, teardownCommand = %q, %q; monitorproc has %q, %q", monitorCommand, teardownCommand, monitorproc.Command, monitorproc.TeardownCommand)
 	}
 }

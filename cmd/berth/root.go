@@ -162,6 +162,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	if g.dockerContext != "" && g.engineName == "native" {
 		return fmt.Errorf("--context %q: the native engine runs containers itself and has no daemon to reach: drop --context, or use --engine docker or swarm", g.dockerContext)
 	}
+	if g.engineName == "native" && !nativeLinked {
+		return errNativeBuild
+	}
 	if g.onSwarm() {
 		return checkSwarmCommand(cmd)
 	}

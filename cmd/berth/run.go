@@ -161,6 +161,9 @@ func (a *app) runContainer(ctx context.Context, s *session, p *types.Project, r 
 	if err != nil {
 		return 0, err
 	}
+	if err := reconcile.CheckOneOff(ctx, eng, p, r.svc); err != nil {
+		return 0, err
+	}
 	state, err := reconcile.Observe(ctx, eng, p.Name)
 	if err != nil {
 		return 0, err

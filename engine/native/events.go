@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -31,10 +32,14 @@ const eventPoll = time.Second
 // that holds them changes (and every eventPoll). What is reported is what
 // docker reports: create, start, die (exitCode, execDuration), stop,
 // pause, unpause, health_status: healthy|unhealthy, destroy, with the
-// container's name, image and labels. A run too short to be seen between
-// two looks is still reported (start and die): the state keeps both
-// times. With Since, the history comes from the same times, so it holds
-// each container's creation and latest run only.
+// container's name, image and labels; rename (oldName), read from the
+// record; kill (signal) and exec_create, exec_start and exec_die (execID,
+// exitCode), from the notes the engine keeps in each container's journal
+// (journal.go) when it signals the container or runs an exec. A run too
+// short to be seen between two looks is still reported (start and die):
+// the state keeps both times. With Since, the history comes from the same
+// times and the journals, so it holds each container's creation, latest
+// run, signals and execs only.
 func (e *Engine) Events(ctx context.Context, project string, opts engine.EventOptions, fn func(engine.Event) error) error {
 	return e.events(ctx, project, opts, nil, fn)
 }
@@ -132,7 +137,7 @@ func (e *Engine) eventMatters(w *fsnotify.Watcher, ev fsnotify.Event) bool {
 		return true
 	}
 	switch name {
-	case "container.json", monitor.StateFile, monitor.StopFile:
+	case "container.json", monitor.StateFile, monitor.StopFile, journalFile, journalOld:
 		return true
 	}
 	return false
@@ -144,6 +149,31 @@ type seenContainer struct {
 	monitor.State
 	// stopAsked is whether a user stopped or killed it (the stop file).
 	stopAsked bool
+	// recordStat is the record's size and time when it was read: a
+	// record rewritten since (a rename) is read again.
+	recordStat fileStamp
+	// journal is how far the journal has been read.
+	journal journalPos
+}
+
+// fileStamp tells whether a file was rewritten: the engine replaces a
+// record by renaming a new file over it, which gives it a new inode.
+type fileStamp struct {
+	ino  uint64
+	size int64
+	mod  time.Time
+}
+
+func stampOf(path string) (fileStamp, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, false
+	}
+	st := fileStamp{size: fi.Size(), mod: fi.ModTime()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.ino = sys.Ino
+	}
+	return st, true
 }
 
 // eventRecord is the part of a container record an event carries.
@@ -161,6 +191,8 @@ type eventScanner struct {
 	e       *Engine
 	project string
 	seen    map[string]*seenContainer
+	// past are the journals' notes at the baseline, for history.
+	past map[string][]journalEntry
 }
 
 // look reads every container of the project now, by ID; errors are those
@@ -173,11 +205,19 @@ func (s *eventScanner) look() map[string]*seenContainer {
 		if !ent.IsDir() || len(id) != 64 {
 			continue
 		}
-		var rec eventRecord
-		if old, ok := s.seen[id]; ok {
-			rec = old.eventRecord
-		} else if err := readJSON(s.e.recordPath(id), &rec); err != nil {
+		stamp, ok := stampOf(s.e.recordPath(id))
+		if !ok {
 			continue
+		}
+		var rec eventRecord
+		var jpos journalPos
+		if old, ok := s.seen[id]; ok {
+			rec, jpos = old.eventRecord, old.journal
+		}
+		if old, ok := s.seen[id]; !ok || old.recordStat != stamp {
+			if err := readJSON(s.e.recordPath(id), &rec); err != nil {
+				continue
+			}
 		}
 		if rec.Labels[engine.LabelProject] != s.project {
 			continue
@@ -187,7 +227,7 @@ func (s *eventScanner) look() map[string]*seenContainer {
 			continue
 		}
 		_, err = os.Stat(filepath.Join(s.e.containerDir(id), monitor.StopFile))
-		out[id] = &seenContainer{eventRecord: rec, State: st.State, stopAsked: err == nil}
+		out[id] = &seenContainer{eventRecord: rec, State: st.State, stopAsked: err == nil, recordStat: stamp, journal: jpos}
 	}
 	return out
 }
@@ -200,6 +240,10 @@ func (s *eventScanner) baseline() ([]string, error) {
 		return nil, fmt.Errorf("events: list containers: %w", err)
 	}
 	s.seen = s.look()
+	s.past = map[string][]journalEntry{}
+	for id, c := range s.seen {
+		s.past[id], c.journal = readJournals(s.e.containerDir(id), journalPos{})
+	}
 	var ids []string
 	for _, ent := range entries {
 		if ent.IsDir() && len(ent.Name()) == 64 {
@@ -222,6 +266,9 @@ func (s *eventScanner) history(since, until time.Time) []engine.Event {
 				out = append(out, dieEvent(id, c, c.FinishedAt))
 			}
 		}
+		for _, ent := range s.past[id] {
+			out = append(out, journalEvent(id, c, ent))
+		}
 	}
 	out = slices.DeleteFunc(out, func(ev engine.Event) bool {
 		return ev.Time.Before(since) || (!until.IsZero() && ev.Time.After(until))
@@ -236,7 +283,14 @@ func (s *eventScanner) scan(now time.Time) []engine.Event {
 	cur := s.look()
 	var out []engine.Event
 	for _, id := range slices.Sorted(maps.Keys(cur)) {
-		out = append(out, transitions(id, s.seen[id], cur[id], now)...)
+		c := cur[id]
+		var notes []engine.Event
+		var ents []journalEntry
+		ents, c.journal = readJournals(s.e.containerDir(id), c.journal)
+		for _, ent := range ents {
+			notes = append(notes, journalEvent(id, c, ent))
+		}
+		out = append(out, mergeByTime(transitions(id, s.seen[id], c, now), notes)...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.seen)) {
 		if _, ok := cur[id]; ok {
@@ -262,7 +316,13 @@ func transitions(id string, prev, cur *seenContainer, now time.Time) []engine.Ev
 	var out []engine.Event
 	if prev == nil {
 		out = append(out, event("create", id, cur, cur.Created))
-		prev = &seenContainer{State: monitor.State{Status: "created"}}
+		prev = &seenContainer{eventRecord: cur.eventRecord, State: monitor.State{Status: "created"}}
+	}
+	if cur.Name != prev.Name {
+		ev := event("rename", id, cur, now)
+		// docker's oldName keeps the leading slash of its names.
+		ev.Attributes["oldName"] = "/" + prev.Name
+		out = append(out, ev)
 	}
 	newRun := !cur.StartedAt.IsZero() && !cur.StartedAt.Equal(prev.StartedAt)
 	if prev.up() && (newRun || !cur.up()) {

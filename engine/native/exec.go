@@ -63,15 +63,22 @@ func (e *Engine) Exec(ctx context.Context, ref string, spec engine.ExecSpec, s e
 	if s.TTY {
 		stderr = stdout
 	}
+	ended := e.noteExec(c.ID, spec.Cmd)
 	if spec.Detach {
 		// The process outlives this call, not berth: runc exec stays its
 		// parent.
 		go func() {
-			_, _ = e.runc.Exec(context.WithoutCancel(ctx), c.ID, proc, p.Terminal, nil, io.Discard, io.Discard)
+			ended(e.runc.Exec(context.WithoutCancel(ctx), c.ID, proc, p.Terminal, nil, io.Discard, io.Discard))
 		}()
 		return 0, nil
 	}
-	code, err := e.runc.Exec(ctx, c.ID, proc, p.Terminal, s.Stdin, stdout, stderr)
+	var code int
+	if s.TTY && s.Resize != nil {
+		code, err = execTTY(ctx, e.runc, c.ID, proc, s, stdout)
+	} else {
+		code, err = e.runc.Exec(ctx, c.ID, proc, p.Terminal, s.Stdin, stdout, stderr)
+	}
+	ended(code, err)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}

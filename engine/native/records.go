@@ -81,6 +81,11 @@ func (e *Engine) readContainer(id string) (*container, error) {
 		}
 		return nil, fmt.Errorf("read the record of container %s: %w", shortID(id), err)
 	}
+	// compose-go leaves the service's name out of its JSON; the label
+	// keeps it, and the spec built at start names the service in errors.
+	if c.Service.Name == "" {
+		c.Service.Name = c.Labels[engine.LabelService]
+	}
 	return &c, nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/engine/native/netctl"
 	"github.com/berth-dev/berth/engine/native/ocispec"
+	"github.com/berth-dev/berth/engine/native/overlay"
 )
 
 // startWait bounds how long StartContainer waits for a monitor to report
@@ -334,12 +335,12 @@ func (e *Engine) mountRootfs(ctx context.Context, c *container) (string, error) 
 			return "", err
 		}
 	}
-	data := "lowerdir=" + strings.Join(lower, ":") + ",upperdir=" + filepath.Join(dir, "upper") + ",workdir=" + filepath.Join(dir, "work")
-	if len(data) >= unix.Getpagesize()-1 {
-		return "", fmt.Errorf("image %s has too many layers (%d) for one overlay mount: flatten it (docker export | docker import)", c.Image, len(layers))
+	err = overlay.Mount(rootfs, overlay.Layers{Lower: lower, Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work")})
+	if errors.Is(err, overlay.ErrTooMany) {
+		return "", fmt.Errorf("image %s: %w: flatten it (docker export | docker import)", c.Image, err)
 	}
-	if err := unix.Mount("overlay", rootfs, "overlay", 0, data); err != nil {
-		return "", fmt.Errorf("mount the root of container %s (overlayfs): %w", c.Name, err)
+	if err != nil {
+		return "", fmt.Errorf("mount the root of container %s: %w", c.Name, err)
 	}
 	return rootfs, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"time"
 
@@ -25,12 +24,22 @@ type volume struct {
 	Created time.Time
 }
 
-// validVolumeName is docker's rule; it also keeps a name inside the
-// volumes directory.
-var validVolumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+// validVolumeName is docker's rule, [a-zA-Z0-9][a-zA-Z0-9_.-]*; it also
+// keeps a name inside the volumes directory. A loop rather than a package
+// regexp: every berth process, whatever its engine, would compile that
+// regexp at start and fault in this package's code to do it.
+func validVolumeName(name string) bool {
+	for i, c := range []byte(name) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return name != ""
+}
 
 func (e *Engine) readVolume(name string) (*volume, error) {
-	if !validVolumeName.MatchString(name) {
+	if !validVolumeName(name) {
 		return nil, fmt.Errorf("volume %q not found: %w", name, engine.ErrNotFound)
 	}
 	var v volume
@@ -105,7 +114,7 @@ func (e *Engine) CreateVolume(ctx context.Context, spec engine.VolumeSpec) error
 // ensureVolume returns volume name, creating it if absent.
 func (e *Engine) ensureVolume(name, driver string, opts, labels map[string]string) (*volume, error) {
 	op := "create volume " + name
-	if !validVolumeName.MatchString(name) {
+	if !validVolumeName(name) {
 		return nil, fmt.Errorf("%s: invalid name: use letters, digits, _, . and -, starting with a letter or digit", op)
 	}
 	if driver != "" && driver != "local" {

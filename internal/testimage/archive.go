@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func Archive(t testing.TB) string {
 		if err != nil {
 			return err
 		}
-		return writeArchive(path, Ref, layer, v1.Config{Entrypoint: []string{Entrypoint}})
+		return writeArchive(path, Ref, v1.Config{Entrypoint: []string{Entrypoint}}, layer)
 	})
 	if err != nil {
 		t.Fatalf("testimage: archive %s: %v", Ref, err)
@@ -58,7 +59,7 @@ func ShellArchive(t testing.TB) string {
 		if err != nil {
 			return err
 		}
-		return writeArchive(path, ShellRef, layer, v1.Config{Cmd: []string{"sh"}})
+		return writeArchive(path, ShellRef, v1.Config{Cmd: []string{"sh"}}, layer)
 	})
 	if err != nil {
 		t.Fatalf("testimage: archive %s: %v", ShellRef, err)
@@ -66,14 +67,56 @@ func ShellArchive(t testing.TB) string {
 	return path
 }
 
-// writeArchive packs layer with cfg as image tag into a `docker save`
-// archive at path.
-func writeArchive(path, tag string, layer []byte, cfg v1.Config) error {
-	l, err := ggtarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(layer)), nil })
+// LayeredRef is the image LayeredArchive writes.
+const LayeredRef = "berth-layered:latest"
+
+// LayeredArchive is Archive for LayeredRef: Ref's program with n-1 layers
+// on top, layer i adding /layers/i and replacing /layers/top with "i", so
+// that a test sees whether every layer, and the topmost last, is mounted.
+func LayeredArchive(t testing.TB, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "layered.tar")
+	err := withTimeout(func(ctx context.Context) error {
+		dir, err := progDir(ctx)
+		if err != nil {
+			return err
+		}
+		prog, err := progLayer(ctx, dir, strings.TrimPrefix(Entrypoint, "/"))
+		if err != nil {
+			return err
+		}
+		layers := [][]byte{prog}
+		for i := 1; i < n; i++ {
+			l, err := tarball([]tarEntry{
+				{name: "layers", mode: 0o755, dir: true},
+				{name: fmt.Sprintf("layers/%d", i), mode: 0o644},
+				{name: "layers/top", mode: 0o644, data: []byte(strconv.Itoa(i))},
+			})
+			if err != nil {
+				return err
+			}
+			layers = append(layers, l)
+		}
+		return writeArchive(path, LayeredRef, v1.Config{Entrypoint: []string{Entrypoint}}, layers...)
+	})
 	if err != nil {
-		return err
+		t.Fatalf("testimage: archive %s: %v", LayeredRef, err)
 	}
-	img, err := mutate.AppendLayers(empty.Image, l)
+	return path
+}
+
+// writeArchive packs layers (bottom first) with cfg as image tag into a
+// `docker save` archive at path.
+func writeArchive(path, tag string, cfg v1.Config, layers ...[]byte) error {
+	ls := make([]v1.Layer, 0, len(layers))
+	for _, b := range layers {
+		l, err := ggtarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+	}
+	img, err := mutate.AppendLayers(empty.Image, ls...)
 	if err != nil {
 		return err
 	}

@@ -157,6 +157,10 @@ func (r Runc) State(ctx context.Context, id string) (RuncState, error) {
 // package, does not link the runtime-spec package, whose initialisation
 // alone formats its version string with fmt.)
 func (r Runc) Exec(ctx context.Context, id string, process []byte, terminal bool, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	return r.execProcess(ctx, id, process, terminal, stdin, stdout, stderr, nil)
+}
+
+func (r Runc) execProcess(ctx context.Context, id string, process []byte, terminal bool, stdin io.Reader, stdout, stderr io.Writer, sizes <-chan TermSize) (int, error) {
 	tmp, err := os.MkdirTemp("", "berth-exec-")
 	if err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", id, err)
@@ -168,7 +172,7 @@ func (r Runc) Exec(ctx context.Context, id string, process []byte, terminal bool
 	}
 	cmd := r.command(ctx, "--log", logFile, "--log-format", "json", "exec", "--process", procFile, id)
 	if terminal {
-		closeTerm, err := withTerminal(cmd, stdin, stdout)
+		closeTerm, err := withTerminal(cmd, stdin, stdout, sizes)
 		if err != nil {
 			return -1, fmt.Errorf("exec in %s: %w", id, err)
 		}

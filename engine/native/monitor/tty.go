@@ -16,13 +16,18 @@ import (
 // withTerminal gives cmd (a foreground `runc exec` of a process with a
 // terminal) a pty of ours as its stdio: runc insists on a terminal there,
 // and copies between it and the container's. The returned func, called
-// after cmd has ended, waits for the output to be copied.
-func withTerminal(cmd *exec.Cmd, stdin io.Reader, stdout io.Writer) (func(), error) {
+// after cmd has ended, waits for the output to be copied. Sizes from
+// sizes (nil: none) are set on the pty; see followSizes.
+func withTerminal(cmd *exec.Cmd, stdin io.Reader, stdout io.Writer, sizes <-chan TermSize) (func(), error) {
 	master, slave, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open a terminal: %w", err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	stopSizes := func() {}
+	if sizes != nil {
+		stopSizes = followSizes(cmd, master, sizes)
+	}
 	if stdin != nil {
 		go func() { _, _ = io.Copy(master, stdin) }()
 	}
@@ -36,6 +41,7 @@ func withTerminal(cmd *exec.Cmd, stdin io.Reader, stdout io.Writer) (func(), err
 		_, _ = io.Copy(stdout, master)
 	}()
 	return func() {
+		stopSizes()
 		slave.Close()
 		<-copied
 		master.Close()

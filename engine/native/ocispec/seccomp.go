@@ -44,7 +44,14 @@ func seccompFilter(spec *specs.Spec, privileged bool, profile, projectDir string
 		}
 		return f, nil
 	}
-	body := []byte(profile)
+	return loadSeccompProfile(profile, projectDir, spec)
+}
+
+// loadSeccompProfile converts the profile of seccomp=VALUE, a file or
+// inline JSON, for spec. Its errors name the option and say what to do:
+// they reach the user before anything is created (see Check).
+func loadSeccompProfile(profile, projectDir string, spec *specs.Spec) (*specs.LinuxSeccomp, error) {
+	body, name := []byte(profile), "the inline profile "+shorten(profile)
 	if !strings.HasPrefix(profile, "{") {
 		path := profile
 		if !filepath.IsAbs(path) && projectDir != "" {
@@ -52,13 +59,13 @@ func seccompFilter(spec *specs.Spec, privileged bool, profile, projectDir string
 		}
 		var err error
 		if body, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("security_opt: seccomp profile: %w", err)
+			return nil, fmt.Errorf("security_opt: seccomp=%s: cannot read the profile: %w: fix the path (a relative one is from the project directory) or remove the option to get docker's default profile", profile, err)
 		}
-		profile = path
+		name = path
 	}
 	f, err := seccomp.LoadProfile(string(body), spec)
 	if err != nil {
-		return nil, fmt.Errorf("security_opt: seccomp profile %s: %w", shorten(profile), err)
+		return nil, fmt.Errorf("security_opt: seccomp=%s: %s is not a seccomp profile docker takes: %w: fix it (docker's default profile shows the format) or remove the option", shorten(profile), name, err)
 	}
 	return f, nil
 }

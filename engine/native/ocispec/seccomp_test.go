@@ -119,7 +119,7 @@ func TestSeccompFilter(t *testing.T) {
 		{name: "file relative to the project", spec: withCaps(), profile: "p.json", allowed: nil, refused: []string{"mkdir"}},
 		{name: "inline", spec: withCaps(), profile: `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`, allowed: []string{"read"}, refused: []string{"write"}},
 		{name: "missing file", spec: withCaps(), profile: "nope.json", err: "nope.json: no such file"},
-		{name: "not a profile", spec: withCaps(), profile: `{"defaultAction": 3}`, err: "seccomp profile {"},
+		{name: "not a profile", spec: withCaps(), profile: `{"defaultAction": 3}`, err: "the inline profile {"},
 		{name: "no kernel support", spec: withCaps(), noKernel: true, none: true},
 		{name: "no kernel support, profile", spec: withCaps(), profile: "p.json", noKernel: true, err: "no seccomp support"},
 	} {

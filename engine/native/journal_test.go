@@ -1,0 +1,342 @@
+package native
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/monitor"
+	"github.com/berth-dev/berth/internal/testimage"
+)
+
+func TestExecCmdLine(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  []string
+		want string
+	}{
+		// As docker 20.10 prints them: "exec_create: true ", "exec_create: sh -c exit 3".
+		{[]string{"true"}, "true "},
+		{[]string{"sh", "-c", "exit 3"}, "sh -c exit 3"},
+		{nil, " "},
+	} {
+		if got := execCmdLine(tc.cmd); got != tc.want {
+			t.Errorf("execCmdLine(%q) got %q, want %q", tc.cmd, got, tc.want)
+		}
+	}
+}
+
+// TestReadJournal reads complete lines only, skips one that does not
+// parse, and resumes where it stopped.
+func TestReadJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), journalFile)
+	write := func(s string) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, off := readJournal(path, 0); got != nil || off != 0 {
+		t.Errorf("readJournal(missing) got %v, %d; want nothing at 0", got, off)
+	}
+	write(`{"action":"kill","signal":15}` + "\n" + "garbage\n" + `{"action":"kill","sig`)
+	got, off := readJournal(path, 0)
+	if len(got) != 1 || got[0].Signal != 15 {
+		t.Errorf("readJournal got %+v, want the one complete kill", got)
+	}
+	write(`nal":9}` + "\n")
+	got, off2 := readJournal(path, off)
+	if len(got) != 1 || got[0].Signal != 9 {
+		t.Errorf("readJournal from %d got %+v, want the kill finished since", off, got)
+	}
+	if fi, _ := os.Stat(path); off2 != fi.Size() {
+		t.Errorf("offset got %d, want the end, %d", off2, fi.Size())
+	}
+}
+
+func TestMergeByTime(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	at := func(action string, s int) engine.Event {
+		return engine.Event{Action: action, Time: t0.Add(time.Duration(s) * time.Second)}
+	}
+	// The transitions' own order stays, even where their times do not
+	// rise (a health status stamped now, before a die at its finish).
+	events := []engine.Event{at("health_status: healthy", 9), at("die", 5), at("stop", 5)}
+	notes := []engine.Event{at("exec_start", 1), at("kill", 4), at("exec_die", 20)}
+	var got []string
+	for _, ev := range mergeByTime(events, notes) {
+		got = append(got, ev.Action)
+	}
+	want := []string{"exec_start", "kill", "health_status: healthy", "die", "stop", "exec_die"}
+	if !slices.Equal(got, want) {
+		t.Errorf("mergeByTime got %v, want %v", got, want)
+	}
+}
+
+func TestRenameTransition(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := monitor.State{Status: "running", StartedAt: now.Add(-time.Minute)}
+	prev := &seenContainer{eventRecord: eventRecord{Name: "p-web-1", Image: "img"}, State: st}
+	cur := &seenContainer{eventRecord: eventRecord{Name: "p-web-2", Image: "img"}, State: st}
+	evs := transitions("id", prev, cur, now)
+	if len(evs) != 1 || evs[0].Action != "rename" || evs[0].Attributes["name"] != "p-web-2" || evs[0].Attributes["oldName"] != "/p-web-1" {
+		t.Errorf("transitions of a rename got %+v, want one rename to p-web-2 with oldName /p-web-1", evs)
+	}
+	if evs := transitions("id", nil, cur, now); slices.ContainsFunc(evs, func(ev engine.Event) bool { return ev.Action == "rename" }) {
+		t.Errorf("a new container's transitions %+v hold a rename", evs)
+	}
+}
+
+// TestEventsFromJournal streams the events a rename of the record and
+// notes in the journal make, and replays the notes with Since.
+func TestEventsFromJournal(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "containers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{root: root}
+	started := time.Now().Add(-time.Minute)
+	c := newFakeContainer(t, root, "a", "p", started.Add(-time.Second))
+	c.state(monitor.State{Status: "running", Pid: os.Getpid(), StartedAt: started})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	events := make(chan engine.Event)
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		done <- e.events(ctx, "p", engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
+			select {
+			case events <- ev:
+			case <-ctx.Done():
+			}
+			return nil
+		})
+	}()
+	next := func(want string) engine.Event {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev.Action != want {
+				t.Fatalf("event %s %v, want %s", ev.Action, ev.Attributes, want)
+			}
+			return ev
+		case err := <-done:
+			t.Fatalf("Events returned %v before %s", err, want)
+		case <-ctx.Done():
+			t.Fatalf("no %s event", want)
+		}
+		return engine.Event{}
+	}
+	<-ready
+	end := e.noteExec(c.id, []string{"sh", "-c", "exit 3"})
+	if ev := next("exec_create: sh -c exit 3"); ev.Attributes["execID"] == "" || ev.Attributes["name"] != "p-a" {
+		t.Errorf("exec_create attributes %v, want an execID and the name", ev.Attributes)
+	}
+	execID := next("exec_start: sh -c exit 3").Attributes["execID"]
+	end(3, nil)
+	if ev := next("exec_die"); ev.Attributes["execID"] != execID || ev.Attributes["exitCode"] != "3" {
+		t.Errorf("exec_die attributes %v, want execID %s and exitCode 3", ev.Attributes, execID)
+	}
+	e.noteExec(c.id, []string{"/nope"})(-1, os.ErrNotExist)
+	next("exec_create: /nope ")
+	next("exec_start: /nope ")
+
+	err := writeJSON(filepath.Join(c.dir(), "container.json"), eventRecord{Name: "p-renamed", Image: "img",
+		Labels: map[string]string{engine.LabelProject: "p", engine.LabelService: "web"}, Created: started.Add(-time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := next("rename"); ev.Attributes["name"] != "p-renamed" || ev.Attributes["oldName"] != "/p-a" {
+		t.Errorf("rename attributes %v, want name p-renamed, oldName /p-a", ev.Attributes)
+	}
+	sent := time.Now()
+	e.noteKill(c.id, 15, sent)
+	if err := os.WriteFile(filepath.Join(c.dir(), monitor.StopFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.state(monitor.State{Status: "exited", StartedAt: started, FinishedAt: time.Now(), ExitCode: 143})
+	if ev := next("kill"); ev.Attributes["signal"] != "15" || ev.Attributes["name"] != "p-renamed" {
+		t.Errorf("kill attributes %v, want signal 15 and the new name", ev.Attributes)
+	}
+	next("die")
+	next("stop")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Events ended with %v", err)
+	}
+
+	var got []string
+	err = e.Events(context.Background(), "p", engine.EventOptions{Since: "1h", Until: "0s"}, func(ev engine.Event) error {
+		got = append(got, strings.SplitN(ev.Action, ":", 2)[0])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"create", "start", "exec_create", "exec_start", "exec_die", "exec_create", "exec_start", "kill", "die"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events since 1h: %v, want %v", got, want)
+	}
+}
+
+// TestEventsRuncJournal sees a real exec, rename, kill and stop.
+func TestEventsRuncJournal(t *testing.T) {
+	e := newTestEngine(t, testimage.Archive(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const project = "evjournal"
+	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
+		Name:    project + "-web-1",
+		Service: types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}},
+		Labels:  map[string]string{engine.LabelProject: project, engine.LabelService: "web"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartContainer(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	events := make(chan engine.Event, 64) // more than the test makes
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		done <- e.events(sctx, project, engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
+			events <- ev
+			return nil
+		})
+	}()
+	<-ready
+	if code, err := e.Exec(ctx, id, engine.ExecSpec{Cmd: []string{testimage.Entrypoint, "exit", "4"}}, engine.Streams{}); err != nil {
+		t.Fatalf("exec: %d, %v", code, err)
+	}
+	if err := e.RenameContainer(ctx, id, project+"-web-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.KillContainer(ctx, id, "SIGKILL"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for !slices.Contains(got, "die") {
+		select {
+		case ev := <-events:
+			a := strings.SplitN(ev.Action, ":", 2)[0]
+			switch a {
+			case "exec_die":
+				a += "@" + ev.Attributes["exitCode"]
+			case "kill":
+				a += "@" + ev.Attributes["signal"]
+			case "rename":
+				a += "@" + ev.Attributes["oldName"] + ">" + ev.Attributes["name"]
+			}
+			got = append(got, a)
+		case err := <-done:
+			t.Fatalf("Events returned %v; events so far %v", err, got)
+		case <-ctx.Done():
+			t.Fatalf("no die event; events so far %v", got)
+		}
+	}
+	want := []string{"exec_create", "exec_start", "exec_die@4", "rename@/evjournal-web-1>evjournal-web-2", "kill@9", "die"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("Events ended with %v", err)
+	}
+}
+
+// TestJournalRotation writes notes past the rotation size: a reader that
+// kept its position gets every note once, across the rotation, and one
+// that starts afresh reads both files.
+func TestJournalRotation(t *testing.T) {
+	e := &Engine{root: t.TempDir()}
+	id := newID()
+	dir := e.containerDir(id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := strings.Repeat("x", 4000)
+	var pos journalPos
+	var got []int
+	read := func() {
+		ents, next := readJournals(dir, pos)
+		pos = next
+		for _, ent := range ents {
+			got = append(got, ent.Signal)
+		}
+	}
+	const n = 2 * journalRotate / 4000 // two rotations' worth
+	for i := 1; i <= n; i++ {
+		e.note(id, journalEntry{Action: "kill", Signal: i, Cmd: cmd})
+		if i%50 == 0 {
+			read()
+		}
+	}
+	read()
+	if len(got) != n {
+		t.Fatalf("read %d notes across rotations, want %d", len(got), n)
+	}
+	for i, sig := range got {
+		if sig != i+1 {
+			t.Fatalf("note %d is %d, want %d: notes lost or read twice", i, sig, i+1)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalOld)); err != nil {
+		t.Errorf("no rotated journal: %v", err)
+	}
+	for _, name := range []string{journalFile, journalOld} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Size() > journalRotate+8192 {
+			t.Errorf("%s holds %d bytes, past the rotation size", name, fi.Size())
+		}
+	}
+	all, _ := readJournals(dir, journalPos{})
+	if len(all) <= journalRotate/4096 || all[len(all)-1].Signal != n {
+		t.Errorf("a fresh read got %d notes, want the rotated and current journals' up to note %d", len(all), n)
+	}
+}
+
+// TestJournalConcurrentWriters: notes written at once, across a
+// rotation, are all there, each whole, once.
+func TestJournalConcurrentWriters(t *testing.T) {
+	e := &Engine{root: t.TempDir()}
+	id := newID()
+	if err := os.MkdirAll(e.containerDir(id), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 100 // 400 notes of 4 kB: one rotation
+	cmd := strings.Repeat("x", 4000)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				e.note(id, journalEntry{Action: "kill", Signal: w*each + i, Cmd: cmd})
+			}
+		})
+	}
+	wg.Wait()
+	all, _ := readJournals(e.containerDir(id), journalPos{})
+	seen := map[int]bool{}
+	for _, ent := range all {
+		if seen[ent.Signal] || ent.Cmd != cmd {
+			t.Fatalf("note %d read twice or torn", ent.Signal)
+		}
+		seen[ent.Signal] = true
+	}
+	if len(seen) != writers*each {
+		t.Errorf("read %d notes, want %d", len(seen), writers*each)
+	}
+}
