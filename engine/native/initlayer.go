@@ -18,11 +18,11 @@ import (
 // serves all.
 const initLayerDir = "init"
 
-// initLayerDirs and initLayerFiles are its contents, 0755 and 0644, root's.
-var (
-	initLayerDirs  = []string{"dev", "proc", "sys", "etc"}
-	initLayerFiles = []string{"etc/hosts", "etc/resolv.conf", "etc/hostname"}
-)
+// initLayerContents is what the init layer holds: directories (0755) and
+// empty files (0644), root's.
+func initLayerContents() (dirs, files []string) {
+	return []string{"dev", "proc", "sys", "etc"}, []string{"etc/hosts", "etc/resolv.conf", "etc/hostname"}
+}
 
 // initLayer returns the init layer's path, making it if it is not there:
 // in a directory of its own renamed into place, so that no berth sees a
@@ -55,7 +55,8 @@ func fillInitLayer(dir string) error {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
-	for _, d := range initLayerDirs {
+	dirs, files := initLayerContents()
+	for _, d := range dirs {
 		p := filepath.Join(dir, d)
 		if err := os.Mkdir(p, 0o755); err != nil {
 			return err
@@ -64,7 +65,7 @@ func fillInitLayer(dir string) error {
 			return err
 		}
 	}
-	for _, f := range initLayerFiles {
+	for _, f := range files {
 		p := filepath.Join(dir, f)
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			return err

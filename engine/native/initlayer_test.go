@@ -52,7 +52,8 @@ func TestInitLayer(t *testing.T) {
 			t.Errorf("%s in the container:\n%s\nwant it to hold %q", f.path, out.String(), f.want)
 		}
 	}
-	for _, d := range slices.Concat(initLayerDirs, initLayerFiles) {
+	dirs, files := initLayerContents()
+	for _, d := range slices.Concat(dirs, files) {
 		st, err := os.Stat(filepath.Join(e.root, initLayerDir, d))
 		if err != nil {
 			t.Fatal(err)
