@@ -139,6 +139,9 @@ func TestStack(t *testing.T) {
 				t.Errorf("a second up restarted %s: pid %d, then %d", name, pids[name], st.Pid)
 			}
 		}
+		// up -d returns once the one-shot runs again, not once it is done;
+		// the next plan counts on it having exited.
+		s.wantStates(states)
 	})
 
 	t.Run("one-service change", func(t *testing.T) {
