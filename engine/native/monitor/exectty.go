@@ -44,8 +44,9 @@ func followSizes(cmd *exec.Cmd, master *os.File, sizes <-chan TermSize) (stop fu
 		}
 	default:
 	}
-	done := make(chan struct{})
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for {
 			select {
 			case <-done:
@@ -59,5 +60,9 @@ func followSizes(cmd *exec.Cmd, master *os.File, sizes <-chan TermSize) (stop fu
 			}
 		}
 	}()
-	return func() { close(done) }
+	// The caller closes master next: the goroutine must be done with it.
+	return func() {
+		close(done)
+		<-stopped
+	}
 }
