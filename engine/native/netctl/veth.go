@@ -181,15 +181,9 @@ func maskBits(n *net.IPNet) int {
 // Detach deletes the host end of a veth pair; the kernel deletes its peer in
 // the namespace with it. A pair already gone is not an error.
 func Detach(ctx context.Context, hostVeth string) error {
-	link, err := lookupLink(netlink.LinkByName, hostVeth)
-	if isLinkNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("look up %s: %w", hostVeth, err)
-	}
-	if link.Type() != "veth" {
-		return fmt.Errorf("detach %s: it is a %s, not a veth; berth will not delete it", hostVeth, link.Type())
+	link, err := hostVethLink(hostVeth, "detach")
+	if link == nil || err != nil {
+		return err
 	}
 	if err := netlink.LinkDel(link); err != nil && !isLinkGone(err) {
 		return fmt.Errorf("delete %s: %w", hostVeth, err)
@@ -205,15 +199,9 @@ func Detach(ctx context.Context, hostVeth string) error {
 // bridge, the pair can no longer answer for its address, which a new
 // container may take at once. A pair already gone is not an error.
 func Unbridge(ctx context.Context, hostVeth string) error {
-	link, err := lookupLink(netlink.LinkByName, hostVeth)
-	if isLinkNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("look up %s: %w", hostVeth, err)
-	}
-	if link.Type() != "veth" {
-		return fmt.Errorf("unbridge %s: it is a %s, not a veth; berth will not touch it", hostVeth, link.Type())
+	link, err := hostVethLink(hostVeth, "unbridge")
+	if link == nil || err != nil {
+		return err
 	}
 	if link.Attrs().MasterIndex == 0 {
 		return nil
@@ -222,6 +210,23 @@ func Unbridge(ctx context.Context, hostVeth string) error {
 		return fmt.Errorf("take %s off its bridge: %w", hostVeth, err)
 	}
 	return nil
+}
+
+// hostVethLink looks up the host end of a veth pair for op: nil and no
+// error when it is gone already, an error when the name is some other kind
+// of link, which berth did not make and will not touch.
+func hostVethLink(hostVeth, op string) (netlink.Link, error) {
+	link, err := lookupLink(netlink.LinkByName, hostVeth)
+	if isLinkNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", hostVeth, err)
+	}
+	if link.Type() != "veth" {
+		return nil, fmt.Errorf("%s %s: it is a %s, not a veth; berth will not touch it", op, hostVeth, link.Type())
+	}
+	return link, nil
 }
 
 // WaitGone waits until none of the links named is left, or until d
