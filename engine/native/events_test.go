@@ -116,34 +116,7 @@ func TestEventsFromStateFiles(t *testing.T) {
 	e := &Engine{root: root}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	events := make(chan engine.Event)
-	done := make(chan error, 1)
-	ready := make(chan struct{})
-	go func() {
-		done <- e.events(ctx, "p", engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
-			select {
-			case events <- ev:
-			case <-ctx.Done():
-			}
-			return nil
-		})
-	}()
-	next := func(want string) engine.Event {
-		t.Helper()
-		select {
-		case ev := <-events:
-			if ev.Action != want {
-				t.Fatalf("event %s %v, want %s", ev.Action, ev.Attributes, want)
-			}
-			return ev
-		case err := <-done:
-			t.Fatalf("Events returned %v before %s", err, want)
-		case <-ctx.Done():
-			t.Fatalf("no %s event", want)
-		}
-		return engine.Event{}
-	}
-	<-ready
+	next, done := followEvents(t, ctx, e)
 	other := newFakeContainer(t, root, "b", "other", time.Now())
 	c := newFakeContainer(t, root, "a", "p", time.Now())
 	if ev := next("create"); ev.ID != c.id || ev.Attributes["name"] != "p-a" || ev.Attributes[engine.LabelService] != "web" {
@@ -248,4 +221,44 @@ func TestEventsRunc(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Events ended with %v", err)
 	}
+}
+
+// followEvents runs e's events for project p until ctx ends and returns,
+// once they watch, a func that takes the next event and fails the test
+// unless its action is want, and where the events' error comes when they
+// end.
+func followEvents(t *testing.T, ctx context.Context, e *Engine) (next func(want string) engine.Event, done <-chan error) {
+	t.Helper()
+	events := make(chan engine.Event)
+	ended := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		ended <- e.events(ctx, "p", engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
+			select {
+			case events <- ev:
+			case <-ctx.Done():
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-ready:
+	case err := <-ended:
+		t.Fatalf("Events returned %v before it watched", err)
+	}
+	return func(want string) engine.Event {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev.Action != want {
+				t.Fatalf("event %s %v, want %s", ev.Action, ev.Attributes, want)
+			}
+			return ev
+		case err := <-ended:
+			t.Fatalf("Events returned %v before %s", err, want)
+		case <-ctx.Done():
+			t.Fatalf("no %s event", want)
+		}
+		return engine.Event{}
+	}, ended
 }

@@ -112,34 +112,7 @@ func TestEventsFromJournal(t *testing.T) {
 	c.state(monitor.State{Status: "running", Pid: os.Getpid(), StartedAt: started})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	events := make(chan engine.Event)
-	done := make(chan error, 1)
-	ready := make(chan struct{})
-	go func() {
-		done <- e.events(ctx, "p", engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
-			select {
-			case events <- ev:
-			case <-ctx.Done():
-			}
-			return nil
-		})
-	}()
-	next := func(want string) engine.Event {
-		t.Helper()
-		select {
-		case ev := <-events:
-			if ev.Action != want {
-				t.Fatalf("event %s %v, want %s", ev.Action, ev.Attributes, want)
-			}
-			return ev
-		case err := <-done:
-			t.Fatalf("Events returned %v before %s", err, want)
-		case <-ctx.Done():
-			t.Fatalf("no %s event", want)
-		}
-		return engine.Event{}
-	}
-	<-ready
+	next, done := followEvents(t, ctx, e)
 	end := e.noteExec(c.id, []string{"sh", "-c", "exit 3"})
 	if ev := next("exec_create: sh -c exit 3"); ev.Attributes["execID"] == "" || ev.Attributes["name"] != "p-a" {
 		t.Errorf("exec_create attributes %v, want an execID and the name", ev.Attributes)
