@@ -1,17 +1,16 @@
 package native
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/internal/ttytest"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/internal/testimage"
 )
@@ -71,14 +70,7 @@ func TestExecTTYResize(t *testing.T) {
 	resize <- engine.Size{Height: 30, Width: 100}
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	lines := make(chan string, 64) // more than the test reads between writes
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			lines <- strings.TrimSpace(sc.Text())
-		}
-	}()
+	probe := ttytest.NewProbe(inW, outR)
 	type result struct {
 		code int
 		err  error
@@ -90,41 +82,10 @@ func TestExecTTYResize(t *testing.T) {
 		outW.Close()
 		done <- result{code, err}
 	}()
-	waitSize := func(want string) {
-		t.Helper()
-		seen := map[string]bool{}
-		deadline := time.After(20 * time.Second)
-		for {
-			if _, err := io.WriteString(inW, "\n"); err != nil {
-				t.Fatalf("write to the exec: %v", err)
-			}
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("the exec ended before printing %q; printed %v", want, seen)
-				}
-				if l == want {
-					return
-				}
-				if l != "" {
-					seen[l] = true
-				}
-				time.Sleep(10 * time.Millisecond) // a resize applies asynchronously
-			case <-deadline:
-				t.Fatalf("no size %q within 20s; printed %v", want, seen)
-			}
-		}
-	}
-	waitSize("30 100")
+	probe.WaitSize(t, "30 100")
 	resize <- engine.Size{Height: 40, Width: 120}
-	waitSize("40 120")
-	if _, err := io.WriteString(inW, "q\n"); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range lines {
-		}
-	}()
+	probe.WaitSize(t, "40 120")
+	probe.Quit(t)
 	if r := <-done; r.err != nil || r.code != 0 {
 		t.Errorf("Exec = %d, %v; want 0", r.code, r.err)
 	}

@@ -1,15 +1,15 @@
 package monitor
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
-	"strings"
 	"testing"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-dev/berth/engine/native/internal/ttytest"
 )
 
 // TestExecTTYResize runs a shell in a terminal that prints the terminal's
@@ -26,14 +26,7 @@ func TestExecTTYResize(t *testing.T) {
 	sizes <- TermSize{Rows: 30, Cols: 100}
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	lines := make(chan string, 64) // more than the test reads before it stops writing
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			lines <- strings.TrimSpace(sc.Text())
-		}
-	}()
+	probe := ttytest.NewProbe(inW, outR)
 	proc := &specs.Process{
 		Terminal: true,
 		Args:     []string{"sh", "-c", `while read x && [ "$x" != q ]; do busybox stty size; done`},
@@ -54,42 +47,10 @@ func TestExecTTYResize(t *testing.T) {
 		outW.Close()
 		done <- result{code, err}
 	}()
-	// waitSize asks for the size until it is want.
-	waitSize := func(want string) {
-		t.Helper()
-		seen := map[string]bool{}
-		deadline := time.After(20 * time.Second)
-		for {
-			if _, err := io.WriteString(inW, "\n"); err != nil {
-				t.Fatalf("write to the exec: %v", err)
-			}
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("the exec ended before printing %q; printed %v", want, seen)
-				}
-				if l == want {
-					return
-				}
-				if l != "" {
-					seen[l] = true
-				}
-				time.Sleep(10 * time.Millisecond) // a resize applies asynchronously
-			case <-deadline:
-				t.Fatalf("no size %q within 20s; printed %v", want, seen)
-			}
-		}
-	}
-	waitSize("30 100")
+	probe.WaitSize(t, "30 100")
 	sizes <- TermSize{Rows: 40, Cols: 120}
-	waitSize("40 120")
-	if _, err := io.WriteString(inW, "q\n"); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range lines {
-		}
-	}()
+	probe.WaitSize(t, "40 120")
+	probe.Quit(t)
 	if r := <-done; r.err != nil || r.code != 0 {
 		t.Errorf("ExecTTY = %d, %v; want 0", r.code, r.err)
 	}
