@@ -63,14 +63,7 @@ type upstream struct {
 func startUpstream(t *testing.T, truncate bool) *upstream {
 	t.Helper()
 	u := &upstream{truncate: truncate}
-	pc, ln := listenLocal(t)
-	// One port for both protocols, as a real resolver: bind TCP to the UDP
-	// socket's port.
-	ln.Close()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatalf("listening on tcp %s: %v", pc.LocalAddr(), err)
-	}
+	pc, ln := listenSamePort(t)
 	u.addr = pc.LocalAddr().String()
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: u}, {Listener: ln, Handler: u}} {
 		go func() { _ = srv.ActivateAndServe() }()
@@ -117,6 +110,28 @@ func (u *upstream) questions() []string {
 
 // listenLocal opens a UDP socket and a TCP listener on 127.0.0.1, on ports
 // of the kernel's choosing.
+// listenSamePort listens on one port for both protocols, as a real
+// resolver does. The kernel picks the UDP port; the same TCP port may be in
+// use by another process's connection, so it tries a few ports.
+func listenSamePort(t *testing.T) (net.PacketConn, net.Listener) {
+	t.Helper()
+	var lastErr error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listening on udp: %v", err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln
+		}
+		pc.Close()
+		lastErr = err
+	}
+	t.Fatalf("listening on one port for udp and tcp: %v", lastErr)
+	return nil, nil
+}
+
 func listenLocal(t *testing.T) (net.PacketConn, net.Listener) {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
