@@ -25,6 +25,11 @@ type Status struct {
 // Observe reads the state of the container id in dir. A container that
 // never started has no state.json: it is "created".
 func Observe(dir, id string) (Status, error) {
+	// Liveness first, state second: a monitor writes the exit to its state
+	// and then exits, so one found dead before the read has written all it
+	// ever will. The other order raced a container's last moments into a
+	// code 255 in place of the 137 the monitor recorded.
+	_, alive := MonitorProc(dir)
 	st, err := ReadState(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Status{}, err
@@ -34,7 +39,6 @@ func Observe(dir, id string) (Status, error) {
 	}
 	// A monitor may be alive before it wrote any state: it is starting
 	// the container.
-	_, alive := MonitorProc(dir)
 	s := Status{State: st, MonitorAlive: alive}
 	switch st.Status {
 	case StatusRunning, StatusRestarting, StatusPaused:
