@@ -39,18 +39,7 @@ func TestBridgeDeletedBehindBerth(t *testing.T) {
 	if err := netlink.LinkDel(link); err != nil {
 		t.Fatal(err)
 	}
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:     project + "-web-1",
-		Service:  types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}},
-		Labels:   map[string]string{engine.LabelProject: project, engine.LabelService: "web"},
-		Networks: []engine.NetworkAttachment{{Network: netName}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartContainer(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	id := runTestContainer(ctx, t, e, project, types.ServiceConfig{}, netName)
 	if !netctl.BridgeExists(br) {
 		t.Fatalf("bridge %s was not created again for the container", br)
 	}

@@ -30,23 +30,8 @@ func TestConnectRunning(t *testing.T) {
 		return full
 	}
 	front, back := net("front"), net("back")
-	run := func(service, network string) string {
-		id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-			Name:     project + "-" + service + "-1",
-			Service:  types.ServiceConfig{Name: service, Image: testimage.Ref, Command: []string{"sleep"}},
-			Labels:   map[string]string{engine.LabelProject: project, engine.LabelService: service},
-			Networks: []engine.NetworkAttachment{{Network: network}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.StartContainer(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	web := run("web", front)
-	run("db", back)
+	web := runTestContainer(ctx, t, e, project, types.ServiceConfig{Name: "web"}, front)
+	runTestContainer(ctx, t, e, project, types.ServiceConfig{Name: "db"}, back)
 	exec := func(args ...string) string {
 		var out bytes.Buffer
 		code, err := e.Exec(ctx, web, engine.ExecSpec{Cmd: append([]string{testimage.Entrypoint}, args...)}, engine.Streams{Stdout: &out, Stderr: &out})

@@ -173,14 +173,7 @@ func TestEventsRunc(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const project = "evrunc"
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:    project + "-web-1",
-		Service: types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}},
-		Labels:  map[string]string{engine.LabelProject: project, engine.LabelService: "web"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := createTestContainer(ctx, t, e, project, types.ServiceConfig{})
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	events := make(chan engine.Event, 16)

@@ -21,17 +21,7 @@ func TestExecPrivileged(t *testing.T) {
 	e := newTestEngine(t, testimage.Archive(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:    "execpriv-web-1",
-		Service: types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}},
-		Labels:  map[string]string{engine.LabelProject: "execpriv", engine.LabelService: "web"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartContainer(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	id := runTestContainer(ctx, t, e, "execpriv", types.ServiceConfig{})
 	const capSysAdmin = 21
 	sysAdmin := func(privileged bool) bool {
 		t.Helper()

@@ -24,17 +24,7 @@ func TestInitLayer(t *testing.T) {
 	e := newTestEngine(t, testimage.Archive(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:    "initlayer-web-1",
-		Service: types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}, Hostname: "webhost"},
-		Labels:  map[string]string{engine.LabelProject: "initlayer", engine.LabelService: "web"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartContainer(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	id := runTestContainer(ctx, t, e, "initlayer", types.ServiceConfig{Hostname: "webhost"})
 	upper, err := os.ReadDir(filepath.Join(e.containerDir(id), "upper"))
 	if err != nil {
 		t.Fatal(err)

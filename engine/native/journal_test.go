@@ -170,17 +170,7 @@ func TestEventsRuncJournal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const project = "evjournal"
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:    project + "-web-1",
-		Service: types.ServiceConfig{Name: "web", Image: testimage.Ref, Command: []string{"sleep"}},
-		Labels:  map[string]string{engine.LabelProject: project, engine.LabelService: "web"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartContainer(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	id := runTestContainer(ctx, t, e, project, types.ServiceConfig{})
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	events := make(chan engine.Event, 64) // more than the test makes

@@ -21,17 +21,7 @@ func TestManyLayers(t *testing.T) {
 	e := newTestEngine(t, testimage.LayeredArchive(t, n))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	id, err := e.CreateContainer(ctx, engine.ContainerSpec{
-		Name:    "manylayers-web-1",
-		Service: types.ServiceConfig{Name: "web", Image: testimage.LayeredRef, Command: []string{"sleep"}},
-		Labels:  map[string]string{engine.LabelProject: "manylayers", engine.LabelService: "web"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartContainer(ctx, id); err != nil {
-		t.Fatalf("start a container of %d layers: %v", n, err)
-	}
+	id := runTestContainer(ctx, t, e, "manylayers", types.ServiceConfig{Image: testimage.LayeredRef})
 	for _, tc := range []struct{ file, want string }{
 		{"/layers/1", ""},
 		{"/layers/64", ""},
