@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/native/monitor"
@@ -286,7 +287,11 @@ func (s *eventScanner) scan(now time.Time) []engine.Event {
 		c := cur[id]
 		var notes []engine.Event
 		var ents []journalEntry
+		// After the state (look), under the lock a signal is sent and
+		// noted in: a die it caused comes with its kill.
+		unlock := lockDir(s.e.containerDir(id), unix.LOCK_SH)
 		ents, c.journal = readJournals(s.e.containerDir(id), c.journal)
+		unlock()
 		for _, ent := range ents {
 			notes = append(notes, journalEvent(id, c, ent))
 		}

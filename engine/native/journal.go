@@ -106,11 +106,35 @@ func flockRetry(f *os.File, how int) error {
 	}
 }
 
-// noteKill notes that sig was sent to container id at sent, taken before
-// sending: the note comes after the signal got through, yet the kill
-// must come before the die it may cause.
-func (e *Engine) noteKill(id string, sig int, sent time.Time) {
+// signal sends sig to container id with send and, when it got through,
+// notes it as a kill stamped with the time taken before sending. The
+// container's directory is flocked across both, and Events reads the
+// journal under the same lock after it read the state: a die the signal
+// caused is never seen before its kill note is written.
+func (e *Engine) signal(id string, sig int, send func() error) error {
+	unlock := lockDir(e.containerDir(id), unix.LOCK_EX)
+	defer unlock()
+	sent := time.Now()
+	if err := send(); err != nil {
+		return err
+	}
 	e.note(id, journalEntry{Time: sent.UTC(), Action: "kill", Signal: sig})
+	return nil
+}
+
+// lockDir flocks dir with how until the returned func is called. A
+// directory that cannot be locked (removed already) orders nothing, so
+// that is not an error: the func does nothing then.
+func lockDir(dir string, how int) (unlock func()) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return func() {}
+	}
+	if err := flockRetry(f, how); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { f.Close() }
 }
 
 // execCmdLine is an exec's command as docker's events show it: the

@@ -66,21 +66,17 @@ func (e *Engine) stop(ctx context.Context, c *container, grace time.Duration) er
 		if err != nil {
 			return fmt.Errorf("stop_signal: %w", err)
 		}
-		sent := time.Now()
-		err = signalInit(c.ID, s.Pid, syscall.Signal(sig))
-		if err != nil {
-			err = e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false)
-		}
-		if err == nil {
-			e.noteKill(c.ID, sig, sent)
-			if e.waitStopped(ctx, c, grace) {
-				return nil
+		err = e.signal(c.ID, sig, func() error {
+			if err := signalInit(c.ID, s.Pid, syscall.Signal(sig)); err != nil {
+				return e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false)
 			}
+			return nil
+		})
+		if err == nil && e.waitStopped(ctx, c, grace) {
+			return nil
 		}
 	}
-	if sent := time.Now(); e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true) == nil {
-		e.noteKill(c.ID, int(syscall.SIGKILL), sent)
-	}
+	_ = e.signal(c.ID, int(syscall.SIGKILL), func() error { return e.runc.Kill(ctx, c.ID, syscall.SIGKILL, true) })
 	if e.waitStopped(ctx, c, killWait) {
 		return nil
 	}
@@ -290,11 +286,9 @@ func (e *Engine) KillContainer(ctx context.Context, ref, signal string) error {
 	if err := writeFile(filepath.Join(e.containerDir(c.ID), "stop"), nil, 0o644); err != nil {
 		return err
 	}
-	sent := time.Now()
-	if err := e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false); err != nil {
+	if err := e.signal(c.ID, sig, func() error { return e.runc.Kill(ctx, c.ID, syscall.Signal(sig), false) }); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.Name, err)
 	}
-	e.noteKill(c.ID, sig, sent)
 	return nil
 }
 
