@@ -31,6 +31,7 @@ var allowed = []string{
 	"github.com/berth-dev/berth/cmd/berth-monitor/internal/early",
 	"github.com/berth-dev/berth/engine/errdefs",
 	"github.com/berth-dev/berth/engine/native/exepages",
+	"github.com/berth-dev/berth/engine/native/journal",
 	"github.com/berth-dev/berth/engine/native/monitor",
 	"github.com/berth-dev/berth/engine/native/monitorproc",
 	"github.com/berth-dev/berth/engine/native/portproxy",

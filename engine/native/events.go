@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/journal"
 	"github.com/berth-dev/berth/engine/native/monitor"
 )
 
@@ -36,7 +37,7 @@ const eventPoll = time.Second
 // container's name, image and labels; rename (oldName), read from the
 // record; kill (signal) and exec_create, exec_start and exec_die (execID,
 // exitCode), from the notes the engine keeps in each container's journal
-// (journal.go) when it signals the container or runs an exec. A run too
+// (engine/native/journal) when it signals the container or runs an exec. A run too
 // short to be seen between two looks is still reported (start and die):
 // the state keeps both times. With Since, the history comes from the same
 // times and the journals, so it holds each container's creation, latest
@@ -138,7 +139,7 @@ func (e *Engine) eventMatters(w *fsnotify.Watcher, ev fsnotify.Event) bool {
 		return true
 	}
 	switch name {
-	case "container.json", monitor.StateFile, monitor.StopFile, journalFile, journalOld:
+	case "container.json", monitor.StateFile, monitor.StopFile, journal.File, journal.Old:
 		return true
 	}
 	return false
@@ -154,7 +155,7 @@ type seenContainer struct {
 	// record rewritten since (a rename) is read again.
 	recordStat fileStamp
 	// journal is how far the journal has been read.
-	journal journalPos
+	journal journal.Pos
 }
 
 // fileStamp tells whether a file was rewritten: the engine replaces a
@@ -193,7 +194,7 @@ type eventScanner struct {
 	project string
 	seen    map[string]*seenContainer
 	// past are the journals' notes at the baseline, for history.
-	past map[string][]journalEntry
+	past map[string][]journal.Entry
 }
 
 // look reads every container of the project now, by ID; errors are those
@@ -211,7 +212,7 @@ func (s *eventScanner) look() map[string]*seenContainer {
 			continue
 		}
 		var rec eventRecord
-		var jpos journalPos
+		var jpos journal.Pos
 		if old, ok := s.seen[id]; ok {
 			rec, jpos = old.eventRecord, old.journal
 		}
@@ -241,9 +242,9 @@ func (s *eventScanner) baseline() ([]string, error) {
 		return nil, fmt.Errorf("events: list containers: %w", err)
 	}
 	s.seen = s.look()
-	s.past = map[string][]journalEntry{}
+	s.past = map[string][]journal.Entry{}
 	for id, c := range s.seen {
-		s.past[id], c.journal = readJournals(s.e.containerDir(id), journalPos{})
+		s.past[id], c.journal = journal.Read(s.e.containerDir(id), journal.Pos{})
 	}
 	var ids []string
 	for _, ent := range entries {
@@ -286,11 +287,11 @@ func (s *eventScanner) scan(now time.Time) []engine.Event {
 	for _, id := range slices.Sorted(maps.Keys(cur)) {
 		c := cur[id]
 		var notes []engine.Event
-		var ents []journalEntry
+		var ents []journal.Entry
 		// After the state (look), under the lock a signal is sent and
 		// noted in: a die it caused comes with its kill.
 		unlock := lockDir(s.e.containerDir(id), unix.LOCK_SH)
-		ents, c.journal = readJournals(s.e.containerDir(id), c.journal)
+		ents, c.journal = journal.Read(s.e.containerDir(id), c.journal)
 		unlock()
 		for _, ent := range ents {
 			notes = append(notes, journalEvent(id, c, ent))

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,55 +15,6 @@ import (
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/internal/testimage"
 )
-
-func TestExecCmdLine(t *testing.T) {
-	for _, tc := range []struct {
-		cmd  []string
-		want string
-	}{
-		// As docker 20.10 prints them: "exec_create: true ", "exec_create: sh -c exit 3".
-		{[]string{"true"}, "true "},
-		{[]string{"sh", "-c", "exit 3"}, "sh -c exit 3"},
-		{nil, " "},
-	} {
-		if got := execCmdLine(tc.cmd); got != tc.want {
-			t.Errorf("execCmdLine(%q) got %q, want %q", tc.cmd, got, tc.want)
-		}
-	}
-}
-
-// TestReadJournal reads complete lines only, skips one that does not
-// parse, and resumes where it stopped.
-func TestReadJournal(t *testing.T) {
-	path := filepath.Join(t.TempDir(), journalFile)
-	write := func(s string) {
-		t.Helper()
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, off := readJournal(path, 0); got != nil || off != 0 {
-		t.Errorf("readJournal(missing) got %v, %d; want nothing at 0", got, off)
-	}
-	write(`{"action":"kill","signal":15}` + "\n" + "garbage\n" + `{"action":"kill","sig`)
-	got, off := readJournal(path, 0)
-	if len(got) != 1 || got[0].Signal != 15 {
-		t.Errorf("readJournal got %+v, want the one complete kill", got)
-	}
-	write(`nal":9}` + "\n")
-	got, off2 := readJournal(path, off)
-	if len(got) != 1 || got[0].Signal != 9 {
-		t.Errorf("readJournal from %d got %+v, want the kill finished since", off, got)
-	}
-	if fi, _ := os.Stat(path); off2 != fi.Size() {
-		t.Errorf("offset got %d, want the end, %d", off2, fi.Size())
-	}
-}
 
 func TestMergeByTime(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -226,87 +176,5 @@ func TestEventsRuncJournal(t *testing.T) {
 	stop()
 	if err := <-done; err != nil {
 		t.Errorf("Events ended with %v", err)
-	}
-}
-
-// TestJournalRotation writes notes past the rotation size: a reader that
-// kept its position gets every note once, across the rotation, and one
-// that starts afresh reads both files.
-func TestJournalRotation(t *testing.T) {
-	e := &Engine{root: t.TempDir()}
-	id := newID()
-	dir := e.containerDir(id)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := strings.Repeat("x", 4000)
-	var pos journalPos
-	var got []int
-	read := func() {
-		ents, next := readJournals(dir, pos)
-		pos = next
-		for _, ent := range ents {
-			got = append(got, ent.Signal)
-		}
-	}
-	const n = 2 * journalRotate / 4000 // two rotations' worth
-	for i := 1; i <= n; i++ {
-		e.note(id, journalEntry{Action: "kill", Signal: i, Cmd: cmd})
-		if i%50 == 0 {
-			read()
-		}
-	}
-	read()
-	if len(got) != n {
-		t.Fatalf("read %d notes across rotations, want %d", len(got), n)
-	}
-	for i, sig := range got {
-		if sig != i+1 {
-			t.Fatalf("note %d is %d, want %d: notes lost or read twice", i, sig, i+1)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, journalOld)); err != nil {
-		t.Errorf("no rotated journal: %v", err)
-	}
-	for _, name := range []string{journalFile, journalOld} {
-		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Size() > journalRotate+8192 {
-			t.Errorf("%s holds %d bytes, past the rotation size", name, fi.Size())
-		}
-	}
-	all, _ := readJournals(dir, journalPos{})
-	if len(all) <= journalRotate/4096 || all[len(all)-1].Signal != n {
-		t.Errorf("a fresh read got %d notes, want the rotated and current journals' up to note %d", len(all), n)
-	}
-}
-
-// TestJournalConcurrentWriters: notes written at once, across a
-// rotation, are all there, each whole, once.
-func TestJournalConcurrentWriters(t *testing.T) {
-	e := &Engine{root: t.TempDir()}
-	id := newID()
-	if err := os.MkdirAll(e.containerDir(id), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	const writers, each = 4, 100 // 400 notes of 4 kB: one rotation
-	cmd := strings.Repeat("x", 4000)
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Go(func() {
-			for i := range each {
-				e.note(id, journalEntry{Action: "kill", Signal: w*each + i, Cmd: cmd})
-			}
-		})
-	}
-	wg.Wait()
-	all, _ := readJournals(e.containerDir(id), journalPos{})
-	seen := map[int]bool{}
-	for _, ent := range all {
-		if seen[ent.Signal] || ent.Cmd != cmd {
-			t.Fatalf("note %d read twice or torn", ent.Signal)
-		}
-		seen[ent.Signal] = true
-	}
-	if len(seen) != writers*each {
-		t.Errorf("read %d notes, want %d", len(seen), writers*each)
 	}
 }

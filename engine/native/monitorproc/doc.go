@@ -10,7 +10,7 @@
 //
 // One monitor runs per container for the container's whole life, so what
 // it maps counts hundreds of times over. The package therefore links only
-// the lean parts of the engine (monitor, resolver, portproxy) and reads
+// the lean parts of the engine (monitor, journal, resolver, portproxy) and reads
 // the engine's records through its own narrow view of them (Record): not
 // compose-go, not the engine's vocabulary, not netlink, whose package
 // initialisation alone touched megabytes of the berth executable's pages.
