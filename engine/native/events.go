@@ -28,20 +28,24 @@ var _ engine.EventStreamer = (*Engine)(nil)
 // writing anything.
 const eventPoll = time.Second
 
-// Events streams the events of project's containers. No daemon logs
-// them: they are derived from the state directory, by comparing each
-// container's record and state with what was seen last, whenever a file
-// that holds them changes (and every eventPoll). What is reported is what
-// docker reports: create, start, die (exitCode, execDuration), stop,
-// pause, unpause, health_status: healthy|unhealthy, destroy, with the
-// container's name, image and labels; rename (oldName), read from the
-// record; kill (signal) and exec_create, exec_start and exec_die (execID,
-// exitCode), from the notes the engine keeps in each container's journal
-// (engine/native/journal) when it signals the container or runs an exec. A run too
-// short to be seen between two looks is still reported (start and die):
-// the state keeps both times. With Since, the history comes from the same
-// times and the journals, so it holds each container's creation, latest
-// run, signals and execs only.
+// Events streams the events of project's containers. No daemon logs them:
+// they are derived from the state directory, by comparing each container's
+// record and state with what was seen last, whenever a file that holds
+// them changes (and every eventPoll). What is reported is what docker
+// reports: create, start, die (exitCode, execDuration), stop, pause,
+// unpause, health_status: healthy|unhealthy, destroy, with the container's
+// name, image and labels; rename (oldName), read from the record; kill
+// (signal) and exec_create, exec_start and exec_die (execID, exitCode),
+// from the notes kept in each container's journal (engine/native/journal):
+// the engine's when it signals the container or runs an exec, the
+// monitor's when it runs a health probe, which docker runs and reports as
+// an exec of the healthcheck's command (/bin/sh -c CMD for CMD-SHELL).
+// berth restart is a stop and a start (reconcile), as it is on the docker
+// engine too, and reports as those, not as restart. A run too short to be
+// seen between two looks is still reported (start and die): the state
+// keeps both times. With Since, the history comes from the same times and
+// the journals, so it holds each container's creation, latest run, signals
+// and execs only.
 func (e *Engine) Events(ctx context.Context, project string, opts engine.EventOptions, fn func(engine.Event) error) error {
 	return e.events(ctx, project, opts, nil, fn)
 }

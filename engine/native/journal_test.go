@@ -178,3 +178,73 @@ func TestEventsRuncJournal(t *testing.T) {
 		t.Errorf("Events ended with %v", err)
 	}
 }
+
+// TestEventsRuncHealthProbe sees a container's health probes as docker
+// reports them: each an exec of the healthcheck's command as docker runs
+// it, with the probe's exit code.
+func TestEventsRuncHealthProbe(t *testing.T) {
+	e := newTestEngine(t, testimage.ShellArchive(t))
+	for _, tc := range []struct {
+		name     string
+		test     []string
+		cmdLine  string
+		exitCode string
+	}{
+		{"shell", []string{"CMD-SHELL", "exit 3"}, "/bin/sh -c exit 3", "3"},
+		{"exec", []string{"CMD", "true"}, "true ", "0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Probes run every 200ms: a minute is for a loaded host.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			project := "evprobe" + tc.name
+			sctx, stop := context.WithCancel(ctx)
+			defer stop()
+			events := make(chan engine.Event, 64) // more than the probes until the test reads them
+			done := make(chan error, 1)
+			ready := make(chan struct{})
+			go func() {
+				done <- e.events(sctx, project, engine.EventOptions{}, func() { close(ready) }, func(ev engine.Event) error {
+					select {
+					case events <- ev:
+					default: // the test has what it needs
+					}
+					return nil
+				})
+			}()
+			<-ready
+			interval := types.Duration(200 * time.Millisecond)
+			runTestContainer(ctx, t, e, project, types.ServiceConfig{Image: testimage.ShellRef, Command: []string{"sleep", "1000"},
+				HealthCheck: &types.HealthCheckConfig{Test: tc.test, Interval: &interval}})
+			var got []engine.Event
+			for len(got) < 3 {
+				select {
+				case ev := <-events:
+					if strings.HasPrefix(ev.Action, "exec_") {
+						got = append(got, ev)
+					}
+				case err := <-done:
+					t.Fatalf("Events returned %v; exec events so far %v", err, got)
+				case <-ctx.Done():
+					t.Fatalf("no probe's exec_die; exec events so far %v", got)
+				}
+			}
+			want := []string{"exec_create: " + tc.cmdLine, "exec_start: " + tc.cmdLine, "exec_die"}
+			for i, ev := range got {
+				if ev.Action != want[i] {
+					t.Errorf("exec event %d is %q, want %q", i, ev.Action, want[i])
+				}
+				if ev.Attributes["execID"] == "" || ev.Attributes["execID"] != got[0].Attributes["execID"] {
+					t.Errorf("%s has execID %q, want the exec_create's %q", ev.Action, ev.Attributes["execID"], got[0].Attributes["execID"])
+				}
+			}
+			if code := got[2].Attributes["exitCode"]; code != tc.exitCode {
+				t.Errorf("exec_die exitCode %q, want %q", code, tc.exitCode)
+			}
+			stop()
+			if err := <-done; err != nil {
+				t.Errorf("Events ended with %v", err)
+			}
+		})
+	}
+}

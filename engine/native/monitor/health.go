@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-dev/berth/engine/native/journal"
 )
 
 // Docker's healthcheck defaults and limits.
@@ -131,8 +133,9 @@ func (m *monitor) watchHealth(ctx context.Context, started time.Time) {
 	}
 }
 
-// probe runs the healthcheck command once in the container; a probe that
-// outlives the timeout is killed and fails.
+// probe runs the healthcheck command once in the container, noted in the
+// container's journal as an exec; a probe that outlives the timeout is
+// killed and fails.
 func (m *monitor) probe(ctx context.Context) (ok bool, output string) {
 	pctx, cancel := context.WithTimeout(ctx, m.health.timeout)
 	defer cancel()
@@ -152,7 +155,13 @@ func (m *monitor) probe(ctx context.Context) (ok bool, output string) {
 		}
 		return cmd.Process.Kill()
 	}
+	// docker runs a probe as an exec, and reports it as one; killed on
+	// timeout, it dies with 137 there too.
+	died := journal.Exec(m.dir, m.health.cmd)
 	code, err := m.runc.exitCode(cmd, "exec", logFile)
+	if err == nil {
+		died(code)
+	}
 	switch {
 	case pctx.Err() == context.DeadlineExceeded:
 		return false, fmt.Sprintf("Health check exceeded timeout (%s)", m.health.timeout)

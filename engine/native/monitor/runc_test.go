@@ -21,6 +21,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-dev/berth/engine/errdefs"
+	"github.com/berth-dev/berth/engine/native/journal"
 )
 
 const (
@@ -430,6 +431,8 @@ func TestRunUnhealthyAfterTimeouts(t *testing.T) {
 	if len(s.HealthLog) < 2 || !strings.Contains(s.HealthLog[0], "exceeded timeout") {
 		t.Errorf("health log %q, want timeouts", s.HealthLog)
 	}
+	// Killed, as docker kills a probe past its timeout: 128+SIGKILL.
+	checkProbeNotes(t, c.dir, "sleep 100", 137, 2)
 	// The probes were killed: only the probe that may be running now is
 	// left beside the container's init.
 	pids, err := c.runc.Ps(context.Background(), c.id)
@@ -453,8 +456,45 @@ func TestRunUnhealthyOnFailure(t *testing.T) {
 	if len(s.HealthLog) != 3 || s.HealthLog[2] != "broken" {
 		t.Errorf("health log %q, want three failures (the default retries)", s.HealthLog)
 	}
+	checkProbeNotes(t, c.dir, "/bin/sh -c echo broken; exit 1", 1, 3)
 	c.stop(t)
 	p.wait(t)
+}
+
+// checkProbeNotes checks the journal in dir holds at least n probes,
+// each noted as docker reports a probe: an exec of cmdLine, created and
+// started, that died with code.
+func checkProbeNotes(t *testing.T, dir, cmdLine string, code, n int) {
+	t.Helper()
+	ents, _ := journal.Read(dir, journal.Pos{})
+	started := map[string]bool{}
+	died := 0
+	for _, ent := range ents {
+		switch ent.Action {
+		case "exec_create":
+			if ent.Cmd != cmdLine {
+				t.Errorf("exec_create of %q, want %q", ent.Cmd, cmdLine)
+			}
+		case "exec_start":
+			if ent.Cmd != cmdLine {
+				t.Errorf("exec_start of %q, want %q", ent.Cmd, cmdLine)
+			}
+			started[ent.ExecID] = true
+		case "exec_die":
+			if !started[ent.ExecID] {
+				t.Errorf("exec_die of %s, which was not started", ent.ExecID)
+			}
+			if ent.ExitCode == nil || *ent.ExitCode != code {
+				t.Errorf("exec_die of %s with code %v, want %d", ent.ExecID, ent.ExitCode, code)
+			}
+			died++
+		default:
+			t.Errorf("journal holds a %s, want only the probes' execs", ent.Action)
+		}
+	}
+	if died < n {
+		t.Errorf("journal holds %d probes that died, want at least %d: %+v", died, n, ents)
+	}
 }
 
 func TestRunTty(t *testing.T) {
