@@ -91,7 +91,10 @@ type Engine struct {
 	berth string // removes auto-remove containers (Options.Berth)
 	runc  monitor.Runc
 	kc    authn.Keychain
-	store *store.Store
+	// cgroup2 is whether /sys/fs/cgroup is the unified hierarchy, which
+	// gives containers a cgroup namespace by default (privateCgroupNS).
+	cgroup2 bool
+	store   *store.Store
 	// mu orders this process's own record changes before the flock,
 	// which orders them across processes.
 	mu sync.Mutex
@@ -156,12 +159,13 @@ func New(opts Options) (*Engine, error) {
 		kc = authn.DefaultKeychain
 	}
 	return &Engine{
-		root:  root,
-		exe:   exe,
-		berth: berth,
-		runc:  monitor.Runc{Path: runc, Root: filepath.Join(root, "runc")},
-		kc:    kc,
-		store: st,
+		root:    root,
+		exe:     exe,
+		berth:   berth,
+		runc:    monitor.Runc{Path: runc, Root: filepath.Join(root, "runc")},
+		kc:      kc,
+		store:   st,
+		cgroup2: unifiedCgroups("/sys/fs/cgroup"),
 	}, nil
 }
 

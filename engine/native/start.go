@@ -409,6 +409,9 @@ func (e *Engine) namespaces(c *container) (map[specs.LinuxNamespaceType]string, 
 			return nil, "", fmt.Errorf("%s mode %q is %w on the native engine", k.typ, k.mode, engine.ErrUnsupported)
 		}
 	}
+	if privateCgroupNS(c.Service.Cgroup, e.cgroup2) {
+		ns[specs.CgroupNamespace] = ""
+	}
 	return ns, dir, nil
 }
 
