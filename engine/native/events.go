@@ -34,10 +34,10 @@ const eventPoll = time.Second
 // them changes (and every eventPoll). What is reported is what docker
 // reports: create, start, die (exitCode, execDuration), stop, pause,
 // unpause, health_status: healthy|unhealthy, destroy, with the container's
-// name, image and labels; rename (oldName), read from the record; kill
-// (signal) and exec_create, exec_start and exec_die (execID, exitCode),
-// from the notes kept in each container's journal (engine/native/journal):
-// the engine's when it signals the container or runs an exec, the
+// name, image and labels; kill (signal), rename (oldName) and exec_create,
+// exec_start and exec_die (execID, exitCode), from the notes kept in each
+// container's journal (engine/native/journal): the engine's when it
+// signals, renames or runs an exec in the container, the
 // monitor's when it runs a health probe, which docker runs and reports as
 // an exec of the healthcheck's command (/bin/sh -c CMD for CMD-SHELL).
 // berth restart is a stop and a start (reconcile), as it is on the docker
@@ -259,9 +259,15 @@ func (s *eventScanner) baseline() ([]string, error) {
 	return ids, nil
 }
 
+// historyLimit is how many past events history gives at most, the latest:
+// dockerd keeps as many for --since. Journals hold up to 2 MiB of notes
+// each, health probes every interval among them.
+const historyLimit = 256
+
 // history is what the baseline's states tell of the past, between since
 // and until (zero: no end): each container's creation and its latest
-// start and exit, in time order.
+// start and exit, and the notes of its journal, in time order, the latest
+// historyLimit of them.
 func (s *eventScanner) history(since, until time.Time) []engine.Event {
 	var out []engine.Event
 	for id, c := range s.seen {
@@ -280,7 +286,7 @@ func (s *eventScanner) history(since, until time.Time) []engine.Event {
 		return ev.Time.Before(since) || (!until.IsZero() && ev.Time.After(until))
 	})
 	slices.SortStableFunc(out, func(a, b engine.Event) int { return a.Time.Compare(b.Time) })
-	return out
+	return out[max(0, len(out)-historyLimit):]
 }
 
 // scan looks again and returns the events between the last look and this
@@ -327,12 +333,6 @@ func transitions(id string, prev, cur *seenContainer, now time.Time) []engine.Ev
 	if prev == nil {
 		out = append(out, event("create", id, cur, cur.Created))
 		prev = &seenContainer{eventRecord: cur.eventRecord, State: monitor.State{Status: "created"}}
-	}
-	if cur.Name != prev.Name {
-		ev := event("rename", id, cur, now)
-		// docker's oldName keeps the leading slash of its names.
-		ev.Attributes["oldName"] = "/" + prev.Name
-		out = append(out, ev)
 	}
 	newRun := !cur.StartedAt.IsZero() && !cur.StartedAt.Equal(prev.StartedAt)
 	if prev.up() && (newRun || !cur.up()) {

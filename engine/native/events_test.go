@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/journal"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/internal/testimage"
 )
@@ -254,4 +255,38 @@ func followEvents(t *testing.T, ctx context.Context, e *Engine) (next func(want 
 		}
 		return engine.Event{}
 	}, ended
+}
+
+// TestEventsSinceKeepsTheLatest replays a journal of more notes than
+// dockerd keeps: the oldest go, the latest historyLimit come in order.
+func TestEventsSinceKeepsTheLatest(t *testing.T) {
+	root := t.TempDir()
+	e := &Engine{root: root}
+	start := time.Now().Add(-time.Hour)
+	c := newFakeContainer(t, root, "c", "p", start.Add(-time.Second))
+	c.state(monitor.State{Status: "running", Pid: os.Getpid(), StartedAt: start})
+	const n = historyLimit // three notes each, 3n in all
+	for i := range n {
+		e.note(c.id, journal.Entry{Time: start.Add(time.Duration(i+1) * time.Second), Action: "kill", Signal: i % 64})
+		e.note(c.id, journal.Entry{Time: start.Add(time.Duration(i+1)*time.Second + time.Millisecond), Action: "kill", Signal: i % 64})
+		e.note(c.id, journal.Entry{Time: start.Add(time.Duration(i+1)*time.Second + 2*time.Millisecond), Action: "kill", Signal: i % 64})
+	}
+	var got []engine.Event
+	err := e.Events(context.Background(), "p", engine.EventOptions{Since: "2h", Until: "0s"}, func(ev engine.Event) error {
+		got = append(got, ev)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != historyLimit {
+		t.Fatalf("events since 2h: %d, want the latest %d", len(got), historyLimit)
+	}
+	last := start.Add(time.Duration(n)*time.Second + 2*time.Millisecond)
+	if !got[len(got)-1].Time.Equal(last) || slices.ContainsFunc(got, func(ev engine.Event) bool { return ev.Action == "create" || ev.Action == "start" }) {
+		t.Errorf("events since 2h run %s..%s with create or start among them; want the latest notes up to %s", got[0].Time, got[len(got)-1].Time, last)
+	}
+	if !slices.IsSortedFunc(got, func(a, b engine.Event) int { return a.Time.Compare(b.Time) }) {
+		t.Error("events since 2h are not in time order")
+	}
 }

@@ -20,6 +20,14 @@ func (e *Engine) note(id string, entries ...journal.Entry) {
 	_ = journal.Append(e.containerDir(id), entries...)
 }
 
+// noteRename notes that container id was renamed from old to name at at.
+// Events reads renames from these notes, not from the record: a rename is
+// then ordered by its time among the other notes (a kill just after it,
+// an exec just before), which a record compared at each look cannot be.
+func (e *Engine) noteRename(id, old, name string, at time.Time) {
+	e.note(id, journal.Entry{Time: at.UTC(), Action: "rename", Name: name, OldName: old})
+}
+
 func flockRetry(f *os.File, how int) error {
 	for {
 		err := unix.Flock(int(f.Fd()), how)
@@ -67,8 +75,14 @@ func journalEvent(id string, c *seenContainer, ent journal.Entry) engine.Event {
 		action += ": " + ent.Cmd
 	}
 	ev := event(action, id, c, ent.Time)
-	if ent.Action == "kill" {
+	switch ent.Action {
+	case "kill":
 		ev.Attributes["signal"] = strconv.Itoa(ent.Signal)
+	case "rename":
+		// The name it took then, which a later rename may have changed;
+		// docker's oldName keeps the leading slash of its names.
+		ev.Attributes["name"] = ent.Name
+		ev.Attributes["oldName"] = "/" + ent.OldName
 	}
 	if ent.ExecID != "" {
 		ev.Attributes["execID"] = ent.ExecID

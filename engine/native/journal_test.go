@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/native/journal"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/internal/testimage"
 )
@@ -35,17 +36,19 @@ func TestMergeByTime(t *testing.T) {
 	}
 }
 
-func TestRenameTransition(t *testing.T) {
+// TestRenameEvent checks that a rename is reported from its note, with the
+// names of that rename even after a later one, and not from the record.
+func TestRenameEvent(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	st := monitor.State{Status: "running", StartedAt: now.Add(-time.Minute)}
 	prev := &seenContainer{eventRecord: eventRecord{Name: "p-web-1", Image: "img"}, State: st}
-	cur := &seenContainer{eventRecord: eventRecord{Name: "p-web-2", Image: "img"}, State: st}
-	evs := transitions("id", prev, cur, now)
-	if len(evs) != 1 || evs[0].Action != "rename" || evs[0].Attributes["name"] != "p-web-2" || evs[0].Attributes["oldName"] != "/p-web-1" {
-		t.Errorf("transitions of a rename got %+v, want one rename to p-web-2 with oldName /p-web-1", evs)
+	cur := &seenContainer{eventRecord: eventRecord{Name: "p-web-3", Image: "img"}, State: st}
+	if evs := transitions("id", prev, cur, now); len(evs) != 0 {
+		t.Errorf("transitions of a record renamed got %+v, want none (renames come from notes)", evs)
 	}
-	if evs := transitions("id", nil, cur, now); slices.ContainsFunc(evs, func(ev engine.Event) bool { return ev.Action == "rename" }) {
-		t.Errorf("a new container's transitions %+v hold a rename", evs)
+	ev := journalEvent("id", cur, journal.Entry{Time: now, Action: "rename", Name: "p-web-2", OldName: "p-web-1"})
+	if ev.Action != "rename" || ev.Attributes["name"] != "p-web-2" || ev.Attributes["oldName"] != "/p-web-1" || !ev.Time.Equal(now) {
+		t.Errorf("the rename note's event %+v, want rename to p-web-2 with oldName /p-web-1 at %s", ev, now)
 	}
 }
 
@@ -81,6 +84,7 @@ func TestEventsFromJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.noteRename(c.id, "p-a", "p-renamed", time.Now())
 	if ev := next("rename"); ev.Attributes["name"] != "p-renamed" || ev.Attributes["oldName"] != "/p-a" {
 		t.Errorf("rename attributes %v, want name p-renamed, oldName /p-a", ev.Attributes)
 	}
@@ -115,7 +119,7 @@ func TestEventsFromJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"create", "start", "exec_create", "exec_start", "exec_die", "exec_create", "exec_start", "kill", "die"}
+	want := []string{"create", "start", "exec_create", "exec_start", "exec_die", "exec_create", "exec_start", "rename", "kill", "die"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events since 1h: %v, want %v", got, want)
 	}

@@ -264,8 +264,13 @@ func (e *Engine) RenameContainer(ctx context.Context, ref, name string) error {
 				return fmt.Errorf("rename container %s to %s: the name is in use by %s: %w", c.Name, name, shortID(o.ID), engine.ErrConflict)
 			}
 		}
+		old, at := c.Name, time.Now()
 		c.Name = name
-		return e.writeContainer(c)
+		if err := e.writeContainer(c); err != nil {
+			return err
+		}
+		e.noteRename(c.ID, old, name, at)
+		return nil
 	})
 }
 

@@ -41,9 +41,12 @@ const rotateSize = 1 << 20
 // Entry is one note, in docker's vocabulary.
 type Entry struct {
 	Time   time.Time `json:"time"`
-	Action string    `json:"action"` // kill, exec_create, exec_start, exec_die
+	Action string    `json:"action"` // kill, rename, exec_create, exec_start, exec_die
 	Signal int       `json:"signal,omitempty"`
-	ExecID string    `json:"execID,omitempty"`
+	// Name and OldName are a rename's new and old container names.
+	Name    string `json:"name,omitempty"`
+	OldName string `json:"oldName,omitempty"`
+	ExecID  string `json:"execID,omitempty"`
 	// Cmd is the exec's command line as docker's exec_create and
 	// exec_start actions carry it (CmdLine).
 	Cmd      string `json:"cmd,omitempty"`
