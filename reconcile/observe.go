@@ -2,8 +2,11 @@ package reconcile
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strconv"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/engine"
@@ -40,6 +43,75 @@ func Observe(ctx context.Context, l Observer, project string) (State, error) {
 		return State{}, err
 	}
 	return s, nil
+}
+
+// UpObserver is what ObserveUp needs: Observe's lists and an image
+// inspect.
+type UpObserver interface {
+	Observer
+	ImageInspector
+}
+
+// inspectLimit is how many images ObserveUp inspects one by one at most;
+// past it, one list of every local image costs less.
+const inspectLimit = 8
+
+// ObserveUp is Observe for planning an up of p. Of the local images it
+// looks only at those p's services use, with an inspect of each at once,
+// when they are few: the list of every image is the slowest call of a
+// no-op up on a daemon that holds many (dockerd 20.10 with 45 images: 7 to
+// 11 ms, against 1 to 2 for an inspect), and it grows with every image
+// the host keeps. An inspect also gives an image's LastTagTime, which the
+// refresh pull policies need (see observeTagTimes).
+func ObserveUp(ctx context.Context, l UpObserver, p *types.Project) (State, error) {
+	refs := serviceImages(p)
+	if len(refs) > inspectLimit {
+		s, err := Observe(ctx, l, p.Name)
+		if err == nil {
+			err = observeTagTimes(ctx, l, p, &s)
+		}
+		return s, err
+	}
+	var s State
+	images := make([]*engine.Image, len(refs))
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { s.Containers, err = l.Containers(ctx, p.Name); return err })
+	g.Go(func() (err error) { s.Networks, err = l.Networks(ctx, p.Name); return err })
+	g.Go(func() (err error) { s.Volumes, err = l.Volumes(ctx, p.Name); return err })
+	for i, ref := range refs {
+		g.Go(func() error {
+			img, err := l.InspectImage(ctx, ref)
+			if errors.Is(err, engine.ErrNotFound) {
+				return nil // missing: the plan pulls or builds it
+			}
+			if err != nil {
+				return err
+			}
+			images[i] = &img
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return State{}, err
+	}
+	for _, img := range images {
+		// Two references to one image give it twice: imagesByTag indexes
+		// it the same.
+		if img != nil {
+			s.Images = append(s.Images, *img)
+		}
+	}
+	return s, nil
+}
+
+// serviceImages lists, once each and sorted, the images p's services run.
+func serviceImages(p *types.Project) []string {
+	var refs []string
+	for _, s := range p.Services {
+		refs = append(refs, imageName(p.Name, s))
+	}
+	slices.Sort(refs)
+	return slices.Compact(refs)
 }
 
 // ours reports whether labels mark a resource as project's. Listers filter

@@ -338,11 +338,11 @@ type ImageInspector interface {
 	InspectImage(ctx context.Context, ref string) (engine.Image, error)
 }
 
-// ObserveTagTimes adds to s the LastTagTime of the local images that
+// observeTagTimes adds to s the LastTagTime of the local images that
 // services with a daily, weekly or every_<duration> pull_policy use, which
 // the list call behind Observe does not report. Only such services cost
 // an inspect, so a project without them observes as fast as before.
-func ObserveTagTimes(ctx context.Context, insp ImageInspector, p *types.Project, s *State) error {
+func observeTagTimes(ctx context.Context, insp ImageInspector, p *types.Project, s *State) error {
 	for _, name := range p.ServiceNames() {
 		svc := p.Services[name]
 		if policy, _, err := svc.GetPullPolicy(); err != nil || policy != types.PullPolicyRefresh {

@@ -291,7 +291,7 @@ func TestObserveTagTimes(t *testing.T) {
 	).Build()
 	p := load(t, "services:\n  d:\n    image: daily:1\n    pull_policy: daily\n  p:\n    image: plain:1\n")
 	s := State{Images: []engine.Image{{ID: "a", Tags: []string{"daily:1"}}, {ID: "b", Tags: []string{"plain:1"}}}}
-	if err := ObserveTagTimes(context.Background(), f, p, &s); err != nil {
+	if err := observeTagTimes(context.Background(), f, p, &s); err != nil {
 		t.Fatal(err)
 	}
 	if !s.Images[0].LastTagTime.Equal(tagged) || !s.Images[1].LastTagTime.IsZero() {

@@ -366,10 +366,7 @@ func (a *app) planUp(ctx context.Context, s *session, args []string, f *upFlags,
 	if stopEarly && len(edited) > 0 {
 		opts.Early = reconcile.StopEarly(ctx, eng, p, g, edited, opts)
 	}
-	state, err := reconcile.Observe(ctx, eng, p.Name)
-	if err == nil {
-		err = reconcile.ObserveTagTimes(ctx, eng, p, &state)
-	}
+	state, err := reconcile.ObserveUp(ctx, eng, p)
 	var plan reconcile.Plan
 	if err == nil {
 		opts.Now = a.now()
