@@ -123,6 +123,10 @@ func build(in Input, h host) (*specs.Spec, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
+	userDevs, userRules, err := serviceDevices(s)
+	if err != nil {
+		return nil, wrap(err)
+	}
 
 	spec := &specs.Spec{
 		Version: specs.Version,
@@ -154,7 +158,8 @@ func build(in Input, h host) (*specs.Spec, error) {
 		return nil, wrap(err)
 	}
 	if !s.Privileged {
-		res.Devices = defaultDeviceRules()
+		spec.Linux.Devices = userDevs
+		res.Devices = append(defaultDeviceRules(), userRules...)
 		if !sec.unconfinedPaths {
 			spec.Linux.MaskedPaths = slices.Clone(maskedPaths)
 			spec.Linux.ReadonlyPaths = slices.Clone(readonlyPaths)

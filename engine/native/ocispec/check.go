@@ -10,10 +10,12 @@ import (
 
 // Check reports what would make Build refuse the service s and needs
 // neither its image nor a mounted root: compose keys the native engine
-// cannot honour, security options it cannot apply, and a seccomp profile
-// it cannot read or parse (a relative path is from projectDir). The
-// engine runs it for every service an up will create containers of,
-// before the first create, so that such a service changes nothing.
+// cannot honour, security options it cannot apply, a seccomp profile it
+// cannot read or parse (a relative path is from projectDir), and devices
+// or device cgroup rules it cannot give (a host path that is missing or
+// no device, a malformed entry). The engine runs it for every service an
+// up will create containers of, before the first create, so that such a
+// service changes nothing.
 func Check(s types.ServiceConfig, projectDir string) error {
 	return check(s, projectDir, realHost())
 }
@@ -21,6 +23,9 @@ func Check(s types.ServiceConfig, projectDir string) error {
 func check(s types.ServiceConfig, projectDir string, h host) error {
 	var errs []error
 	if err := unsupported(s); err != nil {
+		errs = append(errs, err)
+	}
+	if _, _, err := serviceDevices(s); err != nil {
 		errs = append(errs, err)
 	}
 	sec, err := parseSecurityOpts(s.SecurityOpt)

@@ -13,8 +13,9 @@ import (
 )
 
 // TestCheck runs the checks done before anything is created: a seccomp
-// profile that cannot be read or parsed is reported with the service,
-// the file and what to do; what Build would take passes.
+// profile that cannot be read or parsed, a device that is not there or a
+// malformed device cgroup rule is reported with the service, the file or
+// entry and what to do; what Build would take passes.
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
@@ -53,6 +54,13 @@ func TestCheck(t *testing.T) {
 			want: []string{`service "web"`, "no seccomp support"}},
 		{name: "invalid option", s: types.ServiceConfig{Name: "web", SecurityOpt: []string{"sekcomp=x"}},
 			want: []string{`service "web"`, `invalid option "sekcomp=x"`}},
+		{name: "devices and rules", s: types.ServiceConfig{Name: "web",
+			Devices: []types.DeviceMapping{{Source: "/dev/null", Target: "/dev/null", Permissions: "rwm"}}, DeviceCgroupRules: []string{"c 10:200 rwm"}}},
+		{name: "missing device", s: types.ServiceConfig{Name: "web", Devices: []types.DeviceMapping{{Source: "/dev/berth-no-such-device", Target: "/dev/x", Permissions: "rwm"}}},
+			want: []string{`service "web"`, `devices: "/dev/berth-no-such-device:/dev/x:rwm"`, "no such file", "fix the path or remove the entry"}},
+		{name: "missing device, privileged", s: types.ServiceConfig{Name: "web", Privileged: true, Devices: []types.DeviceMapping{{Source: "/dev/berth-no-such-device", Target: "/dev/x", Permissions: "rwm"}}}},
+		{name: "bad rule", s: types.ServiceConfig{Name: "db", DeviceCgroupRules: []string{"c 10:200 rwm", "c 10:200 rwx"}},
+			want: []string{`service "db"`, `device_cgroup_rules: "c 10:200 rwx"`, `access "rwx"`}},
 		{name: "unsupported keys and a bad profile", unsupported: true,
 			s:    types.ServiceConfig{Name: "gpu", Runtime: "nvidia", SecurityOpt: []string{"seccomp=nope.json"}},
 			want: []string{`service "gpu"`, "runtime: not supported", "seccomp=nope.json"}},

@@ -6,13 +6,13 @@
 // would give it.
 //
 // Build is pure but for reading the image's /etc/passwd and /etc/group,
-// the host's /dev for a privileged service and a seccomp profile file a
-// service names; Mounts touches the host only to create a missing bind
+// the host's /dev for a privileged service, the device nodes a service's
+// devices name and a seccomp profile file a service names; Mounts touches the host only to create a missing bind
 // source as docker does.
 //
 // What this package decides and what it leaves to the engine:
 //   - Keys that need something runc cannot do or that the native engine
-//     does not provide (devices, gpus, runtime, isolation, blkio_config, …)
+//     does not provide (gpus, runtime, isolation, blkio_config, …)
 //     are errors naming the key: see unsupported.go. Silently ignoring them
 //     would run a different container from the one docker runs.
 //   - Keys that are the engine's business are read elsewhere: networks,
@@ -31,6 +31,12 @@
 //     says security_opt seccomp=unconfined; seccomp=FILE (relative to the
 //     project directory) or inline JSON selects another profile. runc
 //     installs it.
+//   - devices and device_cgroup_rules are dockerd 20.10's: each host
+//     device node (or every node below a directory such as /dev/snd)
+//     is created in the container with the host's numbers, mode and
+//     owner, and allowed in the device cgroup with the entry's
+//     permissions; each rule is one more allow rule after docker's
+//     defaults. A privileged service has every device already.
 //   - No AppArmor profile or SELinux label is applied: docker's default
 //     AppArmor profile is not reproduced here, which leaves a native
 //     container less confined than a docker one on an AppArmor host.

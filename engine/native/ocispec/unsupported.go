@@ -11,7 +11,7 @@ import (
 
 // UnsupportedError is a compose key the native engine cannot honour.
 type UnsupportedError struct {
-	Key    string // the compose key, e.g. "devices" or "deploy.resources.reservations.devices"
+	Key    string // the compose key, e.g. "gpus" or "deploy.resources.reservations.devices"
 	Reason string
 }
 
@@ -33,8 +33,6 @@ func unsupported(s types.ServiceConfig) error {
 			errs = append(errs, &UnsupportedError{Key: key, Reason: reason})
 		}
 	}
-	no(len(s.Devices) > 0, "devices", "host devices are not passed into containers")
-	no(len(s.DeviceCgroupRules) > 0, "device_cgroup_rules", "the device cgroup is docker's default set")
 	no(len(s.Gpus) > 0, "gpus", "there is no GPU or CDI support")
 	if s.Deploy != nil {
 		if r := s.Deploy.Resources.Reservations; r != nil {
