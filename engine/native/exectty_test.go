@@ -10,9 +10,9 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/native/internal/ttytest"
 	"github.com/berth-dev/berth/engine/native/monitor"
 	"github.com/berth-dev/berth/internal/testimage"
+	"github.com/berth-dev/berth/internal/ttytest"
 )
 
 func TestTermSize(t *testing.T) {

@@ -1,14 +1,12 @@
 package native
 
 import (
-	"bufio"
 	"context"
-	"io"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/berth-dev/berth/internal/ttytest"
 )
 
 // TestExecTTYResize runs `berth exec` on a pty, as a user's terminal: the
@@ -46,51 +44,13 @@ services:
 			<-waited
 		}
 	})
-	lines := make(chan string, 64) // more than the test reads between writes
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(term)
-		for sc.Scan() {
-			lines <- strings.TrimSpace(sc.Text())
-		}
-	}()
-	waitSize := func(want string) {
-		t.Helper()
-		seen := map[string]bool{}
-		deadline := time.After(30 * time.Second)
-		for {
-			if _, err := io.WriteString(term, "\n"); err != nil {
-				t.Fatalf("write to berth exec: %v", err)
-			}
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("berth exec ended before printing %q; printed %v", want, seen)
-				}
-				if l == want {
-					return
-				}
-				if l != "" {
-					seen[l] = true
-				}
-				time.Sleep(20 * time.Millisecond) // a resize applies asynchronously
-			case <-deadline:
-				t.Fatalf("no size %q within 30s; printed %v", want, seen)
-			}
-		}
-	}
-	waitSize("30 100")
+	probe := ttytest.NewProbe(term, term)
+	probe.WaitSize(t, "30 100")
 	if err := pty.Setsize(term, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
 		t.Fatal(err)
 	}
-	waitSize("40 120")
-	if _, err := io.WriteString(term, "q\n"); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range lines {
-		}
-	}()
+	probe.WaitSize(t, "40 120")
+	probe.Quit(t)
 	select {
 	case <-waited:
 		if waitErr != nil {

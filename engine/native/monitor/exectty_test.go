@@ -9,7 +9,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/berth-dev/berth/engine/native/internal/ttytest"
+	"github.com/berth-dev/berth/internal/ttytest"
 )
 
 // TestExecTTYResize runs a shell in a terminal that prints the terminal's

@@ -32,11 +32,11 @@ func NewProbe(in io.Writer, out io.Reader) *Probe {
 }
 
 // WaitSize asks for the size until the shell prints want ("ROWS COLS"),
-// failing the test after 20 s or if the output ends first.
+// failing the test after 30 s or if the output ends first.
 func (p *Probe) WaitSize(t *testing.T, want string) {
 	t.Helper()
 	seen := map[string]bool{}
-	deadline := time.After(20 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for {
 		if _, err := io.WriteString(p.in, "\n"); err != nil {
 			t.Fatalf("write to the exec: %v", err)
@@ -54,7 +54,7 @@ func (p *Probe) WaitSize(t *testing.T, want string) {
 			}
 			time.Sleep(10 * time.Millisecond) // a resize applies asynchronously
 		case <-deadline:
-			t.Fatalf("no size %q within 20s; printed %v", want, seen)
+			t.Fatalf("no size %q within 30s; printed %v", want, seen)
 		}
 	}
 }
