@@ -34,7 +34,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -206,13 +205,7 @@ func (e *Engine) locked(fn func() error) error {
 		return fmt.Errorf("native engine: lock the state directory: %w", err)
 	}
 	defer f.Close()
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flockRetry(f, unix.LOCK_EX); err != nil {
 		return fmt.Errorf("native engine: lock the state directory: %w", err)
 	}
 	return fn()
