@@ -35,14 +35,20 @@ type Observer interface {
 func Observe(ctx context.Context, l Observer, project string) (State, error) {
 	var s State
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { s.Containers, err = l.Containers(ctx, project); return err })
-	g.Go(func() (err error) { s.Networks, err = l.Networks(ctx, project); return err })
-	g.Go(func() (err error) { s.Volumes, err = l.Volumes(ctx, project); return err })
+	listProject(ctx, g, l, project, &s)
 	g.Go(func() (err error) { s.Images, err = l.Images(ctx); return err })
 	if err := g.Wait(); err != nil {
 		return State{}, err
 	}
 	return s, nil
+}
+
+// listProject starts, in g, the project-filtered lists of containers,
+// networks and volumes into s: both snapshots take them the same way.
+func listProject(ctx context.Context, g *errgroup.Group, l engine.Lister, project string, s *State) {
+	g.Go(func() (err error) { s.Containers, err = l.Containers(ctx, project); return err })
+	g.Go(func() (err error) { s.Networks, err = l.Networks(ctx, project); return err })
+	g.Go(func() (err error) { s.Volumes, err = l.Volumes(ctx, project); return err })
 }
 
 // UpObserver is what ObserveUp needs: Observe's lists and an image
@@ -75,9 +81,7 @@ func ObserveUp(ctx context.Context, l UpObserver, p *types.Project) (State, erro
 	var s State
 	images := make([]*engine.Image, len(refs))
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { s.Containers, err = l.Containers(ctx, p.Name); return err })
-	g.Go(func() (err error) { s.Networks, err = l.Networks(ctx, p.Name); return err })
-	g.Go(func() (err error) { s.Volumes, err = l.Volumes(ctx, p.Name); return err })
+	listProject(ctx, g, l, p.Name, &s)
 	for i, ref := range refs {
 		g.Go(func() error {
 			img, err := l.InspectImage(ctx, ref)
